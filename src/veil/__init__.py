@@ -1,0 +1,1 @@
+"""Veil: anonymous live support for Telegram bots."""

@@ -1,0 +1,3 @@
+from veil.cli import app
+
+app()

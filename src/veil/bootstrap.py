@@ -1,0 +1,126 @@
+"""The one place where real or fake adapters are wired together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+
+from veil.config import Settings
+from veil.domain.ids import SUFFIX_ALPHABET, SUFFIX_LENGTH
+from veil.domain.model import Role
+from veil.i18n import default_catalog
+from veil.services.context import Context
+from veil.services.people import set_role
+from veil.services.ports import Clock
+from veil.store import db
+from veil.store.uow import SqlStore
+from veil.telegram import buttons, client, desk
+from veil.telegram.middlewares import UnitOfWorkMiddleware
+from veil.telegram.sender import OutboxSender
+
+log = logging.getLogger(__name__)
+
+CLIENT_COMMANDS = ("start", "support", "end", "tickets")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def random_suffix() -> str:
+    return "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
+
+
+@dataclass
+class Veil:
+    settings: Settings
+    store: SqlStore
+    ctx: Context
+    bot: Bot
+    dispatcher: Dispatcher
+    sender: OutboxSender
+
+    async def prepare(self) -> None:
+        """Migrate the database and make sure the configured admins are admins."""
+        await db.upgrade(self.store.engine)
+        async with self.store() as uow:
+            for telegram_id in self.settings.admin_ids:
+                await set_role(uow, self.ctx, telegram_id, Role.ADMIN)
+            await uow.commit()
+
+    async def announce_commands(self) -> None:
+        commands = [
+            BotCommand(command=c, description=self.ctx.texts(None, f"command-{c}"))
+            for c in CLIENT_COMMANDS
+        ]
+        try:
+            await self.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
+        except Exception:  # noqa: BLE001 - a missing menu is no reason not to serve
+            log.warning("could not set the bot's command menu", exc_info=True)
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Poll Telegram and deliver the outbox until ``stop`` is set."""
+        await self.announce_commands()
+        sending = asyncio.create_task(self.sender.run(), name="outbox-sender")
+        polling = asyncio.create_task(
+            self.dispatcher.start_polling(
+                self.bot,
+                # One update at a time, confirmed only after its transaction committed.
+                handle_as_tasks=False,
+                polling_timeout=self.settings.polling_timeout,
+                handle_signals=False,
+                close_bot_session=False,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+            ),
+            name="polling",
+        )
+        await stop.wait()
+        log.info("stopping")
+        with contextlib.suppress(RuntimeError):  # polling may not have started yet
+            await self.dispatcher.stop_polling()
+        self.sender.stop()
+        await asyncio.gather(polling, sending, return_exceptions=True)
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.store.engine.dispose()
+
+
+def build(settings: Settings, *, clock: Clock = utcnow) -> Veil:
+    token, desk_chat_id = settings.require_bot()
+    store = SqlStore(db.make_engine(settings.database_url), clock)
+    ctx = Context(
+        clock=clock,
+        texts=default_catalog(),
+        new_suffix=random_suffix,
+        desk_chat_id=desk_chat_id,
+        desk_language=settings.desk_language,
+        admin_ids=frozenset(settings.admin_ids),
+    )
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    bot = Bot(token, session=session)
+    sender = OutboxSender(
+        bot,
+        store,
+        ctx,
+        poll_interval=settings.sender_poll_interval,
+        concurrency=settings.sender_concurrency,
+        max_backoff=settings.sender_max_backoff,
+    )
+    store.on_commit = sender.wake
+    dispatcher = Dispatcher()
+    dispatcher["ctx"] = ctx
+    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(store, ctx))
+    dispatcher.include_routers(
+        buttons.build_router(), client.build_router(), desk.build_router(desk_chat_id)
+    )
+    return Veil(settings, store, ctx, bot, dispatcher, sender)

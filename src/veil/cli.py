@@ -1,0 +1,184 @@
+"""The ``veil`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Coroutine
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from veil import logs
+from veil.config import ConfigError, Settings, load_settings
+
+app = typer.Typer(help="Veil: anonymous live support for Telegram bots.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+agents_app = typer.Typer(help="Support agents.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(agents_app, name="agents")
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        err.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _run(coro: Coroutine[Any, Any, None]) -> None:
+    try:
+        asyncio.run(coro)
+    except ConfigError as exc:
+        err.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def run() -> None:
+    """Serve Telegram (long polling). Migrates the database first."""
+    settings = _settings()
+    logs.configure(settings.log_level)
+    _run(_serve(settings))
+
+
+async def _serve(settings: Settings) -> None:
+    from veil.bootstrap import build
+
+    veil = build(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await veil.prepare()
+        await veil.serve(stop)
+    finally:
+        await veil.close()
+
+
+@app.command()
+def demo(
+    delay: Annotated[float, typer.Option(help="Pause between scripted steps, seconds.")] = 0.0,
+) -> None:
+    """The whole system against a fake Telegram: no token, no network, no services."""
+    from veil.demo import run_demo
+
+    logs.configure("WARNING")
+    asyncio.run(run_demo(Console(), step_delay=delay))
+
+
+@app.command("fake-telegram")
+def fake_telegram(
+    host: str = "127.0.0.1",
+    port: int = 8081,
+    token: Annotated[str, typer.Option(help="The bot token the fake accepts.")] = "123456:FAKE",
+) -> None:
+    """Run the fake Telegram Bot API server on its own."""
+    from veil.faketg.server import serve_forever
+
+    logs.configure("INFO")
+    try:
+        asyncio.run(serve_forever(host, port, token=token))
+    except KeyboardInterrupt:
+        pass
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database to the newest schema (or to REVISION)."""
+    from veil.store import db
+
+    settings = _settings()
+
+    async def go() -> None:
+        engine = db.make_engine(settings.database_url)
+        try:
+            await db.upgrade(engine, revision)
+            typer.echo(f"database at revision {await db.current_revision(engine)}")
+        finally:
+            await engine.dispose()
+
+    _run(go())
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION (``base`` empties it)."""
+    from veil.store import db
+
+    settings = _settings()
+
+    async def go() -> None:
+        engine = db.make_engine(settings.database_url)
+        try:
+            await db.downgrade(engine, revision)
+            typer.echo(f"database at revision {await db.current_revision(engine)}")
+        finally:
+            await engine.dispose()
+
+    _run(go())
+
+
+@agents_app.command("add")
+def agents_add(telegram_id: int) -> None:
+    """Make the Telegram user TELEGRAM_ID a support agent."""
+    from veil.domain.model import Role
+
+    _set_role(telegram_id, Role.SUPPORT_AGENT)
+
+
+@agents_app.command("list")
+def agents_list() -> None:
+    """List the users who may answer tickets (agents and admins)."""
+    from veil.store import db
+    from veil.store.admin import list_agents
+
+    settings = _settings()
+
+    async def go() -> None:
+        engine = db.make_engine(settings.database_url)
+        try:
+            await db.upgrade(engine)
+            rows = await list_agents(engine)
+        finally:
+            await engine.dispose()
+        table = Table("telegram id", "role", "since")
+        for telegram_id, role, since in rows:
+            table.add_row(str(telegram_id), role, since.strftime("%Y-%m-%d"))
+        Console().print(table)
+
+    _run(go())
+
+
+def _set_role(telegram_id: int, role: Any) -> None:
+    from veil.bootstrap import random_suffix, utcnow
+    from veil.i18n import default_catalog
+    from veil.services.context import Context
+    from veil.services.people import set_role
+    from veil.store import db
+    from veil.store.uow import SqlStore
+
+    settings = _settings()
+
+    async def go() -> None:
+        store = SqlStore(db.make_engine(settings.database_url), utcnow)
+        ctx = Context(utcnow, default_catalog(), random_suffix, settings.desk_chat_id or -1)
+        try:
+            await db.upgrade(store.engine)
+            async with store() as uow:
+                await set_role(uow, ctx, telegram_id, role)
+                await uow.commit()
+        finally:
+            await store.engine.dispose()
+        typer.echo(f"{telegram_id} is now {role.value}")
+
+    _run(go())
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,115 @@
+"""Settings: one model, ``VEIL_`` environment variables, ``.env`` supported."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+TOKEN_SHAPE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
+SUPPORTED_DATABASES = {"sqlite+aiosqlite", "postgresql+asyncpg"}
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message tells the operator what to do."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="VEIL_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+    desk_chat_id: int | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    database_url: str = "sqlite+aiosqlite:///./veil.db"
+    redis_url: str | None = None
+    encryption_keys: SecretStr | None = None
+    dashboard_host: str = "127.0.0.1"
+    dashboard_port: int = Field(8080, ge=1, le=65535)
+
+    desk_language: str = "en"
+    log_level: str = "INFO"
+    polling_timeout: int = Field(30, ge=0, le=50)
+    sender_poll_interval: float = Field(0.5, gt=0)
+    sender_concurrency: int = Field(8, ge=1, le=64)
+    sender_max_backoff: float = Field(60.0, gt=0)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not TOKEN_SHAPE.match(value.get_secret_value()):
+            raise ValueError("does not look like a bot token (expected <digits>:<secret>)")
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _url_shape(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http(s) URL such as https://api.telegram.org")
+        return value.rstrip("/")
+
+    @field_validator("desk_chat_id")
+    @classmethod
+    def _desk_is_a_group(cls, value: int | None) -> int | None:
+        if value is not None and value >= 0:
+            raise ValueError("must be a supergroup id, which is negative (like -1001234567890)")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(re.fullmatch(r"\d{1,20}", p) for p in parts):
+                raise ValueError("must be comma-separated Telegram user ids, e.g. 123,456")
+            return [int(p) for p in parts]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "is not a database URL; use sqlite+aiosqlite:///./veil.db or "
+                "postgresql+asyncpg://user@host/db"
+            ) from None
+        if url.drivername not in SUPPORTED_DATABASES:
+            raise ValueError(
+                f"uses {url.drivername!r}; supported: {', '.join(sorted(SUPPORTED_DATABASES))}"
+            )
+        return value
+
+    def require_bot(self) -> tuple[str, int]:
+        """The token and desk chat id, which running the bot cannot do without."""
+        if self.bot_token is None:
+            raise ConfigError(
+                "VEIL_BOT_TOKEN is not set. Get a token from @BotFather and put it in the "
+                "environment or in .env (or try `veil demo`, which needs none)."
+            )
+        if self.desk_chat_id is None:
+            raise ConfigError(
+                "VEIL_DESK_CHAT_ID is not set. Create a supergroup with topics enabled, add the "
+                "bot as an admin, and set its id (negative, like -1001234567890)."
+            )
+        return self.bot_token.get_secret_value(), self.desk_chat_id
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, turning validation errors into one readable ConfigError."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            lines.append(f"VEIL_{field.upper()} {message}")
+        raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from None

@@ -1,0 +1,111 @@
+"""What may cross between a client and the desk, and in what shape.
+
+The anonymity rules live here as plain data decisions; the Telegram layer only
+carries them out.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+TEXT_LIMIT = 4096
+CAPTION_LIMIT = 1024
+
+Entity = Mapping[str, Any]
+
+
+class Handling(enum.Enum):
+    RELAY = "relay"  # re-sent as the bot (rebuilt text or copyMessage), never forwarded
+    WITHHOLD = "withhold"  # acknowledged, but its content identifies people: not relayed
+    REFUSE = "refuse"  # a kind a support conversation cannot carry (polls, games, ...)
+    IGNORE = "ignore"  # service messages: topic created, members joined, ...
+
+
+RELAYED_KINDS = frozenset(
+    {
+        "text",
+        "photo",
+        "video",
+        "audio",
+        "document",
+        "voice",
+        "video_note",
+        "animation",
+        "sticker",
+        "location",
+        "venue",
+    }
+)
+# A contact card carries a phone number and often a Telegram user id.
+WITHHELD_KINDS = frozenset({"contact"})
+REFUSED_KINDS = frozenset({"poll", "dice", "game", "invoice", "story", "paid_media", "checklist"})
+CAPTIONED_KINDS = frozenset({"photo", "video", "audio", "document", "voice", "animation"})
+
+# Entity types that embed a person (text_mention carries a whole User object).
+IDENTIFYING_ENTITY_TYPES = frozenset({"text_mention"})
+
+
+def handling_of(kind: str) -> Handling:
+    if kind in RELAYED_KINDS:
+        return Handling.RELAY
+    if kind in WITHHELD_KINDS:
+        return Handling.WITHHOLD
+    if kind in REFUSED_KINDS:
+        return Handling.REFUSE
+    if kind in _SERVICE_KINDS:
+        return Handling.IGNORE
+    # Unknown kinds are refused rather than ignored: the sender deserves an answer.
+    return Handling.REFUSE
+
+
+_SERVICE_KINDS = frozenset(
+    {
+        "forum_topic_created",
+        "forum_topic_edited",
+        "forum_topic_closed",
+        "forum_topic_reopened",
+        "general_forum_topic_hidden",
+        "general_forum_topic_unhidden",
+        "new_chat_members",
+        "left_chat_member",
+        "new_chat_title",
+        "new_chat_photo",
+        "delete_chat_photo",
+        "pinned_message",
+        "migrate_to_chat_id",
+        "migrate_from_chat_id",
+        "group_chat_created",
+        "supergroup_chat_created",
+        "message_auto_delete_timer_changed",
+        "video_chat_started",
+        "video_chat_ended",
+        "video_chat_scheduled",
+        "video_chat_participants_invited",
+        "write_access_allowed",
+        "boost_added",
+        "chat_background_set",
+    }
+)
+
+
+def safe_entities(entities: Sequence[Entity] | None) -> list[dict[str, Any]]:
+    """Formatting entities with anything that names a person removed."""
+    return [dict(e) for e in entities or () if e.get("type") not in IDENTIFYING_ENTITY_TYPES]
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Cut text into parts of at most ``limit`` characters, at a line or word break if any."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n"), window.rfind(" "))
+        if cut < limit // 2:  # no sensible break: cut hard rather than make tiny parts
+            cut = limit
+        parts.append(rest[:cut])
+        rest = rest[cut:].lstrip("\n ") if cut < limit else rest[cut:]
+    if rest or not parts:
+        parts.append(rest)
+    return parts

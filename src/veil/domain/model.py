@@ -1,0 +1,145 @@
+"""The entities of a support desk and the rules of their life cycle."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Role(enum.StrEnum):
+    """Roles of the host scheduler's ``users`` table, shared with Veil."""
+
+    CLIENT = "client"
+    PROVIDER = "provider"
+    ADMIN = "admin"
+    SUPPORT_AGENT = "support_agent"
+
+    @property
+    def can_answer_tickets(self) -> bool:
+        return self in (Role.SUPPORT_AGENT, Role.ADMIN)
+
+
+class TicketStatus(enum.StrEnum):
+    NEW = "new"  # opened, no agent has answered yet
+    OPEN = "open"  # an agent has answered; the conversation goes on
+    CLOSED = "closed"
+
+
+class Priority(enum.StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Level(enum.StrEnum):
+    L1 = "L1"
+    L2 = "L2"
+    L3 = "L3"
+
+
+class Direction(enum.StrEnum):
+    """Which way a message of a ticket went."""
+
+    FROM_CLIENT = "from_client"
+    FROM_AGENT = "from_agent"
+    NOTE = "note"  # internal: stays in the desk, never reaches the client
+
+
+class ClosedBy(enum.StrEnum):
+    CLIENT = "client"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class TicketError(Exception):
+    """A rule of the ticket life cycle was broken; the message says which."""
+
+
+@dataclass(eq=False)
+class User:
+    telegram_id: int
+    role: Role
+    language: str | None
+    created_at: datetime
+    updated_at: datetime
+    id: int | None = None
+
+    def touch_language(self, language: str | None, now: datetime) -> None:
+        if language and language != self.language:
+            self.language = language
+            self.updated_at = now
+
+
+@dataclass(eq=False)
+class Ticket:
+    public_id: str
+    client_id: int
+    created_at: datetime
+    last_activity_at: datetime
+    desk_chat_id: int
+    status: TicketStatus = TicketStatus.NEW
+    priority: Priority = Priority.NORMAL
+    category: str | None = None
+    required_level: Level = Level.L1
+    assigned_agent_id: int | None = None
+    desk_topic_id: int | None = None
+    card_message_id: int | None = None
+    first_response_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_by: ClosedBy | None = None
+    message_count: int = 0
+    id: int | None = None
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status is TicketStatus.CLOSED
+
+    def next_seq(self, now: datetime) -> int:
+        """Number the next message of this ticket and note the activity."""
+        self._require_open("add a message to")
+        self.message_count += 1
+        self.last_activity_at = now
+        return self.message_count
+
+    def agent_answered(self, now: datetime) -> None:
+        self._require_open("answer")
+        if self.first_response_at is None:
+            self.first_response_at = now
+        self.status = TicketStatus.OPEN
+
+    def close(self, by: ClosedBy, now: datetime) -> None:
+        self._require_open("close")
+        self.status = TicketStatus.CLOSED
+        self.closed_at = now
+        self.closed_by = by
+        self.last_activity_at = now
+
+    def _require_open(self, action: str) -> None:
+        if self.is_closed:
+            raise TicketError(f"cannot {action} ticket {self.public_id}: it is closed")
+
+
+@dataclass(eq=False)
+class SupportMessage:
+    ticket_id: int
+    seq: int
+    direction: Direction
+    kind: str
+    created_at: datetime
+    text: str | None = None
+    author_id: int | None = None
+    client_message_id: int | None = None
+    desk_message_id: int | None = None
+    media_group_id: str | None = None
+    edited_at: datetime | None = None
+    id: int | None = field(default=None)
+
+    @property
+    def is_internal(self) -> bool:
+        return self.direction is Direction.NOTE
+
+    def edit(self, text: str | None, now: datetime) -> None:
+        self.text = text
+        self.edited_at = now

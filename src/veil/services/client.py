@@ -1,0 +1,232 @@
+"""Use cases of the client's private chat with the bot."""
+
+from __future__ import annotations
+
+import logging
+
+from veil.domain.content import Handling, handling_of, split_text
+from veil.domain.ids import new_ticket_id
+from veil.domain.model import ClosedBy, Direction, Ticket, User
+from veil.services import actions
+from veil.services.context import Context, Incoming, Sender
+from veil.services.deliveries import (
+    Button,
+    Buttons,
+    CloseTopic,
+    EditContent,
+    OpenTopic,
+    PostCard,
+    SendText,
+    TicketTopic,
+    UserChat,
+)
+from veil.services.people import ensure_user, require_id
+from veil.services.ports import UnitOfWork
+from veil.services.relay import counterpart, record_message, relay
+
+log = logging.getLogger(__name__)
+
+ID_ATTEMPTS = 8
+TICKETS_LISTED = 10
+
+
+def _say(
+    uow: UnitOfWork, ctx: Context, user: User, key: str, buttons: Buttons = (), **args: object
+) -> None:
+    uow.outbox.add(
+        SendText(UserChat(require_id(user)), ctx.texts(user.language, key, **args), buttons=buttons)
+    )
+
+
+def _support_button(ctx: Context, user: User) -> Buttons:
+    return ((Button(ctx.texts(user.language, "button-live-support"), actions.OPEN_SUPPORT),),)
+
+
+def _end_button(ctx: Context, user: User, ticket: Ticket) -> Buttons:
+    data = actions.encode("end_chat", ticket.public_id)
+    return ((Button(ctx.texts(user.language, "button-end-chat"), data),),)
+
+
+async def show_menu(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
+    user = await ensure_user(uow, ctx, sender)
+    _say(uow, ctx, user, "menu", _support_button(ctx, user))
+
+
+async def open_ticket(uow: UnitOfWork, ctx: Context, sender: Sender) -> Ticket:
+    """Open a ticket for the client, or continue the one already open."""
+    user = await ensure_user(uow, ctx, sender)
+    client_id = require_id(user)
+    current = await uow.tickets.open_for_client(client_id)
+    if current is not None:
+        _say(
+            uow,
+            ctx,
+            user,
+            "ticket-continues",
+            _end_button(ctx, user, current),
+            ticket=current.public_id,
+        )
+        return current
+    now = ctx.clock()
+    ticket = Ticket(
+        public_id=await _unused_ticket_id(uow, ctx),
+        client_id=client_id,
+        created_at=now,
+        last_activity_at=now,
+        desk_chat_id=ctx.desk_chat_id,
+    )
+    await uow.tickets.add(ticket)
+    ticket_id = _ticket_id(ticket)
+    uow.outbox.add(OpenTopic(ticket_id))
+    uow.outbox.add(PostCard(ticket_id))
+    _say(uow, ctx, user, "ticket-opened", _end_button(ctx, user, ticket), ticket=ticket.public_id)
+    log.info("ticket opened", extra={"ticket": ticket.public_id})
+    return ticket
+
+
+async def _unused_ticket_id(uow: UnitOfWork, ctx: Context) -> str:
+    # The database's unique index is the real guarantee; checking first turns an
+    # unlucky draw into another draw instead of a failed update.
+    for _ in range(ID_ATTEMPTS):
+        candidate = new_ticket_id(ctx.clock(), ctx.new_suffix())
+        if await uow.tickets.by_public_id(candidate) is None:
+            return candidate
+    raise RuntimeError("could not draw an unused ticket id")
+
+
+def _ticket_id(ticket: Ticket) -> int:
+    if ticket.id is None:
+        raise RuntimeError("ticket has no id: was it added to the unit of work?")
+    return ticket.id
+
+
+async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """Carry a client's message into the ticket's topic (or tell them how to start)."""
+    user = await ensure_user(uow, ctx, msg.sender)
+    handling = handling_of(msg.kind)
+    if handling is Handling.IGNORE:
+        return
+    ticket = await uow.tickets.open_for_client(require_id(user))
+    if ticket is None:
+        _say(uow, ctx, user, "no-open-ticket", _support_button(ctx, user))
+        return
+    if handling is Handling.REFUSE:
+        _say(uow, ctx, user, "unsupported-kind", kind=msg.kind)
+        return
+    ticket_id = _ticket_id(ticket)
+    reply_to = await counterpart(uow, ticket_id, msg.reply_to_message_id, from_client=True)
+    record = await record_message(uow, ctx, ticket, msg, Direction.FROM_CLIENT, author_id=None)
+    if record.id is None:
+        raise RuntimeError("message has no id")
+    for delivery in relay(
+        msg,
+        record_id=record.id,
+        to=TicketTopic(ticket_id),
+        source=UserChat(require_id(user)),
+        reply_to_record=reply_to,
+        withheld_text=ctx.desk_text("client-contact-withheld"),
+    ):
+        uow.outbox.add(delivery)
+    if handling is Handling.WITHHOLD:
+        _say(uow, ctx, user, "contact-not-relayed")
+
+
+async def edit_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """Carry a client's edit to the copy the desk holds."""
+    user = await ensure_user(uow, ctx, msg.sender)
+    ticket = await uow.tickets.open_for_client(require_id(user))
+    if ticket is None:
+        return  # an edit of an old conversation: nobody is reading it any more
+    record = await uow.messages.by_client_message(_ticket_id(ticket), msg.message_id)
+    if record is None or record.id is None or msg.text is None:
+        log.info("client edit without a relayed original", extra={"ticket": ticket.public_id})
+        return
+    if handling_of(record.kind) is not Handling.RELAY:
+        return
+    record.edit(msg.text, ctx.clock())
+    text = split_text(msg.text)[0]
+    uow.outbox.add(
+        EditContent(
+            TicketTopic(_ticket_id(ticket)),
+            record.id,
+            text,
+            entities=msg.entities,
+            is_caption=record.kind != "text",
+        )
+    )
+
+
+async def end_chat(
+    uow: UnitOfWork, ctx: Context, sender: Sender, public_id: str | None = None
+) -> str | None:
+    """The client ends their conversation. Returns a short notice for a button press."""
+    user = await ensure_user(uow, ctx, sender)
+    ticket = await uow.tickets.open_for_client(require_id(user))
+    if ticket is None or (public_id is not None and ticket.public_id != public_id):
+        _say(uow, ctx, user, "nothing-to-end", _support_button(ctx, user))
+        return ctx.texts(user.language, "notice-already-ended")
+    ticket.close(ClosedBy.CLIENT, ctx.clock())
+    ticket_id = _ticket_id(ticket)
+    uow.outbox.add(SendText(TicketTopic(ticket_id), ctx.desk_text("desk-client-ended")))
+    uow.outbox.add(CloseTopic(ticket_id))
+    _say(uow, ctx, user, "chat-ended", _support_button(ctx, user), ticket=ticket.public_id)
+    return None
+
+
+async def list_tickets(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
+    user = await ensure_user(uow, ctx, sender)
+    tickets = await uow.tickets.for_client(require_id(user), TICKETS_LISTED)
+    if not tickets:
+        _say(uow, ctx, user, "tickets-none", _support_button(ctx, user))
+        return
+    lines = [ctx.texts(user.language, "tickets-header")]
+    for t in tickets:
+        status = ctx.texts(user.language, f"status-{t.status.value}")
+        lines.append(
+            ctx.texts(
+                user.language,
+                "tickets-line",
+                ticket=t.public_id,
+                status=status,
+                opened=t.created_at.strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+    buttons = tuple(
+        (
+            Button(
+                ctx.texts(user.language, "button-transcript", ticket=t.public_id),
+                actions.encode("transcript", t.public_id),
+            ),
+        )
+        for t in tickets
+    )
+    _say(uow, ctx, user, "plain", buttons, text="\n".join(lines))
+
+
+async def show_transcript(
+    uow: UnitOfWork, ctx: Context, sender: Sender, public_id: str
+) -> str | None:
+    """Send the client the transcript of one of their own tickets."""
+    user = await ensure_user(uow, ctx, sender)
+    ticket = await uow.tickets.by_public_id(public_id)
+    if ticket is None or ticket.client_id != require_id(user):
+        # Same answer for "no such ticket" and "someone else's": ids are not a hint.
+        return ctx.texts(user.language, "notice-unknown-ticket")
+    messages = await uow.messages.for_ticket(_ticket_id(ticket), include_internal=False)
+    lines = [ctx.texts(user.language, "transcript-header", ticket=public_id)]
+    for m in messages:
+        who = "transcript-you" if m.direction is Direction.FROM_CLIENT else "transcript-support"
+        body = m.text if m.kind == "text" else _media_line(ctx, user, m.kind, m.text)
+        lines.append(
+            ctx.texts(user.language, who, time=m.created_at.strftime("%H:%M"), text=body or "")
+        )
+    if not messages:
+        lines.append(ctx.texts(user.language, "transcript-empty"))
+    for part in split_text("\n".join(lines)):
+        _say(uow, ctx, user, "plain", text=part)
+    return None
+
+
+def _media_line(ctx: Context, user: User, kind: str, caption: str | None) -> str:
+    label = ctx.texts(user.language, "media-kind", kind=kind)
+    return f"{label} {caption}" if caption else label

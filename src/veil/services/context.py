@@ -1,0 +1,49 @@
+"""What every use case is given besides its unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from veil.services.ports import Clock, Texts
+
+
+@dataclass(frozen=True)
+class Sender:
+    """A person writing to the bot, as much of them as the use cases may know."""
+
+    telegram_id: int
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message (or the edit of one) from Telegram, stripped to what matters."""
+
+    chat_id: int
+    message_id: int
+    sender: Sender
+    kind: str
+    text: str | None = None  # the text, or the caption of media
+    entities: tuple[dict[str, Any], ...] = ()
+    thread_id: int | None = None
+    reply_to_message_id: int | None = None
+    media_group_id: str | None = None
+
+    @property
+    def is_captioned(self) -> bool:
+        return self.kind != "text" and self.text is not None
+
+
+@dataclass(frozen=True)
+class Context:
+    clock: Clock
+    texts: Texts
+    new_suffix: Callable[[], str]
+    desk_chat_id: int
+    desk_language: str = "en"
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def desk_text(self, key: str, **args: Any) -> str:
+        return self.texts(self.desk_language, key, **args)

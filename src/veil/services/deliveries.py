@@ -1,0 +1,170 @@
+"""Outbound work, described in terms of the desk, stored in the outbox, sent later.
+
+A delivery names *who* gets *what*; the Telegram layer turns it into Bot API calls.
+Addresses are resolved at send time (a topic may not exist yet when the delivery is
+written), which is also what keeps client Telegram ids out of the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class UserChat:
+    """The private chat of a person with the bot (client, agent or admin)."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
+class TicketTopic:
+    """The forum topic of a ticket in its desk group."""
+
+    ticket_id: int
+
+
+@dataclass(frozen=True)
+class RawChat:
+    """A chat known only by its Telegram id (a reply to someone in the desk)."""
+
+    chat_id: int
+    thread_id: int | None = None
+
+
+Address = UserChat | TicketTopic | RawChat
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str
+
+
+Buttons = tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
+class SendText:
+    to: Address
+    text: str
+    entities: tuple[dict[str, Any], ...] = ()
+    buttons: Buttons = ()
+    reply_to_record: int | None = None  # a SupportMessage answered, mapped to this side
+    record: int | None = None  # SupportMessage whose id on this side we learn on success
+
+
+@dataclass(frozen=True)
+class CopyContent:
+    """Re-send a message as the bot: never a forward, so no origin travels with it."""
+
+    to: Address
+    source: Address
+    message_id: int
+    caption: str | None = None  # only used when has_caption: replaces the original
+    caption_entities: tuple[dict[str, Any], ...] = ()
+    has_caption: bool = False
+    reply_to_record: int | None = None
+    record: int | None = None
+
+
+@dataclass(frozen=True)
+class EditContent:
+    """Carry an edit over to the copy of a message on the other side."""
+
+    to: Address
+    record: int
+    text: str
+    entities: tuple[dict[str, Any], ...] = ()
+    is_caption: bool = False
+
+
+@dataclass(frozen=True)
+class OpenTopic:
+    ticket_id: int
+
+
+@dataclass(frozen=True)
+class PostCard:
+    """The ticket card, rendered when sent so that it shows current data."""
+
+    ticket_id: int
+
+
+@dataclass(frozen=True)
+class CloseTopic:
+    ticket_id: int
+
+
+@dataclass(frozen=True)
+class AnswerCallback:
+    query_id: str
+    text: str | None = None
+    alert: bool = False
+
+
+Delivery = SendText | CopyContent | EditContent | OpenTopic | PostCard | CloseTopic | AnswerCallback
+
+_DELIVERIES: dict[str, type[Delivery]] = {
+    cls.__name__: cls
+    for cls in (SendText, CopyContent, EditContent, OpenTopic, PostCard, CloseTopic, AnswerCallback)
+}
+_ADDRESSES: dict[str, type[Address]] = {c.__name__: c for c in (UserChat, TicketTopic, RawChat)}
+
+
+def lane_of(delivery: Delivery) -> str:
+    """Deliveries of one lane go out one at a time, in the order they were written.
+
+    A ticket's topic is its own lane, so one stuck topic never holds up another ticket.
+    """
+    if isinstance(delivery, OpenTopic | PostCard | CloseTopic):
+        return f"topic:{delivery.ticket_id}"
+    if isinstance(delivery, AnswerCallback):
+        return f"callback:{delivery.query_id}"
+    return address_lane(delivery.to)
+
+
+def address_lane(address: Address) -> str:
+    match address:
+        case UserChat(user_id):
+            return f"user:{user_id}"
+        case TicketTopic(ticket_id):
+            return f"topic:{ticket_id}"
+        case RawChat(chat_id, _):
+            return f"chat:{chat_id}"
+
+
+def ticket_of(delivery: Delivery) -> int | None:
+    if isinstance(delivery, OpenTopic | PostCard | CloseTopic):
+        return delivery.ticket_id
+    to = getattr(delivery, "to", None)
+    return to.ticket_id if isinstance(to, TicketTopic) else None
+
+
+def encode(delivery: Delivery) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": type(delivery).__name__}
+    for name, value in asdict(delivery).items():
+        body[name] = value
+    for name in ("to", "source"):
+        if hasattr(delivery, name):
+            address = getattr(delivery, name)
+            body[name] = {"type": type(address).__name__, **asdict(address)}
+    if isinstance(delivery, SendText):
+        body["buttons"] = [[asdict(b) for b in row] for row in delivery.buttons]
+    return body
+
+
+def decode(body: dict[str, Any]) -> Delivery:
+    data = dict(body)
+    cls = _DELIVERIES[data.pop("type")]
+    for name in ("to", "source"):
+        if name in data:
+            address = dict(data[name])
+            data[name] = _ADDRESSES[address.pop("type")](**address)
+    for name in ("entities", "caption_entities"):
+        if name in data:
+            data[name] = tuple(data[name])
+    if "buttons" in data:
+        data["buttons"] = tuple(tuple(Button(**b) for b in row) for row in data["buttons"])
+    return cls(**data)

@@ -1,0 +1,197 @@
+"""Use cases of the agents' supergroup: one forum topic per ticket."""
+
+from __future__ import annotations
+
+import logging
+
+from veil.domain.content import Handling, handling_of, split_text
+from veil.domain.ids import client_alias
+from veil.domain.model import ClosedBy, Direction, Ticket, User
+from veil.services import actions
+from veil.services.context import Context, Incoming, Sender
+from veil.services.deliveries import (
+    Button,
+    Buttons,
+    CloseTopic,
+    EditContent,
+    RawChat,
+    SendText,
+    TicketTopic,
+    UserChat,
+)
+from veil.services.people import ensure_user
+from veil.services.ports import UnitOfWork
+from veil.services.relay import counterpart, record_message, relay
+
+log = logging.getLogger(__name__)
+
+
+def _reply(uow: UnitOfWork, ctx: Context, msg: Incoming, key: str, **args: object) -> None:
+    uow.outbox.add(SendText(RawChat(msg.chat_id, msg.thread_id), ctx.desk_text(key, **args)))
+
+
+async def _ticket_of_topic(
+    uow: UnitOfWork, ctx: Context, msg: Incoming, *, quiet_outside_topics: bool
+) -> tuple[User, Ticket] | None:
+    """The agent and the open ticket behind a desk message, or None after saying why."""
+    user = await ensure_user(uow, ctx, msg.sender)
+    if not user.role.can_answer_tickets:
+        _reply(uow, ctx, msg, "desk-not-an-agent")
+        log.info("desk message from a non-agent not relayed", extra={"chat": msg.chat_id})
+        return None
+    if msg.thread_id is None:
+        if not quiet_outside_topics:
+            _reply(uow, ctx, msg, "desk-use-in-topic")
+        return None
+    ticket = await uow.tickets.by_topic(msg.chat_id, msg.thread_id)
+    if ticket is None:
+        _reply(uow, ctx, msg, "desk-unknown-topic")
+        log.warning("desk message in a topic without ticket", extra={"thread": msg.thread_id})
+        return None
+    if ticket.is_closed:
+        _reply(uow, ctx, msg, "desk-ticket-closed", ticket=ticket.public_id)
+        return None
+    return user, ticket
+
+
+def _ids(user: User, ticket: Ticket) -> tuple[int, int]:
+    if user.id is None or ticket.id is None:
+        raise RuntimeError("user or ticket without id")
+    return user.id, ticket.id
+
+
+async def relay_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """An agent's plain message in a ticket topic goes to the client, as the bot."""
+    if handling_of(msg.kind) is Handling.IGNORE:
+        return
+    found = await _ticket_of_topic(uow, ctx, msg, quiet_outside_topics=True)
+    if found is None:
+        return
+    agent, ticket = found
+    agent_id, ticket_id = _ids(agent, ticket)
+    handling = handling_of(msg.kind)
+    if handling is not Handling.RELAY:
+        _reply(uow, ctx, msg, "desk-kind-not-relayed", kind=msg.kind)
+        return
+    client = await uow.users.get(ticket.client_id)
+    reply_to = await counterpart(uow, ticket_id, msg.reply_to_message_id, from_client=False)
+    record = await record_message(uow, ctx, ticket, msg, Direction.FROM_AGENT, author_id=agent_id)
+    if record.id is None or client is None:
+        raise RuntimeError("message or client missing")
+    ticket.agent_answered(ctx.clock())
+    for delivery in relay(
+        msg,
+        record_id=record.id,
+        to=UserChat(ticket.client_id),
+        source=RawChat(msg.chat_id),
+        reply_to_record=reply_to,
+        withheld_text="",  # never used: withheld kinds were refused above
+    ):
+        uow.outbox.add(delivery)
+
+
+async def edit_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    if msg.thread_id is None or msg.text is None:
+        return
+    ticket = await uow.tickets.by_topic(msg.chat_id, msg.thread_id)
+    if ticket is None or ticket.id is None or ticket.is_closed:
+        return
+    record = await uow.messages.by_desk_message(ticket.id, msg.message_id)
+    if record is None or record.id is None:
+        return  # an edit of a desk-only message (a note, a command): nothing to carry
+    record.edit(msg.text, ctx.clock())
+    if record.direction is not Direction.FROM_AGENT:
+        return
+    uow.outbox.add(
+        EditContent(
+            UserChat(ticket.client_id),
+            record.id,
+            split_text(msg.text)[0],
+            entities=msg.entities,
+            is_caption=record.kind != "text",
+        )
+    )
+
+
+async def add_note(uow: UnitOfWork, ctx: Context, msg: Incoming, text: str) -> None:
+    """``/note``: kept with the ticket for agents, never sent to the client."""
+    found = await _ticket_of_topic(uow, ctx, msg, quiet_outside_topics=False)
+    if found is None:
+        return
+    agent, ticket = found
+    if not text.strip():
+        _reply(uow, ctx, msg, "desk-note-empty")
+        return
+    note = Incoming(msg.chat_id, msg.message_id, msg.sender, "text", text, thread_id=msg.thread_id)
+    await record_message(uow, ctx, ticket, note, Direction.NOTE, author_id=agent.id)
+    _reply(uow, ctx, msg, "desk-note-saved")
+
+
+async def close_from_topic(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """``/close`` in a ticket's topic."""
+    found = await _ticket_of_topic(uow, ctx, msg, quiet_outside_topics=False)
+    if found is not None:
+        await _close(uow, ctx, found[1])
+
+
+async def close_from_button(
+    uow: UnitOfWork, ctx: Context, sender: Sender, public_id: str
+) -> str | None:
+    """The card's Close button. Returns a short notice for the presser, or None."""
+    user = await ensure_user(uow, ctx, sender)
+    if not user.role.can_answer_tickets:
+        return ctx.desk_text("desk-not-an-agent")
+    ticket = await uow.tickets.by_public_id(public_id)
+    if ticket is None or ticket.desk_chat_id != ctx.desk_chat_id:
+        return ctx.desk_text("notice-unknown-ticket")
+    if ticket.is_closed:
+        return ctx.desk_text("desk-ticket-closed", ticket=ticket.public_id)
+    await _close(uow, ctx, ticket)
+    return ctx.desk_text("notice-closed", ticket=ticket.public_id)
+
+
+async def _close(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> None:
+    if ticket.id is None:
+        raise RuntimeError("ticket has no id")
+    ticket.close(ClosedBy.AGENT, ctx.clock())
+    client = await uow.users.get(ticket.client_id)
+    language = client.language if client is not None else None
+    support = ((Button(ctx.texts(language, "button-live-support"), actions.OPEN_SUPPORT),),)
+    uow.outbox.add(
+        SendText(
+            UserChat(ticket.client_id),
+            ctx.texts(language, "chat-closed-by-support", ticket=ticket.public_id),
+            buttons=support,
+        )
+    )
+    uow.outbox.add(SendText(TicketTopic(ticket.id), ctx.desk_text("desk-closed")))
+    uow.outbox.add(CloseTopic(ticket.id))
+    log.info("ticket closed by agent", extra={"ticket": ticket.public_id})
+
+
+async def card_view(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> tuple[str, Buttons]:
+    """The ticket card that opens a topic: what an agent needs at a glance."""
+    earlier = await uow.tickets.count_for_client(ticket.client_id) - 1
+    waiting = max(0, int((ctx.clock() - ticket.created_at).total_seconds() // 60))
+    text = ctx.desk_text(
+        "card",
+        ticket=ticket.public_id,
+        client=client_alias(ticket.public_id),
+        status=ctx.desk_text(f"status-{ticket.status.value}"),
+        priority=ticket.priority.value,
+        level=ticket.required_level.value,
+        category=ticket.category or "—",
+        waiting=waiting,
+        opened=ticket.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        assigned=ctx.desk_text("card-unassigned"),
+        earlier=max(0, earlier),
+    )
+    buttons: Buttons = ()
+    if not ticket.is_closed:
+        data = actions.encode("close_ticket", ticket.public_id)
+        buttons = ((Button(ctx.desk_text("button-close-ticket"), data),),)
+    return text, buttons
+
+
+def topic_name(ticket: Ticket) -> str:
+    return client_alias(ticket.public_id)

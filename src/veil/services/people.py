@@ -1,0 +1,41 @@
+"""Who is writing: clients appear on first contact; agents are named by admins."""
+
+from __future__ import annotations
+
+from veil.domain.model import Role, User
+from veil.services.context import Context, Sender
+from veil.services.ports import UnitOfWork
+
+
+async def ensure_user(uow: UnitOfWork, ctx: Context, sender: Sender) -> User:
+    """The host's user for this Telegram id, created as a client on first contact."""
+    now = ctx.clock()
+    user = await uow.users.by_telegram_id(sender.telegram_id)
+    if user is None:
+        role = Role.ADMIN if sender.telegram_id in ctx.admin_ids else Role.CLIENT
+        user = User(
+            telegram_id=sender.telegram_id,
+            role=role,
+            language=sender.language,
+            created_at=now,
+            updated_at=now,
+        )
+        await uow.users.add(user)
+    else:
+        user.touch_language(sender.language, now)
+    return user
+
+
+async def set_role(uow: UnitOfWork, ctx: Context, telegram_id: int, role: Role) -> User:
+    """Give a Telegram user a role (creating the user if the bot has not met them yet)."""
+    user = await ensure_user(uow, ctx, Sender(telegram_id))
+    if user.role is not role:
+        user.role = role
+        user.updated_at = ctx.clock()
+    return user
+
+
+def require_id(user: User) -> int:
+    if user.id is None:  # repositories assign ids on add; this guards the invariant
+        raise RuntimeError("user has no id: was it added to the unit of work?")
+    return user.id

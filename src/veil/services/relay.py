@@ -1,0 +1,109 @@
+"""Turning one side's message into deliveries for the other side, anonymously."""
+
+from __future__ import annotations
+
+from veil.domain.content import CAPTION_LIMIT, Handling, handling_of, safe_entities, split_text
+from veil.domain.model import Direction, SupportMessage, Ticket
+from veil.services.context import Context, Incoming
+from veil.services.deliveries import Address, CopyContent, Delivery, SendText
+from veil.services.ports import UnitOfWork
+
+
+async def record_message(
+    uow: UnitOfWork,
+    ctx: Context,
+    ticket: Ticket,
+    msg: Incoming,
+    direction: Direction,
+    author_id: int | None,
+) -> SupportMessage:
+    """Store a message of the ticket before anything is sent: nothing accepted is lost."""
+    if ticket.id is None:
+        raise RuntimeError("ticket has no id")
+    now = ctx.clock()
+    record = SupportMessage(
+        ticket_id=ticket.id,
+        seq=ticket.next_seq(now),
+        direction=direction,
+        kind=msg.kind,
+        created_at=now,
+        text=msg.text,
+        author_id=author_id,
+        media_group_id=msg.media_group_id,
+    )
+    if direction is Direction.FROM_CLIENT:
+        record.client_message_id = msg.message_id
+    else:
+        record.desk_message_id = msg.message_id
+    await uow.messages.add(record)
+    return record
+
+
+def relay(
+    msg: Incoming,
+    *,
+    record_id: int,
+    to: Address,
+    source: Address,
+    reply_to_record: int | None,
+    withheld_text: str,
+) -> list[Delivery]:
+    """Deliveries that carry ``msg`` to ``to`` without anything that names its author."""
+    if handling_of(msg.kind) is Handling.WITHHOLD:
+        return [SendText(to, withheld_text, record=record_id, reply_to_record=reply_to_record)]
+    entities = tuple(safe_entities(msg.entities))
+    if msg.kind == "text":
+        parts = split_text(msg.text or "")
+        # Entities' offsets only fit an unsplit text; a split text goes plain.
+        first = SendText(
+            to,
+            parts[0],
+            entities=entities if len(parts) == 1 else (),
+            reply_to_record=reply_to_record,
+            record=record_id,
+        )
+        return [first, *(SendText(to, part) for part in parts[1:])]
+    if not msg.is_captioned:
+        return [
+            CopyContent(
+                to, source, msg.message_id, reply_to_record=reply_to_record, record=record_id
+            )
+        ]
+    caption = msg.text or ""
+    if len(caption) <= CAPTION_LIMIT:
+        return [
+            CopyContent(
+                to,
+                source,
+                msg.message_id,
+                caption=caption,
+                caption_entities=entities,
+                has_caption=True,
+                reply_to_record=reply_to_record,
+                record=record_id,
+            )
+        ]
+    # Too long for a caption: the media goes bare and the words follow as text.
+    media = CopyContent(
+        to,
+        source,
+        msg.message_id,
+        caption="",
+        has_caption=True,
+        reply_to_record=reply_to_record,
+        record=record_id,
+    )
+    return [media, *(SendText(to, part) for part in split_text(caption))]
+
+
+async def counterpart(
+    uow: UnitOfWork, ticket_id: int, reply_to_message_id: int | None, *, from_client: bool
+) -> int | None:
+    """The stored message a reply points at, so the copy can reply to its copy."""
+    if reply_to_message_id is None:
+        return None
+    if from_client:
+        found = await uow.messages.by_client_message(ticket_id, reply_to_message_id)
+    else:
+        found = await uow.messages.by_desk_message(ticket_id, reply_to_message_id)
+    return found.id if found is not None else None

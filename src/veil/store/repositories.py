@@ -1,0 +1,220 @@
+"""SQLAlchemy implementations of the repository ports."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veil.domain.model import Direction, SupportMessage, Ticket, TicketStatus, User
+from veil.services.deliveries import Delivery, decode, encode, lane_of, ticket_of
+from veil.services.ports import PendingDelivery
+from veil.store.tables import (
+    support_messages,
+    support_outbox,
+    support_processed_updates,
+    support_tickets,
+    users,
+)
+
+
+class SqlUsers:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def by_telegram_id(self, telegram_id: int) -> User | None:
+        query = select(User).where(users.c.telegram_id == telegram_id)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def get(self, user_id: int) -> User | None:
+        return await self._session.get(User, user_id)
+
+    async def add(self, user: User) -> None:
+        self._session.add(user)
+        await self._session.flush()
+
+
+class SqlTickets:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, ticket: Ticket) -> None:
+        self._session.add(ticket)
+        await self._session.flush()
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        return await self._session.get(Ticket, ticket_id)
+
+    async def by_public_id(self, public_id: str) -> Ticket | None:
+        query = select(Ticket).where(support_tickets.c.public_id == public_id)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def open_for_client(self, client_id: int) -> Ticket | None:
+        query = select(Ticket).where(
+            support_tickets.c.client_id == client_id,
+            support_tickets.c.status != TicketStatus.CLOSED,
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def by_topic(self, desk_chat_id: int, topic_id: int) -> Ticket | None:
+        query = (
+            select(Ticket)
+            .where(
+                support_tickets.c.desk_chat_id == desk_chat_id,
+                support_tickets.c.desk_topic_id == topic_id,
+            )
+            .order_by(support_tickets.c.id.desc())
+            .limit(1)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def for_client(self, client_id: int, limit: int) -> Sequence[Ticket]:
+        query = (
+            select(Ticket)
+            .where(support_tickets.c.client_id == client_id)
+            .order_by(support_tickets.c.created_at.desc(), support_tickets.c.id.desc())
+            .limit(limit)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def count_for_client(self, client_id: int) -> int:
+        query = select(func.count()).where(support_tickets.c.client_id == client_id)
+        return int((await self._session.execute(query)).scalar_one())
+
+
+class SqlMessages:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, message: SupportMessage) -> None:
+        self._session.add(message)
+        await self._session.flush()
+
+    async def get(self, message_id: int) -> SupportMessage | None:
+        return await self._session.get(SupportMessage, message_id)
+
+    async def by_client_message(
+        self, ticket_id: int, client_message_id: int
+    ) -> SupportMessage | None:
+        query = select(SupportMessage).where(
+            support_messages.c.ticket_id == ticket_id,
+            support_messages.c.client_message_id == client_message_id,
+        )
+        return (await self._session.execute(query.limit(1))).scalar_one_or_none()
+
+    async def by_desk_message(self, ticket_id: int, desk_message_id: int) -> SupportMessage | None:
+        query = select(SupportMessage).where(
+            support_messages.c.ticket_id == ticket_id,
+            support_messages.c.desk_message_id == desk_message_id,
+        )
+        return (await self._session.execute(query.limit(1))).scalar_one_or_none()
+
+    async def for_ticket(
+        self, ticket_id: int, *, include_internal: bool
+    ) -> Sequence[SupportMessage]:
+        query = select(SupportMessage).where(support_messages.c.ticket_id == ticket_id)
+        if not include_internal:
+            query = query.where(support_messages.c.direction != Direction.NOTE)
+        query = query.order_by(support_messages.c.seq)
+        return (await self._session.execute(query)).scalars().all()
+
+
+class SqlOutbox:
+    """Deliveries are buffered and inserted at commit, in the order they were added."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self.added: list[Delivery] = []
+
+    def add(self, delivery: Delivery) -> None:
+        self.added.append(delivery)
+
+    async def flush(self, now: datetime) -> None:
+        if not self.added:
+            return
+        rows = [
+            {
+                "lane": lane_of(d),
+                "ticket_id": ticket_of(d),
+                "delivery": encode(d),
+                "status": "pending",
+                "attempts": 0,
+                "created_at": now,
+                "not_before": now,
+            }
+            for d in self.added
+        ]
+        # One row at a time keeps ids in the order the deliveries were written.
+        for row in rows:
+            await self._session.execute(insert(support_outbox).values(**row))
+
+    async def heads(self, now: datetime, limit: int) -> Sequence[PendingDelivery]:
+        o = support_outbox.c
+        first_per_lane = select(func.min(o.id)).where(o.status == "pending").group_by(o.lane)
+        query = (
+            select(o.id, o.lane, o.delivery, o.attempts)
+            .where(o.id.in_(first_per_lane), o.not_before <= now)
+            .order_by(o.id)
+            .limit(limit)
+        )
+        result = await self._session.execute(query)
+        return [
+            PendingDelivery(id=r.id, lane=r.lane, delivery=decode(r.delivery), attempts=r.attempts)
+            for r in result
+        ]
+
+    async def mark_sent(self, outbox_id: int, now: datetime) -> None:
+        await self._set(outbox_id, status="sent", sent_at=now, error=None)
+
+    async def retry_later(self, outbox_id: int, not_before: datetime, error: str) -> None:
+        await self._set(
+            outbox_id,
+            not_before=not_before,
+            error=error[:2000],
+            attempts=support_outbox.c.attempts + 1,
+        )
+
+    async def mark_failed(self, outbox_id: int, now: datetime, error: str) -> None:
+        await self._set(outbox_id, status="failed", sent_at=now, error=error[:2000])
+
+    async def backlog(self) -> int:
+        query = select(func.count()).where(support_outbox.c.status == "pending")
+        return int((await self._session.execute(query)).scalar_one())
+
+    async def _set(self, outbox_id: int, **values: object) -> None:
+        await self._session.execute(
+            update(support_outbox).where(support_outbox.c.id == outbox_id).values(**values)
+        )
+
+
+class SqlUpdateLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def claim(self, update_id: int, now: datetime) -> bool:
+        """Insert-or-nothing, so a redelivered update is noticed inside its transaction."""
+        table = support_processed_updates
+        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
+        values = {"update_id": update_id, "processed_at": now, "status": "done"}
+        insert_or_nothing = pg_insert if dialect == "postgresql" else sqlite_insert
+        result = await self._session.execute(
+            insert_or_nothing(table).values(**values).on_conflict_do_nothing()
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    async def record_failure(self, update_id: int, now: datetime, payload: str, error: str) -> None:
+        table = support_processed_updates
+        await self._session.execute(table.delete().where(table.c.update_id == update_id))
+        await self._session.execute(
+            insert(table).values(
+                update_id=update_id,
+                processed_at=now,
+                status="failed",
+                payload=payload,
+                error=error[:4000],
+            )
+        )

@@ -1,0 +1,224 @@
+"""The schema: the host scheduler's ``users`` and Veil's ``support_*`` tables.
+
+Alembic migrations create it; this module is what the code maps and queries.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+from veil.domain.model import ClosedBy, Direction, Level, Priority, Role, TicketStatus
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets 64-bit keys.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timestamps stored in UTC and always read back time-zone aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC time")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _enum(cls: type[enum.StrEnum], length: int) -> Enum:
+    """A domain enum stored as its value in a plain string column (no native type)."""
+    return Enum(
+        cls,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+    )
+
+
+def _id() -> Column[int]:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("telegram_id", BigInteger, nullable=False, unique=True),
+    Column("role", _enum(Role, 20), nullable=False, server_default="client"),
+    Column("language", String(16)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_users_role", "role"),
+)
+
+support_tickets = Table(
+    "support_tickets",
+    metadata,
+    _id(),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("client_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("status", _enum(TicketStatus, 16), nullable=False),
+    Column("priority", _enum(Priority, 16), nullable=False, server_default="normal"),
+    Column("category", String(64)),
+    Column("required_level", _enum(Level, 2), nullable=False, server_default="L1"),
+    Column("assigned_agent_id", Id, ForeignKey("users.id")),
+    Column("desk_chat_id", BigInteger, nullable=False),
+    Column("desk_topic_id", BigInteger),
+    Column("card_message_id", BigInteger),
+    Column("message_count", Integer, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("first_response_at", UtcDateTime),
+    Column("last_activity_at", UtcDateTime, nullable=False),
+    Column("closed_at", UtcDateTime),
+    Column("closed_by", _enum(ClosedBy, 16)),
+    Index("ix_support_tickets_client", "client_id", "created_at"),
+    Index("ix_support_tickets_topic", "desk_chat_id", "desk_topic_id"),
+    Index("ix_support_tickets_status", "status", "priority", "created_at"),
+    Index("ix_support_tickets_agent", "assigned_agent_id", "status"),
+    # One open conversation per client, enforced by the database under concurrency.
+    Index(
+        "uq_support_tickets_one_open",
+        "client_id",
+        unique=True,
+        sqlite_where=text("status != 'closed'"),
+        postgresql_where=text("status != 'closed'"),
+    ),
+)
+
+support_messages = Table(
+    "support_messages",
+    metadata,
+    _id(),
+    Column("ticket_id", Id, ForeignKey("support_tickets.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("direction", _enum(Direction, 16), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("text", Text),
+    Column("author_id", Id, ForeignKey("users.id")),
+    Column("client_message_id", BigInteger),
+    Column("desk_message_id", BigInteger),
+    Column("media_group_id", String(64)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("edited_at", UtcDateTime),
+    UniqueConstraint("ticket_id", "seq", name="uq_support_messages_ticket_seq"),
+    Index("ix_support_messages_client_msg", "ticket_id", "client_message_id"),
+    Index("ix_support_messages_desk_msg", "ticket_id", "desk_message_id"),
+)
+
+support_agent_assignments = Table(
+    "support_agent_assignments",
+    metadata,
+    _id(),
+    Column("ticket_id", Id, ForeignKey("support_tickets.id", ondelete="CASCADE"), nullable=False),
+    Column("agent_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("assigned_at", UtcDateTime, nullable=False),
+    Column("released_at", UtcDateTime),
+    Column("release_reason", String(32)),
+    Index("ix_support_agent_assignments_ticket", "ticket_id", "assigned_at"),
+    Index("ix_support_agent_assignments_agent", "agent_id", "released_at"),
+)
+
+support_agent_status = Table(
+    "support_agent_status",
+    metadata,
+    Column("agent_id", Id, ForeignKey("users.id"), primary_key=True),
+    Column("alias", String(32), nullable=False, unique=True),
+    Column("level", String(2), nullable=False, server_default="L1"),
+    Column("status", String(16), nullable=False, server_default="offline"),
+    Column("capacity", Integer, nullable=False, server_default="5"),
+    Column("last_activity_at", UtcDateTime),
+    Column("status_changed_at", UtcDateTime),
+    Index("ix_support_agent_status_routing", "status", "level"),
+)
+
+support_rate_limits = Table(
+    "support_rate_limits",
+    metadata,
+    _id(),
+    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("window_start", UtcDateTime, nullable=False),
+    Column("count", Integer, nullable=False, server_default="0"),
+    UniqueConstraint("user_id", "action", "window_start", name="uq_support_rate_limits_window"),
+)
+
+support_audit_log = Table(
+    "support_audit_log",
+    metadata,
+    _id(),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("ticket_id", Id, ForeignKey("support_tickets.id")),
+    Column("details", JSON),
+    Column("prev_hash", String(64)),
+    Column("hash", String(64)),
+    Index("ix_support_audit_log_ticket", "ticket_id", "at"),
+)
+
+support_outbox = Table(
+    "support_outbox",
+    metadata,
+    _id(),
+    Column("lane", String(64), nullable=False),
+    Column("ticket_id", Id),
+    Column("delivery", JSON, nullable=False),
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("not_before", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Column("error", Text),
+    Index("ix_support_outbox_pending", "status", "lane", "id"),
+)
+
+support_processed_updates = Table(
+    "support_processed_updates",
+    metadata,
+    Column("update_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("processed_at", UtcDateTime, nullable=False),
+    Column("status", String(16), nullable=False, server_default="done"),
+    Column("payload", Text),
+    Column("error", Text),
+)

@@ -1,0 +1,60 @@
+"""The SQLAlchemy unit of work: one session, one transaction, outbox rows included."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from veil.services.ports import Clock
+from veil.store.orm import start_mappers
+from veil.store.repositories import SqlMessages, SqlOutbox, SqlTickets, SqlUpdateLog, SqlUsers
+
+
+class SqlUnitOfWork:
+    def __init__(self, session: AsyncSession, clock: Clock, on_commit: Callable[[], None]) -> None:
+        self.session = session
+        self._clock = clock
+        self._on_commit = on_commit
+        self.users = SqlUsers(session)
+        self.tickets = SqlTickets(session)
+        self.messages = SqlMessages(session)
+        self.outbox = SqlOutbox(session)
+        self.updates = SqlUpdateLog(session)
+
+    async def commit(self) -> None:
+        wrote_deliveries = bool(self.outbox.added)
+        await self.outbox.flush(self._clock())
+        await self.session.commit()
+        self.outbox.added.clear()
+        if wrote_deliveries:
+            self._on_commit()  # wakes the sender instead of waiting for its next poll
+
+    async def rollback(self) -> None:
+        self.outbox.added.clear()
+        await self.session.rollback()
+
+
+class SqlStore:
+    """Hands out units of work over one engine."""
+
+    def __init__(
+        self, engine: AsyncEngine, clock: Clock, on_commit: Callable[[], None] = lambda: None
+    ) -> None:
+        start_mappers()
+        self.engine = engine
+        self._clock = clock
+        self.on_commit = on_commit
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[SqlUnitOfWork]:
+        async with self._sessions() as session:
+            uow = SqlUnitOfWork(session, self._clock, lambda: self.on_commit())
+            try:
+                yield uow
+            finally:
+                # Closing rolls back whatever was not committed; unlike rollback() it
+                # leaves loaded objects readable for the caller.
+                uow.outbox.added.clear()

@@ -1,0 +1,45 @@
+"""Button presses, from anyone, with payloads that may be forged or stale."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Router
+from aiogram.types import CallbackQuery
+
+from veil.services import actions, client, desk
+from veil.services.context import Context
+from veil.services.deliveries import AnswerCallback
+from veil.services.ports import UnitOfWork
+from veil.telegram.incoming import sender_of
+
+log = logging.getLogger(__name__)
+
+def build_router() -> Router:
+    router = Router(name="buttons")
+    router.callback_query.register(pressed)
+    return router
+
+
+async def pressed(query: CallbackQuery, uow: UnitOfWork, ctx: Context) -> None:
+    action = actions.parse(query.data)
+    sender = sender_of(query.from_user)
+    chat = query.message.chat if query.message is not None else None
+    in_private = chat is not None and chat.type == "private"
+    in_desk = chat is not None and chat.id == ctx.desk_chat_id
+    notice: str | None
+    if action is None or not (in_private or in_desk):
+        log.warning("button with unknown payload ignored", extra={"data": (query.data or "")[:64]})
+        notice = ctx.texts(sender.language, "notice-stale-button")
+    elif action.name == "close_ticket" and in_desk and action.ticket:
+        notice = await desk.close_from_button(uow, ctx, sender, action.ticket)
+    elif action.name == "open_support" and in_private:
+        await client.open_ticket(uow, ctx, sender)
+        notice = None
+    elif action.name == "end_chat" and in_private:
+        notice = await client.end_chat(uow, ctx, sender, action.ticket)
+    elif action.name == "transcript" and in_private and action.ticket:
+        notice = await client.show_transcript(uow, ctx, sender, action.ticket)
+    else:
+        notice = ctx.texts(sender.language, "notice-stale-button")
+    uow.outbox.add(AnswerCallback(query.id, notice))

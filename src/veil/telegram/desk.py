@@ -1,0 +1,56 @@
+"""The agents' supergroup: one forum topic per ticket."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from veil.services import desk
+from veil.services.context import Context
+from veil.services.deliveries import RawChat, SendText
+from veil.services.ports import UnitOfWork
+from veil.telegram.incoming import incoming
+
+CLIENT_COMMANDS = ("start", "support", "end", "tickets")
+
+
+def build_router(desk_chat_id: int) -> Router:
+    router = Router(name="desk")
+    router.message.filter(F.chat.id == desk_chat_id)
+    router.edited_message.filter(F.chat.id == desk_chat_id)
+    router.message.register(note, Command("note"))
+    router.message.register(close, Command("close"))
+    router.message.register(client_command_here, Command(*CLIENT_COMMANDS))
+    router.message.register(relay)
+    router.edited_message.register(edited)
+    return router
+
+
+async def note(message: Message, command: CommandObject, uow: UnitOfWork, ctx: Context) -> None:
+    msg = incoming(message)
+    if msg is not None:
+        await desk.add_note(uow, ctx, msg, command.args or "")
+
+
+async def close(message: Message, uow: UnitOfWork, ctx: Context) -> None:
+    msg = incoming(message)
+    if msg is not None:
+        await desk.close_from_topic(uow, ctx, msg)
+
+
+async def client_command_here(message: Message, uow: UnitOfWork, ctx: Context) -> None:
+    thread = message.message_thread_id if message.is_topic_message else None
+    uow.outbox.add(SendText(RawChat(message.chat.id, thread), ctx.desk_text("desk-wrong-chat")))
+
+
+async def relay(message: Message, uow: UnitOfWork, ctx: Context) -> None:
+    msg = incoming(message)
+    if msg is not None:
+        await desk.relay_from_agent(uow, ctx, msg)
+
+
+async def edited(message: Message, uow: UnitOfWork, ctx: Context) -> None:
+    msg = incoming(message)
+    if msg is not None:
+        await desk.edit_from_agent(uow, ctx, msg)

@@ -1,0 +1,31 @@
+"""aiogram objects in, plain service inputs out."""
+
+from __future__ import annotations
+
+from aiogram.types import Message, User
+
+from veil.services.context import Incoming, Sender
+
+
+def sender_of(user: User) -> Sender:
+    return Sender(telegram_id=user.id, language=user.language_code)
+
+
+def incoming(message: Message) -> Incoming | None:
+    """The service-layer view of a message; None when nobody identifiable sent it."""
+    if message.from_user is None:
+        return None  # channel posts and anonymous admins: no one to answer or trust
+    text = message.text if message.text is not None else message.caption
+    entities = message.entities if message.text is not None else message.caption_entities
+    reply = message.reply_to_message
+    return Incoming(
+        chat_id=message.chat.id,
+        message_id=message.message_id,
+        sender=sender_of(message.from_user),
+        kind=str(message.content_type),
+        text=text,
+        entities=tuple(e.model_dump(mode="json", exclude_none=True) for e in entities or ()),
+        thread_id=message.message_thread_id if message.is_topic_message else None,
+        reply_to_message_id=reply.message_id if reply is not None else None,
+        media_group_id=message.media_group_id,
+    )

@@ -1,0 +1,112 @@
+"""Shared fixtures: real databases (SQLite and PostgreSQL) and a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+PG_HOST = os.environ.get("VEIL_TEST_PG_HOST", "127.0.0.1")
+PG_PORT = int(os.environ.get("VEIL_TEST_PG_PORT", "5432"))
+PG_USER = os.environ.get("VEIL_TEST_PG_USER", "postgres")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+_unavailable: set[str] = set()
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Fail under CI, skip loudly elsewhere, when a real service is not running."""
+    if _reachable(host, port):
+        return
+    message = f"{name} is not reachable at {host}:{port}"
+    if IN_CI:
+        pytest.fail(f"{message}; CI must run every test against the real service")
+    _unavailable.add(name)
+    pytest.skip(f"NOT RUN: {message}")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _unavailable:
+        terminalreporter.section("SERVICES MISSING", sep="!", red=True, bold=True)
+        for name in sorted(_unavailable):
+            terminalreporter.line(
+                f"Tests needing {name} were NOT RUN. Start it (see README) and run again.",
+                red=True,
+            )
+
+
+class FakeClock:
+    """Time that moves only when a test says so."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+async def _create_pg_database() -> str:
+    import asyncpg
+
+    name = f"veil_t_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return name
+
+
+async def _drop_pg_database(name: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, database="postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'veil.db'}"
+        return
+    require_service("PostgreSQL", PG_HOST, PG_PORT)
+    name = asyncio.run(_create_pg_database())
+    try:
+        yield f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        asyncio.run(_drop_pg_database(name))
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[object]:
+    from veil.store import db
+
+    eng = db.make_engine(database_url)
+    await db.upgrade(eng)
+    yield eng
+    await eng.dispose()

@@ -1,0 +1,221 @@
+"""The store on real SQLite and real PostgreSQL: the same tests on both."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.conftest import FakeClock
+from veil.domain.model import Direction, Role, Ticket, TicketStatus
+from veil.i18n import default_catalog
+from veil.services import client, desk
+from veil.services.context import Context, Incoming, Sender
+from veil.services.deliveries import CopyContent, OpenTopic, PostCard, SendText, TicketTopic
+from veil.store import db
+from veil.store.uow import SqlStore
+
+DESK = -1001000000001
+SUPPORT_TABLES = {
+    "users",
+    "support_tickets",
+    "support_messages",
+    "support_agent_assignments",
+    "support_agent_status",
+    "support_rate_limits",
+    "support_audit_log",
+    "support_outbox",
+    "support_processed_updates",
+}
+
+
+def make_ctx(clock: FakeClock) -> Context:
+    counter = itertools.count(1)
+    return Context(
+        clock=clock,
+        texts=default_catalog(),
+        new_suffix=lambda: f"A{next(counter):05d}",
+        desk_chat_id=DESK,
+    )
+
+
+async def _tables(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as conn:
+        return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+
+
+async def test_migrations_go_up_down_and_up_again(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    try:
+        await db.upgrade(engine)
+        assert SUPPORT_TABLES <= await _tables(engine)
+        assert await db.current_revision(engine) == "0001"
+        await db.downgrade(engine, "base")
+        assert not SUPPORT_TABLES & await _tables(engine)
+        await db.upgrade(engine)
+        assert SUPPORT_TABLES <= await _tables(engine)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_client_gets_one_open_ticket_and_its_deliveries(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    store = SqlStore(engine, clock)
+    ctx = make_ctx(clock)
+    alice = Sender(telegram_id=5_000_000_001, language="en")
+    async with store() as uow:
+        first = await client.open_ticket(uow, ctx, alice)
+        await uow.commit()
+    async with store() as uow:
+        again = await client.open_ticket(uow, ctx, alice)
+        await uow.commit()
+        pending = await uow.outbox.heads(clock(), 100)
+    assert again.public_id == first.public_id
+    assert first.public_id == f"SUPP-{int(clock().timestamp())}-A00001"
+    by_lane = {p.lane: p.delivery for p in pending}
+    assert isinstance(by_lane[f"topic:{first.id}"], OpenTopic)  # topic first, card after
+    assert isinstance(by_lane[f"user:{first.client_id}"], SendText)
+
+
+async def test_the_database_refuses_a_second_open_ticket(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    store = SqlStore(engine, clock)
+    ctx = make_ctx(clock)
+    async with store() as uow:
+        ticket = await client.open_ticket(uow, ctx, Sender(42))
+        await uow.commit()
+    with pytest.raises(IntegrityError):
+        async with store() as uow:
+            twin = Ticket("SUPP-1-ZZZZZZ", ticket.client_id, clock(), clock(), DESK)
+            await uow.tickets.add(twin)
+
+
+async def test_ticket_ids_are_unique_even_when_the_random_part_repeats(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    store = SqlStore(engine, clock)
+    draws = iter(["AAAAAA", "AAAAAA", "AAAAAA", "BBBBBB"])
+    ctx = Context(clock, default_catalog(), lambda: next(draws), DESK)
+    ids = []
+    for telegram_id in (1, 2):
+        async with store() as uow:
+            ids.append((await client.open_ticket(uow, ctx, Sender(telegram_id))).public_id)
+            await uow.commit()
+    assert ids[0] != ids[1]
+    assert ids[1].endswith("BBBBBB")
+
+
+async def test_outbox_hands_out_one_delivery_per_lane_in_order(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    store = SqlStore(engine, clock)
+    async with store() as uow:
+        for n in range(3):
+            uow.outbox.add(SendText(TicketTopic(7), f"t7-{n}"))
+            uow.outbox.add(SendText(TicketTopic(8), f"t8-{n}"))
+        await uow.commit()
+    seen: list[str] = []
+    for _ in range(3):
+        async with store() as uow:
+            heads = await uow.outbox.heads(clock(), 100)
+            assert len(heads) == 2  # both lanes move, each one message at a time
+            for head in heads:
+                assert isinstance(head.delivery, SendText)
+                seen.append(head.delivery.text)
+                await uow.outbox.mark_sent(head.id, clock())
+            await uow.commit()
+    assert [s for s in seen if s.startswith("t7")] == ["t7-0", "t7-1", "t7-2"]
+    async with store() as uow:
+        assert await uow.outbox.heads(clock(), 100) == []
+        assert await uow.outbox.backlog() == 0
+
+
+async def test_a_postponed_head_holds_its_lane_back(engine: AsyncEngine, clock: FakeClock) -> None:
+    store = SqlStore(engine, clock)
+    async with store() as uow:
+        uow.outbox.add(SendText(TicketTopic(1), "first"))
+        uow.outbox.add(SendText(TicketTopic(1), "second"))
+        await uow.commit()
+    async with store() as uow:
+        (head,) = await uow.outbox.heads(clock(), 10)
+        clock.advance(seconds=1)
+        await uow.outbox.retry_later(head.id, clock().replace(minute=59), "429")
+        await uow.commit()
+    async with store() as uow:
+        assert await uow.outbox.heads(clock(), 10) == []  # "second" may not overtake
+        assert await uow.outbox.backlog() == 2
+
+
+async def test_an_update_is_claimed_once(engine: AsyncEngine, clock: FakeClock) -> None:
+    store = SqlStore(engine, clock)
+    async with store() as uow:
+        assert await uow.updates.claim(1001, clock())
+        await uow.commit()
+    async with store() as uow:
+        assert not await uow.updates.claim(1001, clock())
+        assert await uow.updates.claim(1002, clock())
+
+
+async def test_a_conversation_is_stored_in_order_with_notes_apart(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    store = SqlStore(engine, clock)
+    ctx = make_ctx(clock)
+    alice, agent = Sender(10), Sender(20)
+    async with store() as uow:
+        ticket = await client.open_ticket(uow, ctx, alice)
+        await uow.commit()
+    async with store() as uow:
+        from veil.services.people import set_role
+
+        await set_role(uow, ctx, agent.telegram_id, Role.SUPPORT_AGENT)
+        loaded = await uow.tickets.get(ticket.id or 0)
+        assert loaded is not None
+        loaded.desk_topic_id = 77
+        await uow.commit()
+    steps = [
+        (client.relay_from_client, Incoming(10, 1, alice, "text", "hello")),
+        (client.relay_from_client, Incoming(10, 2, alice, "photo", "my screen")),
+        (desk.relay_from_agent, Incoming(DESK, 500, agent, "text", "hi!", thread_id=77)),
+    ]
+    for use_case, msg in steps:
+        async with store() as uow:
+            await use_case(uow, ctx, msg)
+            await uow.commit()
+    async with store() as uow:
+        await desk.add_note(uow, ctx, Incoming(DESK, 501, agent, "text", "/note vip", thread_id=77),
+                            "vip")
+        await uow.commit()
+    async with store() as uow:
+        public = await uow.messages.for_ticket(ticket.id or 0, include_internal=False)
+        everything = await uow.messages.for_ticket(ticket.id or 0, include_internal=True)
+        reloaded = await uow.tickets.get(ticket.id or 0)
+        photo_copy = [
+            p.delivery for p in await uow.outbox.heads(clock(), 100)
+            if isinstance(p.delivery, CopyContent)
+        ]
+    assert [m.text for m in public] == ["hello", "my screen", "hi!"]
+    assert [m.seq for m in everything] == [1, 2, 3, 4]
+    assert everything[-1].direction is Direction.NOTE
+    assert reloaded is not None and reloaded.status is TicketStatus.OPEN
+    assert reloaded.first_response_at == clock()
+    assert photo_copy == [] or photo_copy[0].caption == "my screen"
+
+
+async def test_times_come_back_time_zone_aware(engine: AsyncEngine, clock: FakeClock) -> None:
+    store = SqlStore(engine, clock)
+    async with store() as uow:
+        ticket = await client.open_ticket(uow, make_ctx(clock), Sender(1))
+        await uow.commit()
+    async with engine.connect() as conn:
+        count = (await conn.execute(text("select count(*) from support_tickets"))).scalar_one()
+    async with store() as uow:
+        loaded = await uow.tickets.by_public_id(ticket.public_id)
+    assert count == 1
+    assert loaded is not None and loaded.created_at == clock()
+    assert loaded.created_at.tzinfo is not None
