@@ -1,0 +1,173 @@
+"""The bot as a real process, talking HTTP to a faketg server run by the test."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from veil.faketg import FakeTelegram
+
+TOKEN = "424242:E2E-test-token"
+WAIT = 20.0
+
+
+@dataclass
+class Person:
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    phone: str | None = None
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self.first_name, self.last_name, self.username, self.phone) if s]
+
+
+class BotProcess:
+    """``veil run`` in a subprocess, with its log kept for the test report."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "veil", "run", env=self.env, stdout=log, stderr=log
+        )
+
+    async def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
+        if self.proc is None or self.proc.returncode is not None:
+            return self.proc.returncode if self.proc else 0
+        self.proc.send_signal(sig)
+        try:
+            return await asyncio.wait_for(self.proc.wait(), 15)
+        except TimeoutError:
+            self.proc.kill()
+            return await self.proc.wait()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@dataclass
+class Desk:
+    tg: FakeTelegram
+    bot: BotProcess
+    chat_id: int
+    client: Person
+    agent: Person
+    outsider: Person
+    clients: list[Person] = field(default_factory=list)
+
+    # --- waiting ---------------------------------------------------------------
+    async def until(self, predicate: Callable[[], bool], what: str) -> None:
+        try:
+            await self.tg.wait_for(predicate, timeout=WAIT)
+        except TimeoutError:
+            raise AssertionError(
+                f"timed out waiting for: {what}\n--- bot log ---\n{self.bot.log()[-4000:]}"
+            ) from None
+
+    def bot_texts(self, chat_id: int, thread_id: Any = ...) -> list[str]:
+        return [_text(m) for m in self.tg.bot_messages(chat_id, thread_id)]
+
+    async def client_gets(self, needle: str, person: Person | None = None) -> dict[str, Any]:
+        chat = (person or self.client).id
+        await self.until(lambda: any(needle in t for t in self.bot_texts(chat)),
+                         f"client {chat} to receive {needle!r}")
+        return [m for m in self.tg.bot_messages(chat) if needle in _text(m)][-1]
+
+    async def desk_gets(self, needle: str, topic: int | None = None) -> dict[str, Any]:
+        thread: Any = ... if topic is None else topic
+        await self.until(lambda: any(needle in t for t in self.bot_texts(self.chat_id, thread)),
+                         f"desk to receive {needle!r}")
+        return [m for m in self.tg.bot_messages(self.chat_id, thread) if needle in _text(m)][-1]
+
+    # --- acting ------------------------------------------------------------------
+    async def open_ticket(self, person: Person | None = None) -> tuple[str, int]:
+        """The client presses Live Support; returns the ticket id and its topic."""
+        person = person or self.client
+        self.tg.send_text(person.id, person.id, "/start")
+        menu = await self.client_gets("Live Support", person)
+        self.tg.press_button(person.id, person.id, menu["message_id"], "sup:open")
+        opened = await self.client_gets("ticket is SUPP-", person)
+        ticket = re.search(r"SUPP-\d+-[A-Z0-9]{6}", _text(opened))
+        assert ticket is not None
+        name = f"User-{ticket.group(0)}"
+        await self.until(lambda: any(t["name"] == name for t in self.tg.topics(self.chat_id).values()),
+                         f"topic {name}")
+        topic = next(i for i, t in self.tg.topics(self.chat_id).items() if t["name"] == name)
+        await self.desk_gets("🎫", topic)
+        return ticket.group(0), topic
+
+
+def _text(message: dict[str, Any]) -> str:
+    return str(message.get("text") or message.get("caption") or "")
+
+
+def bot_env(database_url: str, api_url: str, desk_chat_id: int, admins: list[int]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VEIL_")}
+    env.update(
+        VEIL_BOT_TOKEN=TOKEN,
+        VEIL_TELEGRAM_API_URL=api_url,
+        VEIL_DESK_CHAT_ID=str(desk_chat_id),
+        VEIL_ADMIN_IDS=",".join(str(a) for a in admins),
+        VEIL_DATABASE_URL=database_url,
+        VEIL_POLLING_TIMEOUT="1",
+        VEIL_SENDER_POLL_INTERVAL="0.1",
+        VEIL_SENDER_MAX_BACKOFF="1",
+        VEIL_LOG_LEVEL="INFO",
+    )
+    return env
+
+
+# --- the anonymity rules, over every outbound call ---------------------------------
+
+def _pattern(secret: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w+]){re.escape(secret)}(?!\w)")
+
+
+def anonymity_violations(tg: FakeTelegram, desk_chat_id: int, clients: list[Person],
+                         agents: list[Person]) -> list[str]:
+    """Every call to the desk or an agent free of clients; every call to a client free of agents.
+
+    ``from_chat_id`` of copyMessage is the one exception: it tells Telegram where to copy
+    from and is never shown to anyone. What the desk actually received is checked too.
+    """
+    agent_ids = {a.id for a in agents}
+    client_ids = {c.id for c in clients}
+    client_marks = [_pattern(s) for c in clients for s in [str(c.id), *c.secrets()]]
+    agent_marks = [_pattern(s) for a in agents for s in [str(a.id), *a.secrets()]]
+    problems: list[str] = []
+    for call in tg.calls:
+        chat = call.params.get("chat_id")
+        shown = {k: v for k, v in call.params.items() if k != "from_chat_id"}
+        body = json.dumps(shown, ensure_ascii=False, default=str)
+        if chat == desk_chat_id or chat in agent_ids:
+            if call.method == "forwardMessage":
+                problems.append(f"forwardMessage to the desk: {body[:200]}")
+            problems += [f"{call.method} to desk carries {m.pattern}" for m in client_marks
+                         if m.search(body)]
+        if chat in client_ids:
+            problems += [f"{call.method} to client carries {m.pattern}" for m in agent_marks
+                         if m.search(body)]
+    for message in tg.bot_messages(desk_chat_id):
+        body = json.dumps(message, ensure_ascii=False, default=str)
+        problems += [f"desk message shows {m.pattern}" for m in client_marks if m.search(body)]
+    for client in clients:
+        for message in tg.bot_messages(client.id):
+            body = json.dumps({k: v for k, v in message.items() if k != "chat"},
+                              ensure_ascii=False, default=str)
+            problems += [f"client message shows {m.pattern}" for m in agent_marks
+                         if m.search(body)]
+    return problems

@@ -1,0 +1,82 @@
+"""Button payloads from outside, and deliveries stored in the outbox."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from veil.services import actions
+from veil.services.deliveries import (
+    AnswerCallback,
+    Button,
+    CopyContent,
+    EditContent,
+    OpenTopic,
+    RawChat,
+    SendText,
+    TicketTopic,
+    UserChat,
+    decode,
+    encode,
+    lane_of,
+)
+
+TICKET = "SUPP-1764061200-ABC123"
+
+
+@pytest.mark.parametrize("name", ["end_chat", "transcript", "close_ticket"])
+def test_payloads_round_trip_and_fit_telegram(name: str) -> None:
+    data = actions.encode(name, TICKET)
+    assert len(data.encode()) <= 64
+    assert actions.parse(data) == actions.Action(name, TICKET)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        "",
+        "sup:open:extra",
+        "sup:end:",
+        "sup:end:SUPP-1-ABC123",
+        "tk:SUPP-1764061200-abc123",
+        "desk:close:SUPP-1764061200-ABC123;DROP",
+        "desk:close:" + "A" * 80,
+        "admin:ban:SUPP-1764061200-ABC123",
+    ],
+)
+def test_forged_payloads_are_rejected(data: str | None) -> None:
+    assert actions.parse(data) is None
+
+
+@given(st.text(max_size=100))
+def test_no_payload_crashes_the_parser(data: str) -> None:
+    parsed = actions.parse(data)
+    assert parsed is None or parsed.ticket is None or len(parsed.ticket) < 64
+
+
+@pytest.mark.parametrize(
+    "delivery",
+    [
+        SendText(UserChat(3), "hi", ({"type": "bold", "offset": 0, "length": 2},),
+                 ((Button("Go", "sup:open"),),), reply_to_record=4, record=5),
+        CopyContent(TicketTopic(9), UserChat(3), 12, caption="c", has_caption=True, record=1),
+        EditContent(UserChat(3), 7, "new", is_caption=True),
+        OpenTopic(9),
+        AnswerCallback("q1", "done", alert=True),
+        SendText(RawChat(-100, 5), "desk"),
+    ],
+)
+def test_deliveries_survive_the_outbox(delivery: object) -> None:
+    assert decode(encode(delivery)) == delivery  # type: ignore[arg-type]
+
+
+def test_a_tickets_topic_work_shares_one_lane() -> None:
+    lanes = {
+        lane_of(OpenTopic(9)),
+        lane_of(SendText(TicketTopic(9), "x")),
+        lane_of(CopyContent(TicketTopic(9), UserChat(1), 2)),
+    }
+    assert lanes == {"topic:9"}
+    assert lane_of(SendText(UserChat(1), "x")) != lane_of(SendText(TicketTopic(1), "x"))

@@ -1,0 +1,54 @@
+"""Every text a person reads comes from the catalog, and every key used exists."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from veil.i18n import Catalog, default_catalog
+
+SRC = Path(__file__).parents[2] / "src" / "veil"
+# Literal keys handed to the catalog: texts(lang, "key"), desk_text("key"), _say(.., "key"),
+# _reply(.., "key") and f"command-{c}" style keys listed separately below.
+KEY_USE = re.compile(
+    r"""(?:texts\([^,()]+,\s*|desk_text\(\s*|_say\(uow,\s*ctx,\s*user,\s*|_reply\(uow,\s*ctx,\s*msg,\s*)"([a-z0-9-]+)"""
+)
+
+
+def _used_keys() -> set[str]:
+    keys: set[str] = set()
+    for path in SRC.rglob("*.py"):
+        keys.update(KEY_USE.findall(path.read_text()))
+    return keys
+
+
+def test_the_scan_finds_keys_at_all() -> None:
+    assert {"ticket-opened", "desk-note-saved", "card", "error-try-again"} <= _used_keys()
+
+
+def test_every_key_used_in_code_is_in_english() -> None:
+    missing = _used_keys() - default_catalog().keys("en")
+    assert not missing, f"keys used but not in en.ftl: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("status", ["new", "open", "closed"])
+def test_every_status_has_a_text(status: str) -> None:
+    assert default_catalog()(None, f"status-{status}")
+
+
+def test_a_language_is_one_file_and_falls_back_to_english(tmp_path: Path) -> None:
+    english = (SRC / "locales" / "en.ftl").read_text()
+    (tmp_path / "en.ftl").write_text(english)
+    (tmp_path / "de.ftl").write_text("menu = Willkommen!\n")
+    catalog = Catalog(tmp_path)
+    assert catalog("de", "menu") == "Willkommen!"
+    assert catalog("de-AT", "menu") == "Willkommen!"
+    assert catalog("de", "button-end-chat") == catalog("en", "button-end-chat")
+    assert catalog("xx", "menu") == catalog("en", "menu")
+
+
+def test_an_unknown_key_is_a_loud_error() -> None:
+    with pytest.raises(KeyError):
+        default_catalog()("en", "no-such-text")
