@@ -5,17 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 
-from veil.config import Settings
-from veil.domain.ids import SUFFIX_ALPHABET, SUFFIX_LENGTH
+from veil.config import ConfigError, Settings
 from veil.domain.model import Role
 from veil.i18n import default_catalog
 from veil.services.context import Context
@@ -23,6 +26,7 @@ from veil.services.people import set_role
 from veil.services.ports import Clock
 from veil.store import db
 from veil.store.uow import SqlStore
+from veil.system import random_suffix, utcnow
 from veil.telegram import buttons, client, desk
 from veil.telegram.middlewares import UnitOfWorkMiddleware
 from veil.telegram.sender import OutboxSender
@@ -30,14 +34,6 @@ from veil.telegram.sender import OutboxSender
 log = logging.getLogger(__name__)
 
 CLIENT_COMMANDS = ("start", "support", "end", "tickets")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def random_suffix() -> str:
-    return "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
 
 
 @dataclass
@@ -57,6 +53,33 @@ class Veil:
                 await set_role(uow, self.ctx, telegram_id, Role.ADMIN)
             await uow.commit()
 
+    async def check_telegram(self) -> None:
+        """Fail fast, with a clear message, when Telegram rejects the token or the desk."""
+        try:
+            me = await self.bot.get_me()
+        except TelegramUnauthorizedError:
+            raise ConfigError(
+                "VEIL_BOT_TOKEN was rejected by Telegram (401 Unauthorized): check the token "
+                "with @BotFather"
+            ) from None
+        except TelegramNetworkError as exc:
+            log.warning("Telegram is not reachable yet (%s); polling will keep trying", exc)
+            return
+        desk_id = self.ctx.desk_chat_id
+        try:
+            desk = await self.bot.get_chat(desk_id)
+        except (TelegramBadRequest, TelegramForbiddenError) as exc:
+            raise ConfigError(
+                f"VEIL_DESK_CHAT_ID={desk_id}: Telegram says {exc.message!r}. Add @{me.username} "
+                "to the agents' supergroup as an administrator."
+            ) from None
+        if not desk.is_forum:
+            raise ConfigError(
+                f"VEIL_DESK_CHAT_ID={desk_id} ({desk.title!r}) has no topics: enable Topics in "
+                "the group's settings, so that each ticket gets its own topic."
+            )
+        log.info("serving as @%s; desk %r", me.username, desk.title)
+
     async def announce_commands(self) -> None:
         commands = [
             BotCommand(command=c, description=self.ctx.texts(None, f"command-{c}"))
@@ -64,11 +87,12 @@ class Veil:
         ]
         try:
             await self.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
-        except Exception:  # noqa: BLE001 - a missing menu is no reason not to serve
+        except Exception:
             log.warning("could not set the bot's command menu", exc_info=True)
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Poll Telegram and deliver the outbox until ``stop`` is set."""
+        await self.check_telegram()
         await self.announce_commands()
         sending = asyncio.create_task(self.sender.run(), name="outbox-sender")
         polling = asyncio.create_task(

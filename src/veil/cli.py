@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import signal
 from collections.abc import Coroutine
 from typing import Annotated, Any
@@ -68,7 +70,7 @@ def demo(
     """The whole system against a fake Telegram: no token, no network, no services."""
     from veil.demo import run_demo
 
-    logs.configure("WARNING")
+    logs.configure(os.environ.get("VEIL_LOG_LEVEL", "WARNING"))
     asyncio.run(run_demo(Console(), step_delay=delay))
 
 
@@ -82,10 +84,8 @@ def fake_telegram(
     from veil.faketg.server import serve_forever
 
     logs.configure("INFO")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_forever(host, port, token=token))
-    except KeyboardInterrupt:
-        pass
 
 
 @db_app.command("upgrade")
@@ -156,12 +156,12 @@ def agents_list() -> None:
 
 
 def _set_role(telegram_id: int, role: Any) -> None:
-    from veil.bootstrap import random_suffix, utcnow
     from veil.i18n import default_catalog
     from veil.services.context import Context
     from veil.services.people import set_role
     from veil.store import db
     from veil.store.uow import SqlStore
+    from veil.system import random_suffix, utcnow
 
     settings = _settings()
 

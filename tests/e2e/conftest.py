@@ -1,25 +1,55 @@
-"""End-to-end fixtures: faketg in the test, ``veil run`` as a real process, both backends."""
+"""End-to-end fixtures: faketg in the test, ``veil run`` as a real process, both backends.
+
+One bot process per test module and backend serves every scenario of the module, each
+scenario with a client of its own, the way one bot serves many clients. Every call the
+bot made is checked against the anonymity rules when the module is done.
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
+from tests.conftest import BACKENDS, fresh_database
 from tests.e2e.harness import TOKEN, BotProcess, Desk, Person, anonymity_violations, bot_env
 from veil.faketg import FakeTelegram
 
 
-@pytest.fixture
-async def desk(database_url: str, tmp_path: Path) -> AsyncIterator[Desk]:
+@dataclass
+class World:
+    tg: FakeTelegram
+    bot: BotProcess
+    desk_id: int
+    agent: Person
+    outsider: Person
+    clients: list[Person] = field(default_factory=list)
+
+    def new_client(self, name: str) -> Person:
+        n = len(self.clients) + 1
+        person = Person(0, f"{name}{n}", "Moreau", f"client_{name.lower()}_{n}", f"+3361234{n:04d}")
+        person.id = self.tg.add_user(person.first_name, last_name=person.last_name,
+                                     username=person.username, phone=person.phone)
+        self.clients.append(person)
+        return person
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend_url(request: pytest.FixtureRequest,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def world(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
     tg = FakeTelegram()
     tg.add_bot(TOKEN, username="scheduler_test_bot", first_name="Scheduler")
-    client = Person(0, "Alice", "Moreau", "alice_moreau", "+33612345678")
-    client.id = tg.add_user(client.first_name, last_name=client.last_name,
-                            username=client.username, phone=client.phone)
     agent = Person(0, "Bob", "Lindqvist", "bob_helps")
     agent.id = tg.add_user(agent.first_name, last_name=agent.last_name, username=agent.username)
     outsider = Person(0, "Mallory", None, "mallory_x")
@@ -28,20 +58,27 @@ async def desk(database_url: str, tmp_path: Path) -> AsyncIterator[Desk]:
     desk_id = tg.add_supergroup("Support desk", is_forum=True,
                                 members=[agent.id, outsider.id, admin])
     url = await tg.start()
-    env = bot_env(database_url, url, desk_id, admins=[admin])
+    env = bot_env(backend_url, url, desk_id, admins=[admin])
     # `veil agents add` is how an operator names an agent; use it for real.
     subprocess.run([sys.executable, "-m", "veil", "agents", "add", str(agent.id)], env=env,
                    check=True, capture_output=True)
-    bot = BotProcess(env, tmp_path / "bot.log")
+    bot = BotProcess(env, tmp_path_factory.mktemp("bot") / "bot.log")
     await bot.start()
-    the_desk = Desk(tg, bot, desk_id, client, agent, outsider, clients=[client])
+    the_world = World(tg, bot, desk_id, agent, outsider)
     try:
-        yield the_desk
+        yield the_world
     finally:
         code = await bot.stop()
         await tg.stop()
-    # Every scenario is also an anonymity test, over every call the bot made.
-    problems = anonymity_violations(tg, desk_id, the_desk.clients, [agent])
+    problems = anonymity_violations(tg, desk_id, the_world.clients, [agent])
     assert not problems, "anonymity broken:\n" + "\n".join(problems[:20])
     assert code == 0, f"bot exited with {code}\n{bot.log()[-3000:]}"
-    assert "Traceback" not in bot.log(), bot.log()[-3000:]
+    assert "Traceback" not in bot.log(), bot.log()[-5000:]
+
+
+@pytest.fixture
+def desk(world: World, request: pytest.FixtureRequest) -> Desk:
+    """The shared desk, seen from a scenario with a client of its own."""
+    client = world.new_client("Alice")
+    return Desk(world.tg, world.bot, world.desk_id, client, world.agent, world.outsider,
+                clients=world.clients)

@@ -81,11 +81,20 @@ class Desk:
     def bot_texts(self, chat_id: int, thread_id: Any = ...) -> list[str]:
         return [_text(m) for m in self.tg.bot_messages(chat_id, thread_id)]
 
-    async def client_gets(self, needle: str, person: Person | None = None) -> dict[str, Any]:
+    async def client_gets(self, needle: str, person: Person | None = None,
+                          *, skip: int = 0) -> dict[str, Any]:
+        """The newest bot message to the client containing ``needle``, among all but the
+        first ``skip`` messages (so that an older, similar message does not count)."""
         chat = (person or self.client).id
-        await self.until(lambda: any(needle in t for t in self.bot_texts(chat)),
-                         f"client {chat} to receive {needle!r}")
-        return [m for m in self.tg.bot_messages(chat) if needle in _text(m)][-1]
+
+        def matches() -> list[dict[str, Any]]:
+            return [m for m in self.tg.bot_messages(chat)[skip:] if needle in _text(m)]
+
+        await self.until(lambda: bool(matches()), f"client {chat} to receive {needle!r}")
+        return matches()[-1]
+
+    def client_inbox(self, person: Person | None = None) -> int:
+        return len(self.tg.bot_messages((person or self.client).id))
 
     async def desk_gets(self, needle: str, topic: int | None = None) -> dict[str, Any]:
         thread: Any = ... if topic is None else topic
@@ -97,10 +106,11 @@ class Desk:
     async def open_ticket(self, person: Person | None = None) -> tuple[str, int]:
         """The client presses Live Support; returns the ticket id and its topic."""
         person = person or self.client
+        seen = self.client_inbox(person)
         self.tg.send_text(person.id, person.id, "/start")
-        menu = await self.client_gets("Live Support", person)
+        menu = await self.client_gets("Live Support", person, skip=seen)
         self.tg.press_button(person.id, person.id, menu["message_id"], "sup:open")
-        opened = await self.client_gets("ticket is SUPP-", person)
+        opened = await self.client_gets("ticket is SUPP-", person, skip=seen)
         ticket = re.search(r"SUPP-\d+-[A-Z0-9]{6}", _text(opened))
         assert ticket is not None
         name = f"User-{ticket.group(0)}"

@@ -7,7 +7,7 @@ import pytest
 from tests.e2e.harness import Desk
 from veil.faketg import FakeError
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
 
 async def test_a_non_agent_in_the_desk_is_not_relayed_and_told_why(desk: Desk) -> None:

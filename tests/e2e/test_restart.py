@@ -6,7 +6,7 @@ import pytest
 
 from tests.e2e.harness import Desk
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
 
 async def test_restart_mid_conversation_loses_and_doubles_nothing(desk: Desk) -> None:

@@ -46,7 +46,7 @@ async def _ticket_of_topic(
     ticket = await uow.tickets.by_topic(msg.chat_id, msg.thread_id)
     if ticket is None:
         _reply(uow, ctx, msg, "desk-unknown-topic")
-        log.warning("desk message in a topic without ticket", extra={"thread": msg.thread_id})
+        log.warning("desk message in a topic without ticket", extra={"topic": msg.thread_id})
         return None
     if ticket.is_closed:
         _reply(uow, ctx, msg, "desk-ticket-closed", ticket=ticket.public_id)

@@ -22,10 +22,16 @@ def incoming(message: Message) -> Incoming | None:
         chat_id=message.chat.id,
         message_id=message.message_id,
         sender=sender_of(message.from_user),
-        kind=str(message.content_type),
+        kind=_kind(message),
         text=text,
         entities=tuple(e.model_dump(mode="json", exclude_none=True) for e in entities or ()),
         thread_id=message.message_thread_id if message.is_topic_message else None,
         reply_to_message_id=reply.message_id if reply is not None else None,
         media_group_id=message.media_group_id,
     )
+
+
+def _kind(message: Message) -> str:
+    # aiogram's ContentType is a (str, Enum): str() would give "ContentType.TEXT".
+    content_type = message.content_type
+    return str(getattr(content_type, "value", content_type))

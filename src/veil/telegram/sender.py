@@ -54,6 +54,13 @@ THREAD_GONE = "message thread not found"
 NOT_MODIFIED = "message is not modified"
 
 
+DESK_SETUP_ERRORS = ("chat not found", "the chat is not a forum", "not enough rights")
+
+
+def _desk_misconfigured(message: str) -> bool:
+    return any(error in message for error in DESK_SETUP_ERRORS)
+
+
 def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
     if not buttons:
         return None
@@ -144,6 +151,10 @@ class OutboxSender:
             except TelegramBadRequest as exc:
                 if NOT_MODIFIED in exc.message:
                     await self._done(pending)  # the other side already shows this content
+                elif pending.lane.startswith("topic:") and _desk_misconfigured(exc.message):
+                    # Failing would drop the desk's copy; waiting lets an operator fix it.
+                    log.error("the desk group refuses messages: %s", exc.message)
+                    await self._later(pending, self._max_backoff, exc.message)
                 else:
                     await self._fail(pending, exc.message)
             except Exception as exc:
