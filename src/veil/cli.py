@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 from collections.abc import Coroutine
 from typing import Annotated, Any
 
@@ -21,7 +22,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 agents_app = typer.Typer(help="Support agents.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(agents_app, name="agents")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # messages stay whole, greppable lines
 
 
 def _settings() -> Settings:
@@ -71,7 +72,9 @@ def demo(
     from veil.demo import run_demo
 
     logs.configure(os.environ.get("VEIL_LOG_LEVEL", "WARNING"))
-    asyncio.run(run_demo(Console(), step_delay=delay))
+    # A pipe or a log gets a wide table rather than rich's default 80 columns.
+    console = Console() if sys.stdout.isatty() else Console(width=150)
+    asyncio.run(run_demo(console, step_delay=delay))
 
 
 @app.command("fake-telegram")

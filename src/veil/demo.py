@@ -256,7 +256,7 @@ async def run_demo(console: Console, *, step_delay: float = 0.0) -> None:
     console.print(f"[bold]Veil demo[/bold]: fake Telegram at {url}, desk group {desk}")
     with tempfile.TemporaryDirectory(prefix="veil-demo-") as tmp:
         settings = Settings(
-            bot_token=TOKEN,  # type: ignore[arg-type]
+            bot_token=TOKEN,
             telegram_api_url=url,
             desk_chat_id=desk,
             database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'demo.db'}",

@@ -7,11 +7,10 @@ bot made is checked against the anonymity rules when the module is done.
 
 from __future__ import annotations
 
-import subprocess
+import asyncio
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -33,15 +32,20 @@ class World:
     def new_client(self, name: str) -> Person:
         n = len(self.clients) + 1
         person = Person(0, f"{name}{n}", "Moreau", f"client_{name.lower()}_{n}", f"+3361234{n:04d}")
-        person.id = self.tg.add_user(person.first_name, last_name=person.last_name,
-                                     username=person.username, phone=person.phone)
+        person.id = self.tg.add_user(
+            person.first_name,
+            last_name=person.last_name,
+            username=person.username,
+            phone=person.phone,
+        )
         self.clients.append(person)
         return person
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def backend_url(request: pytest.FixtureRequest,
-                tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def backend_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
         yield url
 
@@ -55,13 +59,20 @@ async def world(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> A
     outsider = Person(0, "Mallory", None, "mallory_x")
     outsider.id = tg.add_user(outsider.first_name, username=outsider.username)
     admin = tg.add_user("Ada", username="ada_admin")
-    desk_id = tg.add_supergroup("Support desk", is_forum=True,
-                                members=[agent.id, outsider.id, admin])
+    desk_id = tg.add_supergroup(
+        "Support desk", is_forum=True, members=[agent.id, outsider.id, admin]
+    )
     url = await tg.start()
     env = bot_env(backend_url, url, desk_id, admins=[admin])
     # `veil agents add` is how an operator names an agent; use it for real.
-    subprocess.run([sys.executable, "-m", "veil", "agents", "add", str(agent.id)], env=env,
-                   check=True, capture_output=True)
+    add = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "veil", "agents", "add", str(agent.id)),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await add.communicate()
+    assert add.returncode == 0, output.decode()
     bot = BotProcess(env, tmp_path_factory.mktemp("bot") / "bot.log")
     await bot.start()
     the_world = World(tg, bot, desk_id, agent, outsider)
@@ -80,5 +91,12 @@ async def world(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> A
 def desk(world: World, request: pytest.FixtureRequest) -> Desk:
     """The shared desk, seen from a scenario with a client of its own."""
     client = world.new_client("Alice")
-    return Desk(world.tg, world.bot, world.desk_id, client, world.agent, world.outsider,
-                clients=world.clients)
+    return Desk(
+        world.tg,
+        world.bot,
+        world.desk_id,
+        client,
+        world.agent,
+        world.outsider,
+        clients=world.clients,
+    )

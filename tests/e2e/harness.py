@@ -81,8 +81,9 @@ class Desk:
     def bot_texts(self, chat_id: int, thread_id: Any = ...) -> list[str]:
         return [_text(m) for m in self.tg.bot_messages(chat_id, thread_id)]
 
-    async def client_gets(self, needle: str, person: Person | None = None,
-                          *, skip: int = 0) -> dict[str, Any]:
+    async def client_gets(
+        self, needle: str, person: Person | None = None, *, skip: int = 0
+    ) -> dict[str, Any]:
         """The newest bot message to the client containing ``needle``, among all but the
         first ``skip`` messages (so that an older, similar message does not count)."""
         chat = (person or self.client).id
@@ -98,8 +99,10 @@ class Desk:
 
     async def desk_gets(self, needle: str, topic: int | None = None) -> dict[str, Any]:
         thread: Any = ... if topic is None else topic
-        await self.until(lambda: any(needle in t for t in self.bot_texts(self.chat_id, thread)),
-                         f"desk to receive {needle!r}")
+        await self.until(
+            lambda: any(needle in t for t in self.bot_texts(self.chat_id, thread)),
+            f"desk to receive {needle!r}",
+        )
         return [m for m in self.tg.bot_messages(self.chat_id, thread) if needle in _text(m)][-1]
 
     # --- acting ------------------------------------------------------------------
@@ -114,9 +117,14 @@ class Desk:
         ticket = re.search(r"SUPP-\d+-[A-Z0-9]{6}", _text(opened))
         assert ticket is not None
         name = f"User-{ticket.group(0)}"
-        await self.until(lambda: any(t["name"] == name for t in self.tg.topics(self.chat_id).values()),
-                         f"topic {name}")
-        topic = next(i for i, t in self.tg.topics(self.chat_id).items() if t["name"] == name)
+
+        def topic_named() -> int | None:
+            topics = self.tg.topics(self.chat_id).items()
+            return next((i for i, t in topics if t["name"] == name and not t["deleted"]), None)
+
+        await self.until(lambda: topic_named() is not None, f"topic {name}")
+        topic = topic_named()
+        assert topic is not None
         await self.desk_gets("🎫", topic)
         return ticket.group(0), topic
 
@@ -125,7 +133,9 @@ def _text(message: dict[str, Any]) -> str:
     return str(message.get("text") or message.get("caption") or "")
 
 
-def bot_env(database_url: str, api_url: str, desk_chat_id: int, admins: list[int]) -> dict[str, str]:
+def bot_env(
+    database_url: str, api_url: str, desk_chat_id: int, admins: list[int]
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VEIL_")}
     env.update(
         VEIL_BOT_TOKEN=TOKEN,
@@ -143,12 +153,14 @@ def bot_env(database_url: str, api_url: str, desk_chat_id: int, admins: list[int
 
 # --- the anonymity rules, over every outbound call ---------------------------------
 
+
 def _pattern(secret: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w+]){re.escape(secret)}(?!\w)")
 
 
-def anonymity_violations(tg: FakeTelegram, desk_chat_id: int, clients: list[Person],
-                         agents: list[Person]) -> list[str]:
+def anonymity_violations(
+    tg: FakeTelegram, desk_chat_id: int, clients: list[Person], agents: list[Person]
+) -> list[str]:
     """Every call to the desk or an agent free of clients; every call to a client free of agents.
 
     ``from_chat_id`` of copyMessage is the one exception: it tells Telegram where to copy
@@ -166,18 +178,22 @@ def anonymity_violations(tg: FakeTelegram, desk_chat_id: int, clients: list[Pers
         if chat == desk_chat_id or chat in agent_ids:
             if call.method == "forwardMessage":
                 problems.append(f"forwardMessage to the desk: {body[:200]}")
-            problems += [f"{call.method} to desk carries {m.pattern}" for m in client_marks
-                         if m.search(body)]
+            problems += [
+                f"{call.method} to desk carries {m.pattern}" for m in client_marks if m.search(body)
+            ]
         if chat in client_ids:
-            problems += [f"{call.method} to client carries {m.pattern}" for m in agent_marks
-                         if m.search(body)]
+            problems += [
+                f"{call.method} to client carries {m.pattern}"
+                for m in agent_marks
+                if m.search(body)
+            ]
     for message in tg.bot_messages(desk_chat_id):
         body = json.dumps(message, ensure_ascii=False, default=str)
         problems += [f"desk message shows {m.pattern}" for m in client_marks if m.search(body)]
     for client in clients:
         for message in tg.bot_messages(client.id):
-            body = json.dumps({k: v for k, v in message.items() if k != "chat"},
-                              ensure_ascii=False, default=str)
-            problems += [f"client message shows {m.pattern}" for m in agent_marks
-                         if m.search(body)]
+            body = json.dumps(
+                {k: v for k, v in message.items() if k != "chat"}, ensure_ascii=False, default=str
+            )
+            problems += [f"client message shows {m.pattern}" for m in agent_marks if m.search(body)]
     return problems

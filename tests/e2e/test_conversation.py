@@ -8,10 +8,14 @@ from tests.e2e.harness import Desk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
+
 def relayed(desk: Desk, topic: int) -> list[dict[str, object]]:
     """What the bot posted in a topic, minus the service message and the ticket card."""
-    return [m for m in desk.tg.bot_messages(desk.chat_id, topic)
-            if "forum_topic_created" not in m and "🎫" not in str(m.get("text", ""))]
+    return [
+        m
+        for m in desk.tg.bot_messages(desk.chat_id, topic)
+        if "forum_topic_created" not in m and "🎫" not in str(m.get("text", ""))
+    ]
 
 
 MEDIA = ["photo", "video", "audio", "document", "voice", "video_note", "animation", "sticker"]
@@ -28,7 +32,9 @@ async def test_a_ticket_opens_with_a_topic_and_card(desk: Desk) -> None:
     ticket, topic = await desk.open_ticket()
     card = await desk.desk_gets("🎫", topic)
     assert ticket in card["text"] and f"User-{ticket}" in card["text"]
-    assert "Priority: normal" in card["text"] and "Earlier tickets of this client: 0" in card["text"]
+    assert (
+        "Priority: normal" in card["text"] and "Earlier tickets of this client: 0" in card["text"]
+    )
     # /support while a ticket is open continues it instead of opening another.
     desk.tg.send_text(desk.client.id, desk.client.id, "/support")
     again = await desk.client_gets("already talking")
@@ -69,8 +75,9 @@ async def test_agent_answers_reach_the_client_as_live_support(desk: Desk) -> Non
     tg.send_media(a, desk.chat_id, "document", caption="the manual", thread_id=topic)
     tg.send_media(a, desk.chat_id, "voice", thread_id=topic)
     await desk.client_gets("the manual")
-    await desk.until(lambda: any("voice" in m for m in tg.bot_messages(desk.client.id)),
-                     "voice reaches client")
+    await desk.until(
+        lambda: any("voice" in m for m in tg.bot_messages(desk.client.id)), "voice reaches client"
+    )
 
 
 async def test_replies_and_edits_cross_over(desk: Desk) -> None:
@@ -82,8 +89,9 @@ async def test_replies_and_edits_cross_over(desk: Desk) -> None:
     await desk.desk_gets("Friday at 10", topic)
     assert desk.tg.message(desk.chat_id, copy["message_id"])["text"] == "Booking for Friday at 10"
     # The agent replies to the client's message: the client sees a reply to their own.
-    answer = tg.send_text(a, desk.chat_id, "Which Friday?", thread_id=topic,
-                          reply_to=copy["message_id"])
+    answer = tg.send_text(
+        a, desk.chat_id, "Which Friday?", thread_id=topic, reply_to=copy["message_id"]
+    )
     got = await desk.client_gets("Which Friday?")
     assert got["reply_to_message"]["message_id"] == mine["message_id"]
     tg.edit_text(a, desk.chat_id, answer["message_id"], "Which Friday, the 27th?")
@@ -126,12 +134,12 @@ async def test_client_ends_the_chat_by_command_and_by_button(desk: Desk) -> None
     second, _ = await desk.open_ticket()
     assert second != ticket
     opened = await desk.client_gets(f"ticket is {second}")
-    desk.tg.press_button(desk.client.id, desk.client.id, opened["message_id"],
-                         f"sup:end:{second}")
+    desk.tg.press_button(desk.client.id, desk.client.id, opened["message_id"], f"sup:end:{second}")
     await desk.client_gets(f"ticket {second} is closed")
     # The same button again is stale: a clear answer, nothing else happens.
-    query = desk.tg.press_button(desk.client.id, desk.client.id, opened["message_id"],
-                                 f"sup:end:{second}")
+    query = desk.tg.press_button(
+        desk.client.id, desk.client.id, opened["message_id"], f"sup:end:{second}"
+    )
     await desk.until(lambda: query in desk.tg.callback_answers, "stale button answered")
     assert "already ended" in (desk.tg.callback_answers[query].get("text") or "")
 

@@ -25,9 +25,15 @@ async def test_restart_mid_conversation_loses_and_doubles_nothing(desk: Desk) ->
     await desk.client_gets("answer while you were away")
     tg.send_text(c, c, "after")
     await desk.desk_gets("after", topic)
-    relayed = [t for t in desk.bot_texts(desk.chat_id, topic)
-               if t.startswith(("before", "during", "after"))]
-    assert relayed == [*(f"before {n}" for n in range(5)), *(f"during {n}" for n in range(3)),
-                       "after"]
+    relayed = [
+        t
+        for t in desk.bot_texts(desk.chat_id, topic)
+        if t.startswith(("before", "during", "after"))
+    ]
+    assert relayed == [
+        *(f"before {n}" for n in range(5)),
+        *(f"during {n}" for n in range(3)),
+        "after",
+    ]
     answers = [t for t in desk.bot_texts(c) if t == "answer while you were away"]
     assert len(answers) == 1

@@ -59,8 +59,14 @@ def test_no_payload_crashes_the_parser(data: str) -> None:
 @pytest.mark.parametrize(
     "delivery",
     [
-        SendText(UserChat(3), "hi", ({"type": "bold", "offset": 0, "length": 2},),
-                 ((Button("Go", "sup:open"),),), reply_to_record=4, record=5),
+        SendText(
+            UserChat(3),
+            "hi",
+            ({"type": "bold", "offset": 0, "length": 2},),
+            ((Button("Go", "sup:open"),),),
+            reply_to_record=4,
+            record=5,
+        ),
         CopyContent(TicketTopic(9), UserChat(3), 12, caption="c", has_caption=True, record=1),
         EditContent(UserChat(3), 7, "new", is_caption=True),
         OpenTopic(9),

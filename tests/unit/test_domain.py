@@ -40,8 +40,14 @@ def test_ticket_id_refuses_a_malformed_random_part(suffix: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["SUPP-1-ABC123", "supp-1764061200-ABC123", "SUPP-1764061200-ABC12", "SUPP-x-ABC123",
-     "SUPP-1764061200-ABC123 ", "SUPP-1764061200-ABC123:close"],
+    [
+        "SUPP-1-ABC123",
+        "supp-1764061200-ABC123",
+        "SUPP-1764061200-ABC12",
+        "SUPP-x-ABC123",
+        "SUPP-1764061200-ABC123 ",
+        "SUPP-1764061200-ABC123:close",
+    ],
 )
 def test_lookalike_ticket_ids_are_not_ticket_ids(text: str) -> None:
     assert not is_ticket_id(text)

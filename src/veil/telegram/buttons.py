@@ -15,6 +15,7 @@ from veil.telegram.incoming import sender_of
 
 log = logging.getLogger(__name__)
 
+
 def build_router() -> Router:
     router = Router(name="buttons")
     router.callback_query.register(pressed)

@@ -14,6 +14,7 @@ from veil.telegram.incoming import incoming, sender_of
 
 DESK_COMMANDS = ("close", "note", "take", "transfer", "escalate", "priority", "canned")
 
+
 def build_router() -> Router:
     router = Router(name="client")
     router.message.filter(F.chat.type == "private")

@@ -1,0 +1,26 @@
+"""A fake Telegram Bot API server, faithful enough that aiogram can't tell the difference.
+
+tg = FakeTelegram()
+tg.add_bot("123:secret")
+alice = tg.add_user("Alice")
+url = await tg.start()          # bots call f"{url}/bot{token}/{method}"
+tg.send_text(alice, alice, "/start")
+await tg.wait_for(lambda: tg.bot_messages(alice))
+"""
+
+from .errors import FakeError, ScenarioError
+from .fake import FakeTelegram
+from .files import UploadedFile
+from .limits import RateLimits
+from .server import serve_forever
+from .state import ApiCall
+
+__all__ = [
+    "ApiCall",
+    "FakeError",
+    "FakeTelegram",
+    "RateLimits",
+    "ScenarioError",
+    "UploadedFile",
+    "serve_forever",
+]

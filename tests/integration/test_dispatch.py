@@ -1,0 +1,113 @@
+"""Updates through the real dispatcher, routers and middleware, on real databases.
+
+Handlers only write to the store and the outbox, so no Telegram is needed here: what
+would be sent is read back from the outbox.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiogram.types import Update
+
+from tests.conftest import FakeClock
+from veil.bootstrap import Veil, build
+from veil.config import Settings
+from veil.services.deliveries import AnswerCallback, SendText
+from veil.store.tables import support_processed_updates
+
+DESK = -1001000000001
+_ids = itertools.count(1000)
+
+
+def _message(user_id: int, text: str, *, chat_id: int | None = None) -> dict[str, Any]:
+    chat: dict[str, Any] = {"id": user_id, "type": "private", "first_name": "Alice"}
+    if chat_id is not None:
+        chat = {"id": chat_id, "type": "supergroup", "title": "Desk", "is_forum": True}
+    body: dict[str, Any] = {
+        "message_id": next(_ids),
+        "date": 1_795_000_000,
+        "chat": chat,
+        "from": {"id": user_id, "is_bot": False, "first_name": "Alice", "language_code": "en"},
+        "text": text,
+    }
+    if text.startswith("/"):
+        body["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+    return body
+
+
+def update(**body: Any) -> Update:
+    return Update.model_validate({"update_id": next(_ids), **body})
+
+
+@pytest.fixture
+async def veil(database_url: str, clock: FakeClock) -> AsyncIterator[Veil]:
+    settings = Settings(
+        bot_token="1:TEST",  # type: ignore[arg-type]
+        telegram_api_url="http://127.0.0.1:9",  # never called: nothing is sent here
+        desk_chat_id=DESK,
+        database_url=database_url,
+    )
+    app = build(settings, clock=clock)
+    await app.prepare()
+    yield app
+    await app.close()
+
+
+async def outbox(veil: Veil) -> list[Any]:
+    async with veil.store() as uow:
+        return [p.delivery for p in await uow.outbox.heads(veil.ctx.clock(), 1000)]
+
+
+async def feed(veil: Veil, upd: Update) -> None:
+    await veil.dispatcher.feed_update(veil.bot, upd)
+
+
+async def test_a_redelivered_update_is_handled_once(veil: Veil) -> None:
+    start = update(message=_message(7, "/start"))
+    await feed(veil, start)
+    await feed(veil, start)  # Telegram delivers at least once
+    menus = [d for d in await outbox(veil) if isinstance(d, SendText)]
+    assert len(menus) == 1 and "Live Support" in menus[0].text
+
+
+async def test_a_failing_update_is_kept_and_the_person_told(
+    veil: Veil, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from veil.services import client
+
+    async def broken(*args: object) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(client, "show_menu", broken)
+    failing = update(message=_message(7, "/start"))
+    await feed(veil, failing)  # must not raise: the bot stays up
+    (told,) = await outbox(veil)
+    assert isinstance(told, SendText) and "Something went wrong" in told.text
+    async with veil.store.engine.connect() as conn:
+        row = (await conn.execute(support_processed_updates.select())).one()
+    assert row.update_id == failing.update_id and row.status == "failed"
+    assert "database on fire" in row.error and '"/start"' in row.payload
+
+
+async def test_a_forged_button_gets_an_answer_and_changes_nothing(veil: Veil) -> None:
+    press = update(
+        callback_query={
+            "id": "q1",
+            "chat_instance": "c",
+            "data": "desk:close:SUPP-1795000000-ABCDEF",
+            "from": {"id": 7, "is_bot": False, "first_name": "Alice"},
+            "message": _message(7, "menu"),
+        }
+    )
+    await feed(veil, press)
+    (answer,) = await outbox(veil)
+    assert isinstance(answer, AnswerCallback) and answer.text
+
+
+async def test_messages_in_other_groups_are_ignored(veil: Veil) -> None:
+    await feed(veil, update(message=_message(7, "hello", chat_id=-100999)))
+    assert await outbox(veil) == []
