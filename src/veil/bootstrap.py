@@ -88,6 +88,7 @@ class Veil:
         try:
             await self.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
         except Exception:
+            # A missing command menu is no reason not to serve.
             log.warning("could not set the bot's command menu", exc_info=True)
 
     async def serve(self, stop: asyncio.Event) -> None:

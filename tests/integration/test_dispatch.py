@@ -6,8 +6,10 @@ would be sent is read back from the outbox.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -111,3 +113,28 @@ async def test_a_forged_button_gets_an_answer_and_changes_nothing(veil: Veil) ->
 async def test_messages_in_other_groups_are_ignored(veil: Veil) -> None:
     await feed(veil, update(message=_message(7, "hello", chat_id=-100999)))
     assert await outbox(veil) == []
+
+
+async def test_many_clients_opening_at_once_get_distinct_tickets(veil: Veil) -> None:
+    # Every random part is drawn three times in a row, so concurrent openings collide.
+    draws = itertools.count()
+    veil.dispatcher["ctx"] = replace(veil.ctx, new_suffix=lambda: f"X{next(draws) // 3:05d}")
+    clients = range(9001, 9013)
+    await asyncio.gather(*(feed(veil, update(message=_message(c, "/support"))) for c in clients))
+    async with veil.store() as uow:
+        tickets = [
+            await uow.tickets.open_for_client(u.id or 0)
+            for u in [await uow.users.by_telegram_id(c) for c in clients]
+            if u is not None
+        ]
+    ids = [t.public_id for t in tickets if t is not None]
+    assert len(ids) == len(clients) == len(set(ids))
+    async with veil.store.engine.connect() as conn:
+        failed = (
+            await conn.execute(
+                support_processed_updates.select().where(
+                    support_processed_updates.c.status == "failed"
+                )
+            )
+        ).all()
+    assert failed == []

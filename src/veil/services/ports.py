@@ -14,6 +14,10 @@ from veil.services.deliveries import Delivery
 Clock = Callable[[], datetime]
 
 
+class Conflict(Exception):
+    """Another transaction got there first (a unique rule held); running again may succeed."""
+
+
 class Texts(Protocol):
     """The message catalog: every text a person reads comes from here."""
 

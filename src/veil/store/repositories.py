@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veil.domain.model import Direction, SupportMessage, Ticket, TicketStatus, User
 from veil.services.deliveries import Delivery, decode, encode, lane_of, ticket_of
-from veil.services.ports import PendingDelivery
+from veil.services.ports import Conflict, PendingDelivery
 from veil.store.tables import (
     support_messages,
     support_outbox,
@@ -20,6 +22,21 @@ from veil.store.tables import (
     support_tickets,
     users,
 )
+
+
+@contextmanager
+def conflicts_reported() -> Iterator[None]:
+    """A broken unique rule becomes the port's Conflict, which callers may retry."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict(str(exc.orig)) from exc
+
+
+async def _add(session: AsyncSession, entity: object) -> None:
+    session.add(entity)
+    with conflicts_reported():
+        await session.flush()
 
 
 class SqlUsers:
@@ -34,8 +51,7 @@ class SqlUsers:
         return await self._session.get(User, user_id)
 
     async def add(self, user: User) -> None:
-        self._session.add(user)
-        await self._session.flush()
+        await _add(self._session, user)
 
 
 class SqlTickets:
@@ -43,8 +59,7 @@ class SqlTickets:
         self._session = session
 
     async def add(self, ticket: Ticket) -> None:
-        self._session.add(ticket)
-        await self._session.flush()
+        await _add(self._session, ticket)
 
     async def get(self, ticket_id: int) -> Ticket | None:
         return await self._session.get(Ticket, ticket_id)
@@ -91,8 +106,7 @@ class SqlMessages:
         self._session = session
 
     async def add(self, message: SupportMessage) -> None:
-        self._session.add(message)
-        await self._session.flush()
+        await _add(self._session, message)
 
     async def get(self, message_id: int) -> SupportMessage | None:
         return await self._session.get(SupportMessage, message_id)

@@ -9,7 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from veil.services.ports import Clock
 from veil.store.orm import start_mappers
-from veil.store.repositories import SqlMessages, SqlOutbox, SqlTickets, SqlUpdateLog, SqlUsers
+from veil.store.repositories import (
+    SqlMessages,
+    SqlOutbox,
+    SqlTickets,
+    SqlUpdateLog,
+    SqlUsers,
+    conflicts_reported,
+)
 
 
 class SqlUnitOfWork:
@@ -25,8 +32,9 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         wrote_deliveries = bool(self.outbox.added)
-        await self.outbox.flush(self._clock())
-        await self.session.commit()
+        with conflicts_reported():
+            await self.outbox.flush(self._clock())
+            await self.session.commit()
         self.outbox.added.clear()
         if wrote_deliveries:
             self._on_commit()  # wakes the sender instead of waiting for its next poll

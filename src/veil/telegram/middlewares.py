@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,9 +13,12 @@ from aiogram.types import TelegramObject, Update
 
 from veil.services.context import Context
 from veil.services.deliveries import RawChat, SendText
-from veil.services.ports import UnitOfWorkFactory
+from veil.services.ports import Conflict, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+CONFLICT_ATTEMPTS = 5
+CONFLICT_BACKOFF = 0.05  # seconds
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -34,19 +39,34 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
-        try:
-            async with self._units() as uow:
-                if not await uow.updates.claim(event.update_id, self._ctx.clock()):
-                    log.info("duplicate update skipped", extra={"update_id": event.update_id})
-                    return None
-                data["uow"] = uow
-                result = await handler(event, data)
-                await uow.commit()
-                return result
-        except Exception as exc:
-            log.exception("update %s failed", event.update_id)
-            await self._keep_failed(event, exc)
-            return None
+        last: Exception | None = None
+        for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+            try:
+                return await self._handle_once(handler, event, data)
+            except Conflict as exc:
+                # Another process won a race (say, for a ticket id): redo from fresh state.
+                log.info("update %s conflicted (attempt %s): %s", event.update_id, attempt, exc)
+                last = exc
+                # A little jitter, so that the racers do not collide again in lockstep.
+                await asyncio.sleep(random.uniform(0, CONFLICT_BACKOFF * attempt))
+            except Exception as exc:
+                # The boundary that keeps the bot alive, whatever a handler does.
+                last = exc
+                break
+        log.error("update %s failed", event.update_id, exc_info=last)
+        if last is not None:
+            await self._keep_failed(event, last)
+        return None
+
+    async def _handle_once(self, handler: Handler, event: Update, data: dict[str, Any]) -> Any:
+        async with self._units() as uow:
+            if not await uow.updates.claim(event.update_id, self._ctx.clock()):
+                log.info("duplicate update skipped", extra={"update_id": event.update_id})
+                return None
+            data["uow"] = uow
+            result = await handler(event, data)
+            await uow.commit()
+            return result
 
     async def _keep_failed(self, update: Update, exc: Exception) -> None:
         try:
@@ -61,6 +81,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                     uow.outbox.add(SendText(RawChat(*chat), text))
                 await uow.commit()
         except Exception:
+            # The store itself may be what failed; the log line is then all we can keep.
             log.exception("could not record failed update %s", update.update_id)
 
 

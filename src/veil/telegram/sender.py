@@ -116,6 +116,7 @@ class OutboxSender:
             try:
                 handled = await self.deliver_once()
             except Exception:
+                # A store hiccup must not end delivery: log it and try again next pass.
                 log.exception("outbox pass failed; retrying")
                 handled = 0
             if handled == 0:
@@ -158,6 +159,7 @@ class OutboxSender:
                 else:
                     await self._fail(pending, exc.message)
             except Exception as exc:
+                # One bad row must not stop the others: it is marked failed and kept.
                 log.exception("delivery %s failed", pending.id)
                 await self._fail(pending, repr(exc))
             else:
