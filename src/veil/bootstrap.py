@@ -21,6 +21,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from veil.config import ConfigError, Settings
 from veil.domain.model import Role
 from veil.i18n import default_catalog
+from veil.jobs import housekeeping
 from veil.services.context import Context
 from veil.services.people import set_role
 from veil.services.ports import Clock
@@ -96,6 +97,12 @@ class Veil:
         await self.check_telegram()
         await self.announce_commands()
         sending = asyncio.create_task(self.sender.run(), name="outbox-sender")
+        tidying = asyncio.create_task(
+            housekeeping.run_periodically(
+                self.store, self.ctx.clock, self.settings.housekeeping_interval, stop
+            ),
+            name="housekeeping",
+        )
         polling = asyncio.create_task(
             self.dispatcher.start_polling(
                 self.bot,
@@ -113,7 +120,7 @@ class Veil:
         with contextlib.suppress(RuntimeError):  # polling may not have started yet
             await self.dispatcher.stop_polling()
         self.sender.stop()
-        await asyncio.gather(polling, sending, return_exceptions=True)
+        await asyncio.gather(polling, sending, tidying, return_exceptions=True)
 
     async def close(self) -> None:
         await self.bot.session.close()

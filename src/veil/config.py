@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     sender_poll_interval: float = Field(0.5, gt=0)
     sender_concurrency: int = Field(8, ge=1, le=64)
     sender_max_backoff: float = Field(60.0, gt=0)
+    housekeeping_interval: float = Field(3600.0, gt=0)
 
     @field_validator("bot_token")
     @classmethod

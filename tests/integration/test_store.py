@@ -6,7 +6,6 @@ import itertools
 
 import pytest
 from sqlalchemy import inspect, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import FakeClock
@@ -15,6 +14,7 @@ from veil.i18n import default_catalog
 from veil.services import client, desk
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import CopyContent, OpenTopic, SendText, TicketTopic
+from veil.services.ports import Conflict
 from veil.store import db
 from veil.store.uow import SqlStore
 
@@ -89,7 +89,7 @@ async def test_the_database_refuses_a_second_open_ticket(
     async with store() as uow:
         ticket = await client.open_ticket(uow, ctx, Sender(42))
         await uow.commit()
-    with pytest.raises(IntegrityError):
+    with pytest.raises(Conflict):
         async with store() as uow:
             twin = Ticket("SUPP-1-ZZZZZZ", ticket.client_id, clock(), clock(), DESK)
             await uow.tickets.add(twin)
@@ -221,3 +221,31 @@ async def test_times_come_back_time_zone_aware(engine: AsyncEngine, clock: FakeC
     assert count == 1
     assert loaded is not None and loaded.created_at == clock()
     assert loaded.created_at.tzinfo is not None
+
+
+async def test_housekeeping_forgets_old_bookkeeping_only(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    from veil.jobs.housekeeping import tidy
+
+    store = SqlStore(engine, clock)
+    async with store() as uow:
+        await uow.updates.claim(1, clock())
+        await uow.updates.record_failure(2, clock(), "{}", "boom")
+        uow.outbox.add(SendText(TicketTopic(1), "old, sent"))
+        uow.outbox.add(SendText(TicketTopic(2), "old, never sent"))
+        await uow.commit()
+    async with store() as uow:
+        sent = next(h for h in await uow.outbox.heads(clock(), 10) if h.lane == "topic:1")
+        await uow.outbox.mark_sent(sent.id, clock())
+        await uow.commit()
+    clock.advance(days=8)
+    async with store() as uow:
+        await uow.updates.claim(3, clock())
+        await uow.commit()
+    assert await tidy(store, clock) == (1, 1)
+    async with store() as uow:
+        assert not await uow.updates.claim(2, clock())  # failed updates are kept
+        assert not await uow.updates.claim(3, clock())  # recent ones are remembered
+        assert await uow.updates.claim(1, clock())  # old ones are forgotten
+        assert await uow.outbox.backlog() == 1  # undelivered work is never dropped

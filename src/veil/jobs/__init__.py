@@ -1,1 +1,1 @@
-
+"""Periodic work, safe to run in several instances at once."""

@@ -199,6 +199,13 @@ class SqlOutbox:
         query = select(func.count()).where(support_outbox.c.status == "pending")
         return int((await self._session.execute(query)).scalar_one())
 
+    async def forget_sent_before(self, cutoff: datetime) -> int:
+        o = support_outbox.c
+        result = await self._session.execute(
+            support_outbox.delete().where(o.status == "sent", o.sent_at < cutoff)
+        )
+        return int(getattr(result, "rowcount", 0))
+
     async def _set(self, outbox_id: int, **values: object) -> None:
         await self._session.execute(
             update(support_outbox).where(support_outbox.c.id == outbox_id).values(**values)
@@ -232,3 +239,10 @@ class SqlUpdateLog:
                 error=error[:4000],
             )
         )
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        table = support_processed_updates
+        result = await self._session.execute(
+            table.delete().where(table.c.status == "done", table.c.processed_at < cutoff)
+        )
+        return int(getattr(result, "rowcount", 0))

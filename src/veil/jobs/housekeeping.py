@@ -1,0 +1,47 @@
+"""Keeping the bookkeeping tables from growing without end.
+
+Telegram keeps an unconfirmed update for at most 24 hours, so an ``update_id`` older
+than that can never come back: remembering it for two days is plenty. Delivered outbox
+rows are kept a week for inspection. Both deletes are idempotent, so several instances
+may run this at the same time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from veil.services.ports import Clock, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+UPDATE_MEMORY = timedelta(hours=48)
+SENT_MEMORY = timedelta(days=7)
+
+
+async def tidy(units: UnitOfWorkFactory, clock: Clock) -> tuple[int, int]:
+    """One pass; returns how many update records and outbox rows were dropped."""
+    now = clock()
+    async with units() as uow:
+        updates = await uow.updates.forget_before(now - UPDATE_MEMORY)
+        sent = await uow.outbox.forget_sent_before(now - SENT_MEMORY)
+        await uow.commit()
+    if updates or sent:
+        log.info("housekeeping dropped %s update records and %s sent deliveries", updates, sent)
+    return updates, sent
+
+
+async def run_periodically(
+    units: UnitOfWorkFactory, clock: Clock, every: float, stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        try:
+            await tidy(units, clock)
+        except Exception:
+            # Housekeeping failing is worth a log line, never worth stopping the bot.
+            log.exception("housekeeping pass failed")
+        try:
+            await asyncio.wait_for(stop.wait(), every)
+        except TimeoutError:
+            continue

@@ -1,0 +1,68 @@
+"""The anonymity rules in the places where they are easiest to break."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.harness import Desk
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
+
+
+async def test_a_forwarded_message_arrives_without_its_origin(desk: Desk) -> None:
+    _, topic = await desk.open_ticket()
+    tg = desk.tg
+    # The client forwards something the bot once sent them, and something of their own.
+    own = tg.send_text(desk.client.id, desk.client.id, "note to self: booking ref 7781")
+    tg.forward(desk.client.id, desk.client.id, desk.client.id, own["message_id"])
+    await desk.until(
+        lambda: sum("booking ref 7781" in t for t in desk.bot_texts(desk.chat_id, topic)) == 2,
+        "both copies in the topic",
+    )
+    for message in desk.tg.bot_messages(desk.chat_id, topic):
+        assert "forward_origin" not in message
+        assert "forward_from" not in message
+
+
+async def test_mentions_that_name_a_person_are_removed_both_ways(desk: Desk) -> None:
+    _, topic = await desk.open_ticket()
+    tg, c, a = desk.tg, desk.client.id, desk.agent.id
+    me = {"id": c, "is_bot": False, "first_name": desk.client.first_name}
+    tg.send_text(
+        c,
+        c,
+        "this is me, please help",
+        entities=[{"type": "text_mention", "offset": 0, "length": 4, "user": me}],
+    )
+    got = await desk.desk_gets("please help", topic)
+    assert all(e["type"] != "text_mention" for e in got.get("entities", []))
+    agent = {"id": a, "is_bot": False, "first_name": desk.agent.first_name}
+    tg.send_photo(
+        a,
+        desk.chat_id,
+        caption="signed, your agent",
+        thread_id=topic,
+        caption_entities=[{"type": "text_mention", "offset": 8, "length": 10, "user": agent}],
+    )
+    back = await desk.client_gets("signed, your agent")
+    assert all(e["type"] != "text_mention" for e in back.get("caption_entities", []))
+    assert back["from"]["is_bot"]
+
+
+async def test_caption_edits_follow_without_names(desk: Desk) -> None:
+    _, topic = await desk.open_ticket()
+    tg, c = desk.tg, desk.client.id
+    photo = tg.send_photo(c, c, caption="old caption")
+    copy = await desk.desk_gets("old caption", topic)
+    tg.edit_caption(c, c, photo["message_id"], "new caption")
+    await desk.desk_gets("new caption", topic)
+    assert tg.message(desk.chat_id, copy["message_id"])["caption"] == "new caption"
+
+
+async def test_the_desk_sees_a_pseudonym_and_the_client_sees_live_support(desk: Desk) -> None:
+    ticket, topic = await desk.open_ticket()
+    assert desk.tg.topics(desk.chat_id)[topic]["name"] == f"User-{ticket}"
+    desk.tg.send_text(desk.agent.id, desk.chat_id, "Hi, this is support", thread_id=topic)
+    answer = await desk.client_gets("this is support")
+    assert answer["from"]["is_bot"] and "forward_origin" not in answer
+    assert desk.agent.first_name not in str(answer)
