@@ -34,7 +34,7 @@ from veil.telegram.sender import OutboxSender
 
 log = logging.getLogger(__name__)
 
-CLIENT_COMMANDS = ("start", "support", "end", "tickets")
+POLLING_MAX_BACKOFF = 60.0
 
 
 @dataclass
@@ -84,7 +84,7 @@ class Veil:
     async def announce_commands(self) -> None:
         commands = [
             BotCommand(command=c, description=self.ctx.texts(None, f"command-{c}"))
-            for c in CLIENT_COMMANDS
+            for c in client.MENU_COMMANDS
         ]
         try:
             await self.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
@@ -103,24 +103,35 @@ class Veil:
             ),
             name="housekeeping",
         )
-        polling = asyncio.create_task(
-            self.dispatcher.start_polling(
-                self.bot,
-                # One update at a time, confirmed only after its transaction committed.
-                handle_as_tasks=False,
-                polling_timeout=self.settings.polling_timeout,
-                handle_signals=False,
-                close_bot_session=False,
-                allowed_updates=self.dispatcher.resolve_used_update_types(),
-            ),
-            name="polling",
-        )
+        polling = asyncio.create_task(self._keep_polling(stop), name="polling")
         await stop.wait()
         log.info("stopping")
-        with contextlib.suppress(RuntimeError):  # polling may not have started yet
+        with contextlib.suppress(RuntimeError):  # polling may be between attempts
             await self.dispatcher.stop_polling()
         self.sender.stop()
         await asyncio.gather(polling, sending, tidying, return_exceptions=True)
+
+    async def _keep_polling(self, stop: asyncio.Event) -> None:
+        """Poll until stopped; if polling dies (Telegram unreachable at start), start again."""
+        delay = 1.0
+        while not stop.is_set():
+            try:
+                await self.dispatcher.start_polling(
+                    self.bot,
+                    # One update at a time, confirmed only after its transaction committed.
+                    handle_as_tasks=False,
+                    polling_timeout=self.settings.polling_timeout,
+                    handle_signals=False,
+                    close_bot_session=False,
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
+                )
+            except Exception as exc:
+                log.error("polling stopped (%r); starting again in %.0fs", exc, delay)
+            if stop.is_set():
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, POLLING_MAX_BACKOFF)
 
     async def close(self) -> None:
         await self.bot.session.close()

@@ -66,3 +66,22 @@ async def test_the_desk_sees_a_pseudonym_and_the_client_sees_live_support(desk: 
     answer = await desk.client_gets("this is support")
     assert answer["from"]["is_bot"] and "forward_origin" not in answer
     assert desk.agent.first_name not in str(answer)
+
+
+async def test_an_edit_cannot_smuggle_a_mention_across(desk: Desk) -> None:
+    _, topic = await desk.open_ticket()
+    tg, a = desk.tg, desk.agent.id
+    sent = tg.send_text(a, desk.chat_id, "ask my colleague", thread_id=topic)
+    await desk.client_gets("ask my colleague")
+    colleague = {"id": desk.outsider.id, "is_bot": False, "first_name": "Mallory"}
+    mention = {"type": "text_mention", "offset": 17, "length": 3, "user": colleague}
+    link = {"type": "text_link", "offset": 21, "length": 12, "url": f"tg://user?id={a}"}
+    tg.edit_text(
+        a,
+        desk.chat_id,
+        sent["message_id"],
+        "ask my colleague Mal (see profile)",
+        entities=[mention, link],
+    )
+    edited = await desk.client_gets("(see profile)")
+    assert edited.get("entities", []) == []

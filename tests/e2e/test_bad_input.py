@@ -68,11 +68,53 @@ async def test_forged_and_misplaced_buttons_and_commands(desk: Desk) -> None:
     await desk.desk_gets("still open?", topic)  # nothing above closed the ticket
 
 
-async def test_a_message_in_an_unknown_topic_is_answered(desk: Desk) -> None:
+async def test_side_topics_are_left_alone_and_commands_there_answered(desk: Desk) -> None:
     await desk.open_ticket()
     stray = desk.tg.add_topic(desk.chat_id, "Lunch plans", user_id=desk.agent.id)
     desk.tg.send_text(desk.agent.id, desk.chat_id, "pizza?", thread_id=stray)
-    await desk.desk_gets("not linked to any ticket", stray)
+    desk.tg.send_text(desk.outsider.id, desk.chat_id, "yes!", thread_id=stray)
+    desk.tg.send_text(desk.agent.id, desk.chat_id, "/close", thread_id=stray)
+    await desk.desk_gets("works inside a ticket's topic", stray)
+    # The chatter itself got no answer and reached no client.
+    assert len(desk.tg.bot_messages(desk.chat_id, stray)) == 1
+    assert not any("pizza" in t for c in desk.clients for t in desk.bot_texts(c.id))
+
+
+async def test_commands_are_never_relayed_to_the_client(desk: Desk) -> None:
+    _, topic = await desk.open_ticket()
+    tg, a = desk.tg, desk.agent.id
+    for command in ("/escalate too hard for me", "/note@other_bot secret plan", "/start"):
+        tg.send_text(a, desk.chat_id, command, thread_id=topic)
+    await desk.until(
+        lambda: (
+            sum("nothing was sent" in t.lower() for t in desk.bot_texts(desk.chat_id, topic)) == 3
+        ),
+        "three refusals",
+    )
+    tg.send_text(a, desk.chat_id, "a real answer", thread_id=topic)
+    await desk.client_gets("a real answer")
+    seen = " ".join(desk.bot_texts(desk.client.id))
+    assert "escalate" not in seen and "secret" not in seen and "/start" not in seen
+
+
+async def test_closing_the_topic_by_hand_closes_the_ticket(desk: Desk) -> None:
+    ticket, topic = await desk.open_ticket()
+    desk.tg.close_topic(desk.agent.id, desk.chat_id, topic)
+    await desk.client_gets(f"closed this conversation (ticket {ticket})")
+    desk.tg.send_text(desk.client.id, desk.client.id, "hello again")
+    await desk.client_gets("not connected to Live Support")
+
+
+async def test_a_desk_that_refuses_the_bot_delays_but_loses_nothing(desk: Desk) -> None:
+    _, topic = await desk.open_ticket()
+    desk.tg.fail_next(
+        FakeError.forbidden("bot was kicked from the supergroup chat"),
+        method="sendMessage",
+        chat_id=desk.chat_id,
+        count=2,
+    )
+    desk.tg.send_text(desk.client.id, desk.client.id, "are you getting this?")
+    await desk.desk_gets("are you getting this?", topic)
 
 
 async def test_a_deleted_topic_is_opened_again(desk: Desk) -> None:
@@ -103,3 +145,26 @@ async def test_telegram_hiccups_delay_but_lose_nothing(desk: Desk) -> None:
     await desk.desk_gets("message 2", topic)
     texts = [t for t in desk.bot_texts(desk.chat_id, topic) if t.startswith("message")]
     assert texts == ["message 0", "message 1", "message 2"]
+
+
+async def test_nobody_reads_another_clients_transcript(desk: Desk) -> None:
+    ticket, topic = await desk.open_ticket()
+    desk.tg.send_text(desk.client.id, desk.client.id, "my private problem")
+    await desk.desk_gets("my private problem", topic)
+    intruder = Desk(
+        desk.tg,
+        desk.bot,
+        desk.chat_id,
+        desk.outsider,
+        desk.agent,
+        desk.outsider,
+        clients=desk.clients,
+    )
+    desk.tg.send_text(desk.outsider.id, desk.outsider.id, "/tickets")
+    listing = await intruder.client_gets("no support tickets")
+    query = desk.tg.press_button(
+        desk.outsider.id, desk.outsider.id, listing["message_id"], f"tk:{ticket}"
+    )
+    await desk.until(lambda: query in desk.tg.callback_answers, "an answer to the press")
+    assert "can't be found" in (desk.tg.callback_answers[query].get("text") or "")
+    assert not any("private problem" in t for t in desk.bot_texts(desk.outsider.id))

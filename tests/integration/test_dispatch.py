@@ -18,7 +18,7 @@ from aiogram.types import Update
 from tests.conftest import FakeClock
 from veil.bootstrap import Veil, build
 from veil.config import Settings
-from veil.services.deliveries import AnswerCallback, SendText
+from veil.services.deliveries import AnswerCallback, RawChat, SendText
 from veil.store.tables import support_processed_updates
 
 DESK = -1001000000001
@@ -96,18 +96,28 @@ async def test_a_failing_update_is_kept_and_the_person_told(
 
 
 async def test_a_forged_button_gets_an_answer_and_changes_nothing(veil: Veil) -> None:
+    await feed(veil, update(message=_message(7, "/support")))
+    async with veil.store() as uow:
+        user = await uow.users.by_telegram_id(7)
+        ticket = await uow.tickets.open_for_client(user.id if user else 0)
+        assert ticket is not None
+    before = len(await outbox(veil))
+    # The client forges the desk's Close button for their own ticket.
     press = update(
         callback_query={
             "id": "q1",
             "chat_instance": "c",
-            "data": "desk:close:SUPP-1795000000-ABCDEF",
+            "data": f"desk:close:{ticket.public_id}",
             "from": {"id": 7, "is_bot": False, "first_name": "Alice"},
             "message": _message(7, "menu"),
         }
     )
     await feed(veil, press)
-    (answer,) = await outbox(veil)
-    assert isinstance(answer, AnswerCallback) and answer.text
+    added = (await outbox(veil))[before:]
+    assert len(added) == 1 and isinstance(added[0], AnswerCallback) and added[0].text
+    async with veil.store() as uow:
+        still = await uow.tickets.by_public_id(ticket.public_id)
+    assert still is not None and not still.is_closed
 
 
 async def test_messages_in_other_groups_are_ignored(veil: Veil) -> None:
@@ -138,3 +148,26 @@ async def test_many_clients_opening_at_once_get_distinct_tickets(veil: Veil) -> 
             )
         ).all()
     assert failed == []
+
+
+async def test_an_anonymous_admin_in_a_ticket_topic_is_told_to_show_themselves(
+    veil: Veil,
+) -> None:
+    await feed(veil, update(message=_message(7, "/support")))
+    async with veil.store() as uow:
+        user = await uow.users.by_telegram_id(7)
+        ticket = await uow.tickets.open_for_client(user.id if user else 0)
+        assert ticket is not None
+        ticket.desk_topic_id = 55
+        await uow.commit()
+    anonymous = _message(1087968824, "I'll handle it", chat_id=DESK)
+    anonymous["from"]["is_bot"] = True  # Telegram's GroupAnonymousBot
+    anonymous["sender_chat"] = {"id": DESK, "type": "supergroup", "title": "Desk"}
+    anonymous.update(message_thread_id=55, is_topic_message=True)
+    before = len(await outbox(veil))
+    await feed(veil, update(message=anonymous))
+    added = (await outbox(veil))[before:]
+    assert [type(d) for d in added] == [SendText]
+    assert "Remain anonymous" in added[0].text and added[0].to == RawChat(DESK, 55)
+    async with veil.store() as uow:
+        assert await uow.users.by_telegram_id(1087968824) is None

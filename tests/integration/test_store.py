@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 from sqlalchemy import inspect, text
@@ -13,7 +14,7 @@ from veil.domain.model import Direction, Role, Ticket, TicketStatus
 from veil.i18n import default_catalog
 from veil.services import client, desk
 from veil.services.context import Context, Incoming, Sender
-from veil.services.deliveries import CopyContent, OpenTopic, SendText, TicketTopic
+from veil.services.deliveries import CopyContent, OpenTopic, SendText, TicketTopic, UserChat, decode
 from veil.services.ports import Conflict
 from veil.store import db
 from veil.store.uow import SqlStore
@@ -196,17 +197,19 @@ async def test_a_conversation_is_stored_in_order_with_notes_apart(
         public = await uow.messages.for_ticket(ticket.id or 0, include_internal=False)
         everything = await uow.messages.for_ticket(ticket.id or 0, include_internal=True)
         reloaded = await uow.tickets.get(ticket.id or 0)
-        photo_copy = [
-            p.delivery
-            for p in await uow.outbox.heads(clock(), 100)
-            if isinstance(p.delivery, CopyContent)
-        ]
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("select delivery from support_outbox order by id"))).all()
+    deliveries = [decode(r[0] if isinstance(r[0], dict) else json.loads(r[0])) for r in rows]
+    photo_copy = [d for d in deliveries if isinstance(d, CopyContent)]
     assert [m.text for m in public] == ["hello", "my screen", "hi!"]
     assert [m.seq for m in everything] == [1, 2, 3, 4]
     assert everything[-1].direction is Direction.NOTE
     assert reloaded is not None and reloaded.status is TicketStatus.OPEN
     assert reloaded.first_response_at == clock()
-    assert photo_copy == [] or photo_copy[0].caption == "my screen"
+    assert [(c.caption, c.has_caption) for c in photo_copy] == [("my screen", True)]
+    to_client = [d for d in deliveries if isinstance(d, SendText) and d.text == "hi!"]
+    assert len(to_client) == 1 and to_client[0].to == UserChat(reloaded.client_id)
+    assert not any(isinstance(d, SendText) and "vip" in d.text for d in deliveries)
 
 
 async def test_times_come_back_time_zone_aware(engine: AsyncEngine, clock: FakeClock) -> None:

@@ -50,10 +50,17 @@ def test_forged_payloads_are_rejected(data: str | None) -> None:
     assert actions.parse(data) is None
 
 
-@given(st.text(max_size=100))
-def test_no_payload_crashes_the_parser(data: str) -> None:
+@given(
+    st.one_of(st.text(max_size=100), st.from_regex(r"(sup:end|tk|desk:close):SUPP-\d{10}-\w{6}"))
+)
+def test_the_parser_accepts_exactly_what_the_encoder_writes(data: str) -> None:
     parsed = actions.parse(data)
-    assert parsed is None or parsed.ticket is None or len(parsed.ticket) < 64
+    if parsed is None:
+        return
+    if parsed.ticket is None:
+        assert data == actions.OPEN_SUPPORT
+    else:
+        assert actions.encode(parsed.name, parsed.ticket) == data
 
 
 @pytest.mark.parametrize(

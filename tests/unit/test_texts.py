@@ -13,7 +13,7 @@ SRC = Path(__file__).parents[2] / "src" / "veil"
 # Literal keys handed to the catalog: texts(lang, "key"), desk_text("key"), _say(.., "key"),
 # _reply(.., "key") and f"command-{c}" style keys listed separately below.
 KEY_USE = re.compile(
-    r"""(?:texts\([^,()]+,\s*|desk_text\(\s*|_say\(uow,\s*ctx,\s*user,\s*|_reply\(uow,\s*ctx,\s*msg,\s*)"([a-z0-9-]+)"""
+    r"""(?:texts\((?:[^,()]|\([^()]*\))+,\s*|desk_text\(\s*|_say\(uow,\s*ctx,\s*user,\s*|_reply\(uow,\s*ctx,\s*msg,\s*)"([a-z0-9-]+)"""
 )
 
 

@@ -43,8 +43,10 @@ WITHHELD_KINDS = frozenset({"contact"})
 REFUSED_KINDS = frozenset({"poll", "dice", "game", "invoice", "story", "paid_media", "checklist"})
 CAPTIONED_KINDS = frozenset({"photo", "video", "audio", "document", "voice", "animation"})
 
-# Entity types that embed a person (text_mention carries a whole User object).
+# Entity types that embed a person (text_mention carries a whole User object), and links
+# that open a person's profile or chat as surely as a mention does.
 IDENTIFYING_ENTITY_TYPES = frozenset({"text_mention"})
+IDENTIFYING_LINKS = ("tg://user", "tg://openmessage")
 
 
 def handling_of(kind: str) -> Handling:
@@ -92,7 +94,14 @@ _SERVICE_KINDS = frozenset(
 
 def safe_entities(entities: Sequence[Entity] | None) -> list[dict[str, Any]]:
     """Formatting entities with anything that names a person removed."""
-    return [dict(e) for e in entities or () if e.get("type") not in IDENTIFYING_ENTITY_TYPES]
+    return [dict(e) for e in entities or () if not _names_a_person(e)]
+
+
+def _names_a_person(entity: Entity) -> bool:
+    if entity.get("type") in IDENTIFYING_ENTITY_TYPES:
+        return True
+    url = str(entity.get("url") or "").strip().lower()
+    return entity.get("type") == "text_link" and url.startswith(IDENTIFYING_LINKS)
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:

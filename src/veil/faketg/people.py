@@ -223,11 +223,20 @@ class PersonActions:
         content["forward_origin"] = forward_origin(source)
         return self._say(user_id, chat_id, content, thread_id=thread_id)
 
-    def edit_text(self, user_id: int, chat_id: int, message_id: int, text: str) -> JSON:
-        """The person edits their text; the bot gets an `edited_message` update."""
+    def edit_text(
+        self,
+        user_id: int,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        *,
+        entities: list[JSON] | None = None,
+    ) -> JSON:
+        """The person edits their text; the bot gets an `edited_message` update.
+        ``entities`` replaces the automatic ones (say, a text_mention picked in the app)."""
         if not text.strip():
             raise ScenarioError("a message can't be edited to empty text")
-        return self._edit(user_id, chat_id, message_id, "text", "entities", text)
+        return self._edit(user_id, chat_id, message_id, "text", "entities", text, entities)
 
     def edit_caption(self, user_id: int, chat_id: int, message_id: int, caption: str) -> JSON:
         if utf16_len(caption) > PERSON_CAPTION_LIMIT:
@@ -296,6 +305,17 @@ class PersonActions:
         created = {"forum_topic_created": {"name": name, "icon_color": color}}
         self._say(person.id, chat_id, created, thread_id=topic.thread_id)
         return topic.thread_id
+
+    def close_topic(self, user_id: int, chat_id: int, thread_id: int) -> JSON:
+        """A person closes a topic in the app; bots see the forum_topic_closed message."""
+        chat = self._world.chat(chat_id)
+        topic = chat.topics.get(thread_id)
+        if topic is None or topic.deleted:
+            raise ScenarioError(f"no topic {thread_id} in chat {chat_id}")
+        if topic.closed:
+            raise ScenarioError(f"topic {thread_id} is already closed")
+        topic.closed = True
+        return self._say(user_id, chat_id, {"forum_topic_closed": {}}, thread_id=thread_id)
 
     def deactivate_user(self, user_id: int) -> None:
         self._world.person(user_id).deactivated = True
@@ -398,6 +418,7 @@ class PersonActions:
         field: str,
         entities_field: str,
         value: str,
+        entities: list[JSON] | None = None,
     ) -> JSON:
         chat = self._world.chat(chat_id)
         message = chat.live_message(message_id)
@@ -408,7 +429,7 @@ class PersonActions:
         if field == "caption" and "caption" not in message.body and not _captioned(message.body):
             raise ScenarioError(f"message {message_id} can't have a caption")
         message.body[field] = value
-        found = auto_entities(value)
+        found = entities if entities is not None else auto_entities(value)
         if found:
             message.body[entities_field] = found
         else:

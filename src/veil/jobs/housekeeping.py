@@ -1,7 +1,8 @@
 """Keeping the bookkeeping tables from growing without end.
 
 Telegram keeps an unconfirmed update for at most 24 hours, so an ``update_id`` older
-than that can never come back: remembering it for two days is plenty. Delivered outbox
+than that can never come back: remembering it for two days is plenty. A failed update's
+payload is kept 30 days for an operator to look at. Delivered outbox
 rows are kept a week for inspection. Both deletes are idempotent, so several instances
 may run this at the same time.
 """
@@ -17,6 +18,8 @@ from veil.services.ports import Clock, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 UPDATE_MEMORY = timedelta(hours=48)
+# A failed update keeps its payload (names included) for inspection, but not forever.
+FAILED_MEMORY = timedelta(days=30)
 SENT_MEMORY = timedelta(days=7)
 
 
@@ -24,7 +27,7 @@ async def tidy(units: UnitOfWorkFactory, clock: Clock) -> tuple[int, int]:
     """One pass; returns how many update records and outbox rows were dropped."""
     now = clock()
     async with units() as uow:
-        updates = await uow.updates.forget_before(now - UPDATE_MEMORY)
+        updates = await uow.updates.forget_before(now - UPDATE_MEMORY, now - FAILED_MEMORY)
         sent = await uow.outbox.forget_sent_before(now - SENT_MEMORY)
         await uow.commit()
     if updates or sent:

@@ -21,7 +21,6 @@ ticket-continues =
 no-open-ticket = You're not connected to Live Support right now. Press the button below to start a conversation.
 unsupported-kind = ⚠️ This kind of message ({ $kind }) can't be sent to Live Support. Please send text, photos, videos, files, voice messages or a location.
 contact-not-relayed = 🔒 For your privacy, contact cards are not passed on. If you want to share a number, type it as text.
-too-long = ⚠️ That message is longer than Telegram allows. It was split into parts for the team.
 nothing-to-end = You have no open conversation with Live Support.
 notice-already-ended = This chat has already ended.
 chat-ended =
@@ -57,13 +56,11 @@ media-kind = { $kind ->
    *[other] [{ $kind }]
 }
 plain = { $text }
-client-wrong-chat = This command is for agents in the support desk.
 error-try-again = ⚠️ Something went wrong on our side and your last action was not completed. Please try again in a moment.
 
 ## Desk: the agents' supergroup
 desk-not-an-agent = ⛔ Only support agents can answer clients. Your message was not sent to anyone.
 desk-use-in-topic = This command works inside a ticket's topic.
-desk-unknown-topic = ⚠️ This topic is not linked to any ticket, so nothing was sent.
 desk-ticket-closed = 🔒 Ticket { $ticket } is closed; the client will not receive messages from this topic.
 desk-kind-not-relayed = ⚠️ A { $kind } can't be sent to a client (it could identify you, or the client's chat can't show it). Nothing was sent.
 desk-note-empty = Write the note after the command: /note <text>
@@ -71,7 +68,9 @@ desk-note-saved = 📝 Internal note saved. The client does not see it.
 desk-closed = ✅ Ticket closed. The client has been told.
 desk-client-ended = 👋 The client ended the chat. The ticket is closed.
 desk-client-unreachable = 🚫 The client can't be reached (they blocked the bot or left Telegram). Messages to them are not delivered.
-desk-wrong-chat = This command is for clients in their private chat with the bot.
+desk-wrong-chat = This command is for clients in their private chat with the bot. Nothing was sent to the client.
+desk-unknown-command = ⚠️ Unknown command; nothing was sent to the client. In a ticket's topic: /note <text> (internal), /close. A plain message goes to the client.
+desk-anonymous = ⚠️ Messages sent as the group (Remain anonymous) can't be sent to a client: nobody can be checked as an agent. Turn off Remain anonymous in your admin rights and write again.
 desk-private-wrong-chat = Desk commands (/close, /note) work inside a ticket's topic in the support group.
 client-contact-withheld = 🔒 The client shared a contact card. It is not shown, to keep the client anonymous.
 notice-closed = Ticket { $ticket } closed.

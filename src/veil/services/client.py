@@ -13,16 +13,15 @@ from veil.services.deliveries import (
     Button,
     Buttons,
     CloseTopic,
-    EditContent,
     OpenTopic,
     PostCard,
     SendText,
     TicketTopic,
     UserChat,
 )
-from veil.services.people import ensure_user, require_id
+from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
-from veil.services.relay import counterpart, record_message, relay
+from veil.services.relay import counterpart, edit, record_message, relay
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ def _say(
     uow: UnitOfWork, ctx: Context, user: User, key: str, buttons: Buttons = (), **args: object
 ) -> None:
     uow.outbox.add(
-        SendText(UserChat(require_id(user)), ctx.texts(user.language, key, **args), buttons=buttons)
+        SendText(UserChat(id_of(user)), ctx.texts(user.language, key, **args), buttons=buttons)
     )
 
 
@@ -55,7 +54,7 @@ async def show_menu(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
 async def open_ticket(uow: UnitOfWork, ctx: Context, sender: Sender) -> Ticket:
     """Open a ticket for the client, or continue the one already open."""
     user = await ensure_user(uow, ctx, sender)
-    client_id = require_id(user)
+    client_id = id_of(user)
     current = await uow.tickets.open_for_client(client_id)
     if current is not None:
         _say(
@@ -76,7 +75,7 @@ async def open_ticket(uow: UnitOfWork, ctx: Context, sender: Sender) -> Ticket:
         desk_chat_id=ctx.desk_chat_id,
     )
     await uow.tickets.add(ticket)
-    ticket_id = _ticket_id(ticket)
+    ticket_id = id_of(ticket)
     uow.outbox.add(OpenTopic(ticket_id))
     uow.outbox.add(PostCard(ticket_id))
     _say(uow, ctx, user, "ticket-opened", _end_button(ctx, user, ticket), ticket=ticket.public_id)
@@ -94,35 +93,27 @@ async def _unused_ticket_id(uow: UnitOfWork, ctx: Context) -> str:
     raise RuntimeError("could not draw an unused ticket id")
 
 
-def _ticket_id(ticket: Ticket) -> int:
-    if ticket.id is None:
-        raise RuntimeError("ticket has no id: was it added to the unit of work?")
-    return ticket.id
-
-
 async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """Carry a client's message into the ticket's topic (or tell them how to start)."""
     user = await ensure_user(uow, ctx, msg.sender)
     handling = handling_of(msg.kind)
     if handling is Handling.IGNORE:
         return
-    ticket = await uow.tickets.open_for_client(require_id(user))
+    ticket = await uow.tickets.open_for_client(id_of(user))
     if ticket is None:
         _say(uow, ctx, user, "no-open-ticket", _support_button(ctx, user))
         return
     if handling is Handling.REFUSE:
         _say(uow, ctx, user, "unsupported-kind", kind=msg.kind)
         return
-    ticket_id = _ticket_id(ticket)
+    ticket_id = id_of(ticket)
     reply_to = await counterpart(uow, ticket_id, msg.reply_to_message_id, from_client=True)
     record = await record_message(uow, ctx, ticket, msg, Direction.FROM_CLIENT, author_id=None)
-    if record.id is None:
-        raise RuntimeError("message has no id")
     for delivery in relay(
         msg,
-        record_id=record.id,
+        record_id=id_of(record),
         to=TicketTopic(ticket_id),
-        source=UserChat(require_id(user)),
+        source=UserChat(id_of(user)),
         reply_to_record=reply_to,
         withheld_text=ctx.desk_text("client-contact-withheld"),
     ):
@@ -134,26 +125,15 @@ async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> Non
 async def edit_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """Carry a client's edit to the copy the desk holds."""
     user = await ensure_user(uow, ctx, msg.sender)
-    ticket = await uow.tickets.open_for_client(require_id(user))
+    ticket = await uow.tickets.open_for_client(id_of(user))
     if ticket is None:
         return  # an edit of an old conversation: nobody is reading it any more
-    record = await uow.messages.by_client_message(_ticket_id(ticket), msg.message_id)
-    if record is None or record.id is None or msg.text is None:
+    record = await uow.messages.by_client_message(id_of(ticket), msg.message_id)
+    if record is None or msg.text is None or handling_of(record.kind) is not Handling.RELAY:
         log.info("client edit without a relayed original", extra={"ticket": ticket.public_id})
         return
-    if handling_of(record.kind) is not Handling.RELAY:
-        return
     record.edit(msg.text, ctx.clock())
-    text = split_text(msg.text)[0]
-    uow.outbox.add(
-        EditContent(
-            TicketTopic(_ticket_id(ticket)),
-            record.id,
-            text,
-            entities=msg.entities,
-            is_caption=record.kind != "text",
-        )
-    )
+    uow.outbox.add(edit(TicketTopic(id_of(ticket)), record, msg))
 
 
 async def end_chat(
@@ -161,21 +141,30 @@ async def end_chat(
 ) -> str | None:
     """The client ends their conversation. Returns a short notice for a button press."""
     user = await ensure_user(uow, ctx, sender)
-    ticket = await uow.tickets.open_for_client(require_id(user))
-    if ticket is None or (public_id is not None and ticket.public_id != public_id):
-        _say(uow, ctx, user, "nothing-to-end", _support_button(ctx, user))
+    ticket = await uow.tickets.open_for_client(id_of(user))
+    if public_id is not None and (ticket is None or ticket.public_id != public_id):
+        # The End button of a conversation that is over; a newer one may be open.
         return ctx.texts(user.language, "notice-already-ended")
+    if ticket is None:
+        _say(uow, ctx, user, "nothing-to-end", _support_button(ctx, user))
+        return None
     ticket.close(ClosedBy.CLIENT, ctx.clock())
-    ticket_id = _ticket_id(ticket)
+    ticket_id = id_of(ticket)
     uow.outbox.add(SendText(TicketTopic(ticket_id), ctx.desk_text("desk-client-ended")))
     uow.outbox.add(CloseTopic(ticket_id))
     _say(uow, ctx, user, "chat-ended", _support_button(ctx, user), ticket=ticket.public_id)
     return None
 
 
+async def wrong_chat(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
+    """A desk command sent in the private chat: say where it belongs."""
+    user = await ensure_user(uow, ctx, sender)
+    _say(uow, ctx, user, "desk-private-wrong-chat")
+
+
 async def list_tickets(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
     user = await ensure_user(uow, ctx, sender)
-    tickets = await uow.tickets.for_client(require_id(user), TICKETS_LISTED)
+    tickets = await uow.tickets.for_client(id_of(user), TICKETS_LISTED)
     if not tickets:
         _say(uow, ctx, user, "tickets-none", _support_button(ctx, user))
         return
@@ -209,10 +198,10 @@ async def show_transcript(
     """Send the client the transcript of one of their own tickets."""
     user = await ensure_user(uow, ctx, sender)
     ticket = await uow.tickets.by_public_id(public_id)
-    if ticket is None or ticket.client_id != require_id(user):
+    if ticket is None or ticket.client_id != id_of(user):
         # Same answer for "no such ticket" and "someone else's": ids are not a hint.
         return ctx.texts(user.language, "notice-unknown-ticket")
-    messages = await uow.messages.for_ticket(_ticket_id(ticket), include_internal=False)
+    messages = await uow.messages.for_ticket(id_of(ticket), include_internal=False)
     lines = [ctx.texts(user.language, "transcript-header", ticket=public_id)]
     for m in messages:
         who = "transcript-you" if m.direction is Direction.FROM_CLIENT else "transcript-support"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from veil.domain.content import Handling, handling_of, split_text
+from veil.domain.content import Handling, handling_of
 from veil.domain.ids import client_alias
 from veil.domain.model import ClosedBy, Direction, Ticket, User
 from veil.services import actions
@@ -13,15 +13,14 @@ from veil.services.deliveries import (
     Button,
     Buttons,
     CloseTopic,
-    EditContent,
     RawChat,
     SendText,
     TicketTopic,
     UserChat,
 )
-from veil.services.people import ensure_user
+from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
-from veil.services.relay import counterpart, record_message, relay
+from veil.services.relay import counterpart, edit, record_message, relay
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +30,25 @@ def _reply(uow: UnitOfWork, ctx: Context, msg: Incoming, key: str, **args: objec
 
 
 async def _ticket_of_topic(
-    uow: UnitOfWork, ctx: Context, msg: Incoming, *, quiet_outside_topics: bool
+    uow: UnitOfWork, ctx: Context, msg: Incoming, *, answer_outside: bool
 ) -> tuple[User, Ticket] | None:
-    """The agent and the open ticket behind a desk message, or None after saying why."""
+    """The agent and the open ticket behind a desk message, or None after saying why.
+
+    Chatter outside ticket topics (General, side topics) is the agents' own business:
+    it gets no answer, except for commands, which deserve one.
+    """
     user = await ensure_user(uow, ctx, msg.sender)
+    ticket = None
+    if msg.thread_id is not None:
+        ticket = await uow.tickets.by_topic(msg.chat_id, msg.thread_id)
+    if ticket is None:
+        if answer_outside:
+            _reply(uow, ctx, msg, "desk-use-in-topic")
+        log.info("desk message outside ticket topics", extra={"topic": msg.thread_id})
+        return None
     if not user.role.can_answer_tickets:
         _reply(uow, ctx, msg, "desk-not-an-agent")
-        log.info("desk message from a non-agent not relayed", extra={"chat": msg.chat_id})
-        return None
-    if msg.thread_id is None:
-        if not quiet_outside_topics:
-            _reply(uow, ctx, msg, "desk-use-in-topic")
-        return None
-    ticket = await uow.tickets.by_topic(msg.chat_id, msg.thread_id)
-    if ticket is None:
-        _reply(uow, ctx, msg, "desk-unknown-topic")
-        log.warning("desk message in a topic without ticket", extra={"topic": msg.thread_id})
+        log.info("desk message from a non-agent not relayed", extra={"ticket": ticket.public_id})
         return None
     if ticket.is_closed:
         _reply(uow, ctx, msg, "desk-ticket-closed", ticket=ticket.public_id)
@@ -54,34 +56,25 @@ async def _ticket_of_topic(
     return user, ticket
 
 
-def _ids(user: User, ticket: Ticket) -> tuple[int, int]:
-    if user.id is None or ticket.id is None:
-        raise RuntimeError("user or ticket without id")
-    return user.id, ticket.id
-
-
 async def relay_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """An agent's plain message in a ticket topic goes to the client, as the bot."""
-    if handling_of(msg.kind) is Handling.IGNORE:
+    handling = handling_of(msg.kind)
+    if handling is Handling.IGNORE:
         return
-    found = await _ticket_of_topic(uow, ctx, msg, quiet_outside_topics=True)
+    found = await _ticket_of_topic(uow, ctx, msg, answer_outside=False)
     if found is None:
         return
     agent, ticket = found
-    agent_id, ticket_id = _ids(agent, ticket)
-    handling = handling_of(msg.kind)
     if handling is not Handling.RELAY:
         _reply(uow, ctx, msg, "desk-kind-not-relayed", kind=msg.kind)
         return
-    client = await uow.users.get(ticket.client_id)
+    ticket_id = id_of(ticket)
     reply_to = await counterpart(uow, ticket_id, msg.reply_to_message_id, from_client=False)
-    record = await record_message(uow, ctx, ticket, msg, Direction.FROM_AGENT, author_id=agent_id)
-    if record.id is None or client is None:
-        raise RuntimeError("message or client missing")
+    record = await record_message(uow, ctx, ticket, msg, Direction.FROM_AGENT, id_of(agent))
     ticket.agent_answered(ctx.clock())
     for delivery in relay(
         msg,
-        record_id=record.id,
+        record_id=id_of(record),
         to=UserChat(ticket.client_id),
         source=RawChat(msg.chat_id),
         reply_to_record=reply_to,
@@ -90,32 +83,48 @@ async def relay_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None
         uow.outbox.add(delivery)
 
 
+async def refuse_command(uow: UnitOfWork, ctx: Context, msg: Incoming, key: str) -> None:
+    """A command the desk does not take is never relayed: the client must not see it."""
+    found = await _ticket_of_topic(uow, ctx, msg, answer_outside=True)
+    if found is not None:
+        _reply(uow, ctx, msg, key)
+
+
+async def refuse_anonymous(
+    uow: UnitOfWork, ctx: Context, chat_id: int, thread_id: int | None
+) -> None:
+    """A message sent as the group itself: nobody can be checked as an agent."""
+    if thread_id is not None and await uow.tickets.by_topic(chat_id, thread_id) is not None:
+        text = ctx.desk_text("desk-anonymous")
+        uow.outbox.add(SendText(RawChat(chat_id, thread_id), text))
+
+
 async def edit_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     if msg.thread_id is None or msg.text is None:
         return
     ticket = await uow.tickets.by_topic(msg.chat_id, msg.thread_id)
-    if ticket is None or ticket.id is None or ticket.is_closed:
+    if ticket is None or ticket.is_closed:
         return
-    record = await uow.messages.by_desk_message(ticket.id, msg.message_id)
-    if record is None or record.id is None:
-        return  # an edit of a desk-only message (a note, a command): nothing to carry
-    record.edit(msg.text, ctx.clock())
-    if record.direction is not Direction.FROM_AGENT:
+    record = await uow.messages.by_desk_message(id_of(ticket), msg.message_id)
+    if record is None:
+        return  # an edit of a desk-only message (a command): nothing to carry
+    if record.direction is Direction.NOTE:
+        record.edit(command_args(msg.text), ctx.clock())
         return
-    uow.outbox.add(
-        EditContent(
-            UserChat(ticket.client_id),
-            record.id,
-            split_text(msg.text)[0],
-            entities=msg.entities,
-            is_caption=record.kind != "text",
-        )
-    )
+    if record.direction is Direction.FROM_AGENT:
+        record.edit(msg.text, ctx.clock())
+        uow.outbox.add(edit(UserChat(ticket.client_id), record, msg))
+
+
+def command_args(text: str) -> str:
+    """``/note@bot some text`` -> ``some text``."""
+    _, _, args = text.partition(" ")
+    return args.strip()
 
 
 async def add_note(uow: UnitOfWork, ctx: Context, msg: Incoming, text: str) -> None:
     """``/note``: kept with the ticket for agents, never sent to the client."""
-    found = await _ticket_of_topic(uow, ctx, msg, quiet_outside_topics=False)
+    found = await _ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is None:
         return
     agent, ticket = found
@@ -129,9 +138,17 @@ async def add_note(uow: UnitOfWork, ctx: Context, msg: Incoming, text: str) -> N
 
 async def close_from_topic(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/close`` in a ticket's topic."""
-    found = await _ticket_of_topic(uow, ctx, msg, quiet_outside_topics=False)
+    found = await _ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is not None:
         await _close(uow, ctx, found[1])
+
+
+async def topic_closed_by_hand(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """An agent closed the topic in Telegram itself: the ticket closes with it, so that
+    the client is told rather than writing into a topic nobody reads."""
+    found = await _ticket_of_topic(uow, ctx, msg, answer_outside=False)
+    if found is not None:
+        await _close(uow, ctx, found[1], close_topic=False)
 
 
 async def close_from_button(
@@ -150,9 +167,10 @@ async def close_from_button(
     return ctx.desk_text("notice-closed", ticket=ticket.public_id)
 
 
-async def _close(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> None:
-    if ticket.id is None:
-        raise RuntimeError("ticket has no id")
+async def _close(
+    uow: UnitOfWork, ctx: Context, ticket: Ticket, *, close_topic: bool = True
+) -> None:
+    ticket_id = id_of(ticket)
     ticket.close(ClosedBy.AGENT, ctx.clock())
     client = await uow.users.get(ticket.client_id)
     language = client.language if client is not None else None
@@ -164,8 +182,9 @@ async def _close(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> None:
             buttons=support,
         )
     )
-    uow.outbox.add(SendText(TicketTopic(ticket.id), ctx.desk_text("desk-closed")))
-    uow.outbox.add(CloseTopic(ticket.id))
+    uow.outbox.add(SendText(TicketTopic(ticket_id), ctx.desk_text("desk-closed")))
+    if close_topic:
+        uow.outbox.add(CloseTopic(ticket_id))
     log.info("ticket closed by agent", extra={"ticket": ticket.public_id})
 
 

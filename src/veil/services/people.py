@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from veil.domain.model import Role, User
 from veil.services.context import Context, Sender
 from veil.services.ports import UnitOfWork
@@ -35,7 +37,12 @@ async def set_role(uow: UnitOfWork, ctx: Context, telegram_id: int, role: Role) 
     return user
 
 
-def require_id(user: User) -> int:
-    if user.id is None:  # repositories assign ids on add; this guards the invariant
-        raise RuntimeError("user has no id: was it added to the unit of work?")
-    return user.id
+class Stored(Protocol):
+    id: int | None
+
+
+def id_of(entity: Stored) -> int:
+    """The id of a stored entity; repositories assign ids on add, so None is a bug."""
+    if entity.id is None:
+        raise RuntimeError(f"{type(entity).__name__} has no id: was it added to the store?")
+    return entity.id

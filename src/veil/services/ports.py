@@ -81,8 +81,8 @@ class UpdateLog(Protocol):
         self, update_id: int, now: datetime, payload: str, error: str
     ) -> None: ...
 
-    async def forget_before(self, cutoff: datetime) -> int:
-        """Drop records of updates handled before ``cutoff`` (failed ones are kept)."""
+    async def forget_before(self, done: datetime, failed: datetime) -> int:
+        """Drop records of updates handled before ``done``, failed ones before ``failed``."""
         ...
 
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from veil.domain.content import CAPTION_LIMIT, Handling, handling_of, safe_entities, split_text
+from veil.domain.content import (
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    Handling,
+    handling_of,
+    safe_entities,
+    split_text,
+)
 from veil.domain.model import Direction, SupportMessage, Ticket
 from veil.services.context import Context, Incoming
-from veil.services.deliveries import Address, CopyContent, Delivery, SendText
+from veil.services.deliveries import Address, CopyContent, Delivery, EditContent, SendText
+from veil.services.people import id_of
 from veil.services.ports import UnitOfWork
 
 
@@ -18,11 +26,9 @@ async def record_message(
     author_id: int | None,
 ) -> SupportMessage:
     """Store a message of the ticket before anything is sent: nothing accepted is lost."""
-    if ticket.id is None:
-        raise RuntimeError("ticket has no id")
     now = ctx.clock()
     record = SupportMessage(
-        ticket_id=ticket.id,
+        ticket_id=id_of(ticket),
         seq=ticket.next_seq(now),
         direction=direction,
         kind=msg.kind,
@@ -107,3 +113,14 @@ async def counterpart(
     else:
         found = await uow.messages.by_desk_message(ticket_id, reply_to_message_id)
     return found.id if found is not None else None
+
+
+def edit(to: Address, record: SupportMessage, msg: Incoming) -> EditContent:
+    """Carry an edit to the other side's copy, under the same rules as the original."""
+    is_caption = record.kind != "text"
+    limit = CAPTION_LIMIT if is_caption else TEXT_LIMIT
+    text = msg.text or ""
+    entities = tuple(safe_entities(msg.entities))
+    if len(text) > limit:  # the full text is kept in the store and the transcript
+        text, entities = text[: limit - 1] + "…", ()
+    return EditContent(to, id_of(record), text, entities=entities, is_caption=is_caption)

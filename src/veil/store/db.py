@@ -16,7 +16,8 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    engine = create_async_engine(url, **kwargs)
+    # Bound values hold message texts and Telegram ids: keep them out of errors and logs.
+    engine = create_async_engine(url, hide_parameters=True, **kwargs)
     if make_url(url).get_backend_name() == "sqlite":
         _serialize_sqlite_writers(engine)
     return engine

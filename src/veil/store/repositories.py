@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -23,6 +24,8 @@ from veil.store.tables import (
     users,
 )
 
+_RULE = re.compile(r"\b(uq|pk)_\w+|UNIQUE constraint failed: [\w.]+")
+
 
 @contextmanager
 def conflicts_reported() -> Iterator[None]:
@@ -30,7 +33,9 @@ def conflicts_reported() -> Iterator[None]:
     try:
         yield
     except IntegrityError as exc:
-        raise Conflict(str(exc.orig)) from exc
+        # Name the rule, not the values: PostgreSQL's message quotes the duplicate key.
+        rule = _RULE.search(str(exc.orig))
+        raise Conflict(rule.group(0) if rule else "a unique rule") from exc
 
 
 async def _add(session: AsyncSession, entity: object) -> None:
@@ -240,9 +245,12 @@ class SqlUpdateLog:
             )
         )
 
-    async def forget_before(self, cutoff: datetime) -> int:
-        table = support_processed_updates
+    async def forget_before(self, done: datetime, failed: datetime) -> int:
+        c = support_processed_updates.c
         result = await self._session.execute(
-            table.delete().where(table.c.status == "done", table.c.processed_at < cutoff)
+            support_processed_updates.delete().where(
+                ((c.status == "done") & (c.processed_at < done))
+                | ((c.status == "failed") & (c.processed_at < failed))
+            )
         )
         return int(getattr(result, "rowcount", 0))

@@ -8,10 +8,10 @@ from aiogram.types import Message
 
 from veil.services import client
 from veil.services.context import Context
-from veil.services.deliveries import RawChat, SendText
 from veil.services.ports import UnitOfWork
 from veil.telegram.incoming import incoming, sender_of
 
+MENU_COMMANDS = ("start", "support", "end", "tickets")
 DESK_COMMANDS = ("close", "note", "take", "transfer", "escalate", "priority", "canned")
 
 
@@ -50,9 +50,8 @@ async def tickets(message: Message, uow: UnitOfWork, ctx: Context) -> None:
 
 
 async def desk_command_here(message: Message, uow: UnitOfWork, ctx: Context) -> None:
-    language = message.from_user.language_code if message.from_user else None
-    text = ctx.texts(language, "desk-private-wrong-chat")
-    uow.outbox.add(SendText(RawChat(message.chat.id), text))
+    if message.from_user is not None:
+        await client.wrong_chat(uow, ctx, sender_of(message.from_user))
 
 
 async def relay(message: Message, uow: UnitOfWork, ctx: Context) -> None:

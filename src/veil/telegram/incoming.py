@@ -13,8 +13,8 @@ def sender_of(user: User) -> Sender:
 
 def incoming(message: Message) -> Incoming | None:
     """The service-layer view of a message; None when nobody identifiable sent it."""
-    if message.from_user is None:
-        return None  # channel posts and anonymous admins: no one to answer or trust
+    if message.from_user is None or message.from_user.is_bot or message.sender_chat is not None:
+        return None  # channel posts, other bots, anonymous admins: no one to answer or trust
     text = message.text if message.text is not None else message.caption
     entities = message.entities if message.text is not None else message.caption_entities
     reply = message.reply_to_message
@@ -35,3 +35,9 @@ def _kind(message: Message) -> str:
     # aiogram's ContentType is a (str, Enum): str() would give "ContentType.TEXT".
     content_type = message.content_type
     return str(getattr(content_type, "value", content_type))
+
+
+def is_command(message: Message) -> bool:
+    """A message Telegram marked as starting with a bot command (any bot's)."""
+    first = message.entities[0] if message.entities else None
+    return first is not None and first.type == "bot_command" and first.offset == 0

@@ -12,8 +12,8 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
 from veil.services.context import Context
-from veil.services.deliveries import RawChat, SendText
-from veil.services.ports import Conflict, UnitOfWorkFactory
+from veil.services.deliveries import Address, AnswerCallback, RawChat, SendText, UserChat
+from veil.services.ports import Conflict, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -74,26 +74,31 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                 payload = update.model_dump_json(exclude_none=True)
                 now = self._ctx.clock()
                 await uow.updates.record_failure(update.update_id, now, payload, repr(exc))
-                chat = _chat_of(update)
-                if chat is not None:
-                    language = _language_of(update)
-                    text = self._ctx.texts(language, "error-try-again")
-                    uow.outbox.add(SendText(RawChat(*chat), text))
+                text = self._ctx.texts(_language_of(update), "error-try-again")
+                if update.callback_query is not None:
+                    # Answering stops the button's spinner and tells the presser at once.
+                    uow.outbox.add(AnswerCallback(update.callback_query.id, text, alert=True))
+                else:
+                    address = await _address_of(uow, update)
+                    if address is not None:
+                        uow.outbox.add(SendText(address, text))
                 await uow.commit()
         except Exception:
             # The store itself may be what failed; the log line is then all we can keep.
             log.exception("could not record failed update %s", update.update_id)
 
 
-def _chat_of(update: Update) -> tuple[int, int | None] | None:
+async def _address_of(uow: UnitOfWork, update: Update) -> Address | None:
+    """Where to tell the sender of a failed update; a known person by their user id."""
     message = update.message or update.edited_message
-    if message is not None:
-        thread = message.message_thread_id if message.is_topic_message else None
-        return message.chat.id, thread
-    query = update.callback_query
-    if query is not None and query.message is not None:
-        return query.message.chat.id, None
-    return None
+    if message is None:
+        return None
+    if message.chat.type == "private":
+        user = await uow.users.by_telegram_id(message.chat.id)
+        if user is not None and user.id is not None:
+            return UserChat(user.id)
+    thread = message.message_thread_id if message.is_topic_message else None
+    return RawChat(message.chat.id, thread)
 
 
 def _language_of(update: Update) -> str | None:

@@ -1,83 +1,82 @@
 """Delivers the outbox to Telegram: one call at a time per lane, in order, never lost.
 
 Each lane (a private chat, a ticket's topic) has at most one delivery in flight, so
-order holds per chat; different lanes proceed side by side. Resolving an address and
-recording the result happen in short transactions *around* the HTTP call, never
-across it. A crash between the call and the record can repeat that one delivery:
-at most one duplicate per lane.
+order holds per chat; other lanes go on meanwhile, so a slow or failing chat holds up
+only itself. Resolving an address and recording the result happen in short
+transactions *around* the HTTP call, never across it. A crash between the call and the
+record can repeat that one delivery: at most one duplicate per lane.
+
+What happens on an error:
+- 429: the lane waits ``retry_after``.
+- network trouble, 5xx, 401/404/409, a migrated group: retried with backoff and jitter,
+  forever (these pass; dropping the message would not).
+- the desk refusing us (kicked, not a forum, no rights): retried at the longest backoff
+  and logged loudly, so an operator can fix it without losing anything.
+- 403 from a client: the message is marked failed and the ticket's agents are told.
+- any other 400: the delivery is malformed and can never succeed: failed and logged.
+- an unexpected exception: retried a few times, then failed and logged.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
+import functools
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
-    TelegramNetworkError,
     TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.types import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    MessageEntity,
-    ReplyParameters,
 )
 
-from veil.services import desk, outbound
+from veil.services import outbound
 from veil.services.context import Context
-from veil.services.deliveries import (
-    AnswerCallback,
-    Buttons,
-    CloseTopic,
-    CopyContent,
-    Delivery,
-    EditContent,
-    OpenTopic,
-    PostCard,
-    SendText,
-    UserChat,
-)
-from veil.services.outbound import Side, Target, TopicMissing
-from veil.services.ports import PendingDelivery, UnitOfWorkFactory
+from veil.services.deliveries import UserChat
+from veil.services.ports import PendingDelivery, UnitOfWork, UnitOfWorkFactory
+from veil.telegram.calls import DeliveryCalls
 
 log = logging.getLogger(__name__)
 
-BATCH = 100
-THREAD_GONE = "message thread not found"
+BATCH = 200
 NOT_MODIFIED = "message is not modified"
-
-
 DESK_SETUP_ERRORS = ("chat not found", "the chat is not a forum", "not enough rights")
+UNEXPECTED_ATTEMPTS = 5
+BOOKKEEPING_ATTEMPTS = 8
 
 
-def _desk_misconfigured(message: str) -> bool:
-    return any(error in message for error in DESK_SETUP_ERRORS)
+class Verdict(enum.Enum):
+    DONE = "done"
+    RETRY = "retry"  # transient: back off and try again, without limit
+    WAIT_FOR_OPERATOR = "wait"  # the desk is misconfigured: longest backoff, loud logs
+    UNREACHABLE = "unreachable"  # the person blocked the bot or left
+    FAIL = "fail"  # can never succeed
+    UNEXPECTED = "unexpected"  # a bug or a store problem: a few retries, then fail
 
 
-def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    rows = [
-        [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row] for row in buttons
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+def _desk_lane(lane: str) -> bool:
+    return lane.startswith("topic:") or lane.startswith("chat:-")
 
 
-def _entities(raw: tuple[dict[str, object], ...]) -> list[MessageEntity] | None:
-    return [MessageEntity.model_validate(e) for e in raw] or None
-
-
-def _reply(message_id: int | None) -> ReplyParameters | None:
-    if message_id is None:
-        return None
-    return ReplyParameters(message_id=message_id, allow_sending_without_reply=True)
+def classify(exc: BaseException, lane: str) -> Verdict:
+    """What an error from Telegram means for the delivery that met it."""
+    if isinstance(exc, TelegramForbiddenError):
+        return Verdict.WAIT_FOR_OPERATOR if _desk_lane(lane) else Verdict.UNREACHABLE
+    if isinstance(exc, TelegramBadRequest):
+        if NOT_MODIFIED in exc.message:
+            return Verdict.DONE  # the other side already shows this content
+        if _desk_lane(lane) and any(e in exc.message for e in DESK_SETUP_ERRORS):
+            return Verdict.WAIT_FOR_OPERATOR
+        return Verdict.FAIL
+    if isinstance(exc, TelegramAPIError | TimeoutError | OSError):
+        return Verdict.RETRY  # 429, 5xx, network, 401, 404, 409, migration
+    return Verdict.UNEXPECTED
 
 
 class OutboxSender:
@@ -91,14 +90,15 @@ class OutboxSender:
         concurrency: int = 8,
         max_backoff: float = 60.0,
     ) -> None:
-        self._bot = bot
+        self._calls = DeliveryCalls(bot, units, ctx)
         self._units = units
         self._ctx = ctx
         self._poll_interval = poll_interval
-        self._slots = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
         self._max_backoff = max_backoff
         self._wake = asyncio.Event()
         self._stopping = False
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._told_unreachable: set[int] = set()
         self.delivered = 0
         self.failed = 0
@@ -113,241 +113,107 @@ class OutboxSender:
     async def run(self) -> None:
         log.info("outbox sender started")
         while not self._stopping:
+            self._wake.clear()
             try:
-                handled = await self.deliver_once()
+                await self._start_ready()
             except Exception:
                 # A store hiccup must not end delivery: log it and try again next pass.
                 log.exception("outbox pass failed; retrying")
-                handled = 0
-            if handled == 0:
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+        # Let deliveries under way finish and record their outcome before leaving.
+        await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
         log.info("outbox sender stopped")
 
-    async def deliver_once(self) -> int:
-        """Deliver the head of every ready lane once; returns how many were attempted."""
+    async def _start_ready(self) -> None:
+        """Start the head of every ready lane that is not already in flight."""
+        free = self._concurrency - len(self._in_flight)
+        if free <= 0:
+            return
         async with self._units() as uow:
             heads = await uow.outbox.heads(self._ctx.clock(), BATCH)
-        await asyncio.gather(*(self._deliver(p) for p in heads))
-        return len(heads)
+        for pending in heads:
+            if free <= 0:
+                break
+            if pending.lane in self._in_flight:
+                continue
+            task = asyncio.create_task(self._deliver(pending), name=f"deliver-{pending.lane}")
+            self._in_flight[pending.lane] = task
+            task.add_done_callback(functools.partial(self._finished, pending.lane))
+            free -= 1
 
-    async def drain(self) -> None:
-        """Deliver until nothing is ready (the demo uses it; wrap it in a timeout)."""
-        while await self.deliver_once():
-            pass
+    def _finished(self, lane: str, _task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(lane, None)
+        self._wake.set()  # the lane's next delivery may go now
 
     async def _deliver(self, pending: PendingDelivery) -> None:
-        async with self._slots:
-            try:
-                await self._perform(pending.delivery)
-            except TelegramRetryAfter as exc:
-                await self._later(
-                    pending, float(exc.retry_after), f"429 retry after {exc.retry_after}"
-                )
-            except (TelegramNetworkError, TelegramServerError, TimeoutError) as exc:
-                await self._later(pending, self._backoff(pending.attempts), repr(exc))
-            except TelegramForbiddenError as exc:
-                await self._forbidden(pending, exc)
-            except TelegramBadRequest as exc:
-                if NOT_MODIFIED in exc.message:
-                    await self._done(pending)  # the other side already shows this content
-                elif pending.lane.startswith("topic:") and _desk_misconfigured(exc.message):
-                    # Failing would drop the desk's copy; waiting lets an operator fix it.
-                    log.error("the desk group refuses messages: %s", exc.message)
-                    await self._later(pending, self._max_backoff, exc.message)
-                else:
-                    await self._fail(pending, exc.message)
-            except Exception as exc:
-                # One bad row must not stop the others: it is marked failed and kept.
-                log.exception("delivery %s failed", pending.id)
-                await self._fail(pending, repr(exc))
-            else:
-                await self._done(pending)
+        try:
+            await self._calls.perform(pending.delivery)
+        except TelegramRetryAfter as exc:
+            await self._later(pending, float(exc.retry_after), f"429 retry after {exc.retry_after}")
+        except Exception as exc:
+            await self._handle(pending, exc)
+        else:
+            await self._done(pending)
+
+    async def _handle(self, pending: PendingDelivery, exc: Exception) -> None:
+        verdict = classify(exc, pending.lane)
+        error = getattr(exc, "message", None) or repr(exc)
+        if verdict is Verdict.DONE:
+            await self._done(pending)
+        elif verdict is Verdict.RETRY:
+            await self._later(pending, self._backoff(pending.attempts), error)
+        elif verdict is Verdict.WAIT_FOR_OPERATOR:
+            log.error("the desk group refuses the bot's messages (%s); waiting", error)
+            await self._later(pending, self._max_backoff, error)
+        elif verdict is Verdict.UNREACHABLE:
+            await self._unreachable(pending, error)
+        elif verdict is Verdict.UNEXPECTED and pending.attempts + 1 < UNEXPECTED_ATTEMPTS:
+            log.exception("delivery %s met an unexpected error; will retry", pending.id)
+            await self._later(pending, self._backoff(pending.attempts), error)
+        else:
+            await self._fail(pending, error)
 
     def _backoff(self, attempts: int) -> float:
         base = min(self._max_backoff, 0.5 * 2.0**attempts)
-        jitter: float = random.uniform(0.5, 1.0)  # jitter spreads retries of many lanes
+        jitter: float = random.uniform(0.5, 1.0)  # spreads the retries of many lanes
         return base * jitter
 
     async def _done(self, pending: PendingDelivery) -> None:
-        async with self._units() as uow:
-            await uow.outbox.mark_sent(pending.id, self._ctx.clock())
-            await uow.commit()
+        await self._bookkeep(lambda uow: uow.outbox.mark_sent(pending.id, self._ctx.clock()))
         self.delivered += 1
 
     async def _later(self, pending: PendingDelivery, delay: float, error: str) -> None:
-        log.warning("delivery %s postponed %.1fs: %s", pending.id, delay, error)
-        async with self._units() as uow:
-            when = self._ctx.clock() + timedelta(seconds=delay)
-            await uow.outbox.retry_later(pending.id, when, error)
-            await uow.commit()
-        self.wake()
+        log.warning("delivery %s (%s) postponed %.1fs: %s", pending.id, pending.lane, delay, error)
+        when = self._ctx.clock() + timedelta(seconds=delay)
+        await self._bookkeep(lambda uow: uow.outbox.retry_later(pending.id, when, error))
 
     async def _fail(self, pending: PendingDelivery, error: str) -> None:
         log.error("delivery %s (%s) failed for good: %s", pending.id, pending.lane, error)
-        async with self._units() as uow:
-            await uow.outbox.mark_failed(pending.id, self._ctx.clock(), error)
-            await uow.commit()
+        await self._bookkeep(
+            lambda uow: uow.outbox.mark_failed(pending.id, self._ctx.clock(), error)
+        )
         self.failed += 1
 
-    async def _forbidden(self, pending: PendingDelivery, exc: TelegramForbiddenError) -> None:
-        await self._fail(pending, exc.message)
+    async def _unreachable(self, pending: PendingDelivery, error: str) -> None:
+        await self._fail(pending, error)
         to = getattr(pending.delivery, "to", None)
         if isinstance(to, UserChat) and to.user_id not in self._told_unreachable:
             self._told_unreachable.add(to.user_id)
-            async with self._units() as uow:
-                await outbound.client_unreachable(uow, self._ctx, to.user_id)
-                await uow.commit()
-
-    # --- performing one delivery -------------------------------------------------
-
-    async def _perform(self, delivery: Delivery) -> None:
-        match delivery:
-            case OpenTopic(ticket_id):
-                await self._ensure_topic(ticket_id)
-            case PostCard(ticket_id):
-                await self._post_card(ticket_id)
-            case CloseTopic(ticket_id):
-                target = await self._target_of_topic(ticket_id)
-                await self._bot.close_forum_topic(target.chat_id, target.thread_id or 0)
-            case AnswerCallback(query_id, text, alert):
-                await self._answer(query_id, text, alert)
-            case SendText() | CopyContent() | EditContent():
-                await self._with_topic_recovery(delivery)
-
-    async def _with_topic_recovery(self, delivery: SendText | CopyContent | EditContent) -> None:
-        try:
-            await self._send(delivery)
-        except TopicMissing as missing:
-            await self._reopen_topic(missing.ticket_id)
-            await self._send(delivery)
-        except TelegramBadRequest as exc:
-            ticket_id = getattr(delivery.to, "ticket_id", None)
-            if THREAD_GONE not in exc.message or ticket_id is None:
-                raise
-            log.warning("topic of ticket %s was deleted; opening a new one", ticket_id)
-            await self._reopen_topic(ticket_id, forget_old=True)
-            await self._send(delivery)
-
-    async def _send(self, delivery: SendText | CopyContent | EditContent) -> None:
-        async with self._units() as uow:
-            target = await outbound.resolve(uow, delivery.to)
-            if isinstance(delivery, EditContent):
-                reply_to = await outbound.message_id_on(uow, delivery.record, target.side)
-            else:
-                reply_to = await outbound.message_id_on(uow, delivery.reply_to_record, target.side)
-            source = (
-                await outbound.resolve(uow, delivery.source)
-                if isinstance(delivery, CopyContent)
-                else None
+            await self._bookkeep(
+                lambda uow: outbound.client_unreachable(uow, self._ctx, to.user_id)
             )
-        message_id = await self._call(delivery, target, reply_to, source)
-        record = getattr(delivery, "record", None)
-        if message_id is not None and record is not None and not isinstance(delivery, EditContent):
-            async with self._units() as uow:
-                await outbound.record_delivered(uow, record, target.side, message_id)
-                await uow.commit()
 
-    async def _call(
-        self,
-        delivery: SendText | CopyContent | EditContent,
-        target: Target,
-        reply_to: int | None,
-        source: Target | None,
-    ) -> int | None:
-        if isinstance(delivery, SendText):
-            sent = await self._bot.send_message(
-                chat_id=target.chat_id,
-                message_thread_id=target.thread_id,
-                text=delivery.text,
-                entities=_entities(delivery.entities),
-                reply_markup=keyboard(delivery.buttons),
-                reply_parameters=_reply(reply_to),
-            )
-            return sent.message_id
-        if isinstance(delivery, CopyContent):
-            assert source is not None
-            copied = await self._bot.copy_message(
-                chat_id=target.chat_id,
-                message_thread_id=target.thread_id,
-                from_chat_id=source.chat_id,
-                message_id=delivery.message_id,
-                caption=delivery.caption if delivery.has_caption else None,
-                caption_entities=_entities(delivery.caption_entities)
-                if delivery.has_caption
-                else None,
-                reply_parameters=_reply(reply_to),
-            )
-            return copied.message_id
-        if reply_to is None:  # the original never reached this side: nothing to edit
-            log.info("edit of an undelivered message dropped (record %s)", delivery.record)
-            return None
-        if delivery.is_caption:
-            await self._bot.edit_message_caption(
-                chat_id=target.chat_id,
-                message_id=reply_to,
-                caption=delivery.text,
-                caption_entities=_entities(delivery.entities),
-            )
-        else:
-            await self._bot.edit_message_text(
-                chat_id=target.chat_id,
-                message_id=reply_to,
-                text=delivery.text,
-                entities=_entities(delivery.entities),
-            )
-        return None
-
-    async def _target_of_topic(self, ticket_id: int) -> Target:
-        async with self._units() as uow:
-            ticket = await uow.tickets.get(ticket_id)
-            if ticket is None:
-                raise LookupError(f"ticket {ticket_id} does not exist")
-            if ticket.desk_topic_id is None:
-                raise TopicMissing(ticket_id)
-            return Target(ticket.desk_chat_id, ticket.desk_topic_id, Side.DESK)
-
-    async def _ensure_topic(self, ticket_id: int, *, forget_old: bool = False) -> bool:
-        """Open the ticket's topic unless it has one. True when a new topic was made."""
-        async with self._units() as uow:
-            ticket = await uow.tickets.get(ticket_id)
-            if ticket is None:
-                raise LookupError(f"ticket {ticket_id} does not exist")
-            if ticket.desk_topic_id is not None and not forget_old:
-                return False  # already open: a retry after a crash, or a replayed row
-            chat_id, name = ticket.desk_chat_id, desk.topic_name(ticket)
-        topic = await self._bot.create_forum_topic(chat_id=chat_id, name=name)
-        async with self._units() as uow:
-            await outbound.topic_opened(uow, ticket_id, topic.message_thread_id)
-            await uow.commit()
-        log.info("topic %s opened for ticket %s", topic.message_thread_id, ticket_id)
-        return True
-
-    async def _reopen_topic(self, ticket_id: int, *, forget_old: bool = False) -> None:
-        if await self._ensure_topic(ticket_id, forget_old=forget_old):
-            await self._post_card(ticket_id)
-
-    async def _post_card(self, ticket_id: int) -> None:
-        async with self._units() as uow:
-            ticket = await uow.tickets.get(ticket_id)
-            if ticket is None:
-                raise LookupError(f"ticket {ticket_id} does not exist")
-            text, buttons = await desk.card_view(uow, self._ctx, ticket)
-            chat_id, thread_id = ticket.desk_chat_id, ticket.desk_topic_id
-        if thread_id is None:
-            await self._reopen_topic(ticket_id)
-            return
-        sent = await self._bot.send_message(
-            chat_id=chat_id, message_thread_id=thread_id, text=text, reply_markup=keyboard(buttons)
-        )
-        async with self._units() as uow:
-            await outbound.card_posted(uow, ticket_id, sent.message_id)
-            await uow.commit()
-
-    async def _answer(self, query_id: str, text: str | None, alert: bool) -> None:
-        try:
-            await self._bot.answer_callback_query(query_id, text=text, show_alert=alert)
-        except TelegramBadRequest as exc:
-            # Queries expire after a while; the action itself was done, so drop quietly.
-            log.info("callback %s not answered: %s", query_id, exc.message)
+    async def _bookkeep(self, action: Callable[[UnitOfWork], Awaitable[None]]) -> None:
+        """Record an outcome, trying hard: an unrecorded send would be sent again."""
+        for attempt in range(1, BOOKKEEPING_ATTEMPTS + 1):
+            try:
+                async with self._units() as uow:
+                    await action(uow)
+                    await uow.commit()
+                return
+            except Exception:
+                if attempt == BOOKKEEPING_ATTEMPTS:
+                    log.exception("could not record a delivery's outcome; it may repeat")
+                    return
+                await asyncio.sleep(min(5.0, 0.1 * 2**attempt))

@@ -1,0 +1,212 @@
+"""Performing one delivery: the Bot API calls behind it, and a lost topic's recovery."""
+
+from __future__ import annotations
+
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MessageEntity,
+    ReplyParameters,
+)
+
+from veil.services import desk, outbound
+from veil.services.context import Context
+from veil.services.deliveries import (
+    AnswerCallback,
+    Buttons,
+    CloseTopic,
+    CopyContent,
+    Delivery,
+    EditContent,
+    OpenTopic,
+    PostCard,
+    SendText,
+    TicketTopic,
+)
+from veil.services.outbound import Target, TopicMissing
+from veil.services.ports import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+THREAD_GONE = "message thread not found"
+
+
+def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    rows = [
+        [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row] for row in buttons
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _entities(raw: tuple[dict[str, object], ...]) -> list[MessageEntity] | None:
+    return [MessageEntity.model_validate(e) for e in raw] or None
+
+
+def _reply(message_id: int | None) -> ReplyParameters | None:
+    if message_id is None:
+        return None
+    return ReplyParameters(message_id=message_id, allow_sending_without_reply=True)
+
+
+class DeliveryCalls:
+    """Turns one delivery into Bot API calls; raises aiogram's errors for the sender."""
+
+    def __init__(self, bot: Bot, units: UnitOfWorkFactory, ctx: Context) -> None:
+        self._bot = bot
+        self._units = units
+        self._ctx = ctx
+
+    async def perform(self, delivery: Delivery) -> None:
+        match delivery:
+            case OpenTopic(ticket_id):
+                await self._ensure_topic(ticket_id)
+            case PostCard(ticket_id):
+                await self._post_card(ticket_id)
+            case CloseTopic(ticket_id):
+                await self._close_topic(ticket_id)
+            case AnswerCallback(query_id, text, alert):
+                await self._answer(query_id, text, alert)
+            case SendText() | CopyContent() | EditContent():
+                await self._with_topic_recovery(delivery)
+
+    async def _with_topic_recovery(self, delivery: SendText | CopyContent | EditContent) -> None:
+        try:
+            await self._send(delivery)
+        except TopicMissing as missing:
+            await self._reopen_topic(missing.ticket_id)
+            await self._send(delivery)
+        except TelegramBadRequest as exc:
+            ticket_id = getattr(delivery.to, "ticket_id", None)
+            if THREAD_GONE not in exc.message or ticket_id is None:
+                raise
+            log.warning("topic of ticket %s was deleted; opening a new one", ticket_id)
+            await self._reopen_topic(ticket_id, forget_old=True)
+            await self._send(delivery)
+
+    async def _send(self, delivery: SendText | CopyContent | EditContent) -> None:
+        async with self._units() as uow:
+            target = await outbound.resolve(uow, delivery.to)
+            if isinstance(delivery, EditContent):
+                reply_to = await outbound.message_id_on(uow, delivery.record, target.side)
+            else:
+                reply_to = await outbound.message_id_on(uow, delivery.reply_to_record, target.side)
+            source = (
+                await outbound.resolve(uow, delivery.source)
+                if isinstance(delivery, CopyContent)
+                else None
+            )
+        message_id = await self._call(delivery, target, reply_to, source)
+        record = getattr(delivery, "record", None)
+        if message_id is not None and record is not None and not isinstance(delivery, EditContent):
+            async with self._units() as uow:
+                await outbound.record_delivered(uow, record, target.side, message_id)
+                await uow.commit()
+
+    async def _call(
+        self,
+        delivery: SendText | CopyContent | EditContent,
+        target: Target,
+        reply_to: int | None,
+        source: Target | None,
+    ) -> int | None:
+        if isinstance(delivery, SendText):
+            sent = await self._bot.send_message(
+                chat_id=target.chat_id,
+                message_thread_id=target.thread_id,
+                text=delivery.text,
+                entities=_entities(delivery.entities),
+                reply_markup=keyboard(delivery.buttons),
+                reply_parameters=_reply(reply_to),
+            )
+            return sent.message_id
+        if isinstance(delivery, CopyContent):
+            assert source is not None
+            copied = await self._bot.copy_message(
+                chat_id=target.chat_id,
+                message_thread_id=target.thread_id,
+                from_chat_id=source.chat_id,
+                message_id=delivery.message_id,
+                caption=delivery.caption if delivery.has_caption else None,
+                caption_entities=_entities(delivery.caption_entities)
+                if delivery.has_caption
+                else None,
+                reply_parameters=_reply(reply_to),
+            )
+            return copied.message_id
+        if reply_to is None:  # the original never reached this side: nothing to edit
+            log.info("edit of an undelivered message dropped (record %s)", delivery.record)
+            return None
+        if delivery.is_caption:
+            await self._bot.edit_message_caption(
+                chat_id=target.chat_id,
+                message_id=reply_to,
+                caption=delivery.text,
+                caption_entities=_entities(delivery.entities),
+            )
+        else:
+            await self._bot.edit_message_text(
+                chat_id=target.chat_id,
+                message_id=reply_to,
+                text=delivery.text,
+                entities=_entities(delivery.entities),
+            )
+        return None
+
+    async def _close_topic(self, ticket_id: int) -> None:
+        try:
+            async with self._units() as uow:
+                target = await outbound.resolve(uow, TicketTopic(ticket_id))
+        except TopicMissing:
+            return  # never opened: nothing to close
+        if target.thread_id is not None:
+            await self._bot.close_forum_topic(target.chat_id, target.thread_id)
+
+    async def _ensure_topic(self, ticket_id: int, *, forget_old: bool = False) -> bool:
+        """Open the ticket's topic unless it has one. True when a new topic was made."""
+        async with self._units() as uow:
+            ticket = await uow.tickets.get(ticket_id)
+            if ticket is None:
+                raise LookupError(f"ticket {ticket_id} does not exist")
+            if ticket.desk_topic_id is not None and not forget_old:
+                return False  # already open: a retry after a crash, or a replayed row
+            chat_id, name = ticket.desk_chat_id, desk.topic_name(ticket)
+        topic = await self._bot.create_forum_topic(chat_id=chat_id, name=name)
+        async with self._units() as uow:
+            await outbound.topic_opened(uow, ticket_id, topic.message_thread_id)
+            await uow.commit()
+        log.info("topic %s opened for ticket %s", topic.message_thread_id, ticket_id)
+        return True
+
+    async def _reopen_topic(self, ticket_id: int, *, forget_old: bool = False) -> None:
+        if await self._ensure_topic(ticket_id, forget_old=forget_old):
+            await self._post_card(ticket_id)
+
+    async def _post_card(self, ticket_id: int) -> None:
+        async with self._units() as uow:
+            ticket = await uow.tickets.get(ticket_id)
+            if ticket is None:
+                raise LookupError(f"ticket {ticket_id} does not exist")
+            text, buttons = await desk.card_view(uow, self._ctx, ticket)
+            chat_id, thread_id = ticket.desk_chat_id, ticket.desk_topic_id
+        if thread_id is None:
+            await self._reopen_topic(ticket_id)
+            return
+        sent = await self._bot.send_message(
+            chat_id=chat_id, message_thread_id=thread_id, text=text, reply_markup=keyboard(buttons)
+        )
+        async with self._units() as uow:
+            await outbound.card_posted(uow, ticket_id, sent.message_id)
+            await uow.commit()
+
+    async def _answer(self, query_id: str, text: str | None, alert: bool) -> None:
+        try:
+            await self._bot.answer_callback_query(query_id, text=text, show_alert=alert)
+        except TelegramBadRequest as exc:
+            # Queries expire after a while; the action itself was done, so drop quietly.
+            log.info("callback %s not answered: %s", query_id, exc.message)

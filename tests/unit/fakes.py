@@ -1,0 +1,195 @@
+"""In-memory adapters of the ports: the use cases run against these in unit tests."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from veil.domain.model import Direction, SupportMessage, Ticket, User
+from veil.services.deliveries import Delivery, lane_of
+from veil.services.ports import Conflict, PendingDelivery
+
+
+@dataclass
+class Memory:
+    """What a database would hold; shared by the units of work of one test."""
+
+    users: dict[int, User] = field(default_factory=dict)
+    tickets: dict[int, Ticket] = field(default_factory=dict)
+    messages: dict[int, SupportMessage] = field(default_factory=dict)
+    outbox: list[tuple[int, str, Delivery, str]] = field(default_factory=list)  # id, lane, d, state
+    updates: set[int] = field(default_factory=set)
+    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+
+class FakeUsers:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def by_telegram_id(self, telegram_id: int) -> User | None:
+        return next((u for u in self.m.users.values() if u.telegram_id == telegram_id), None)
+
+    async def get(self, user_id: int) -> User | None:
+        return self.m.users.get(user_id)
+
+    async def add(self, user: User) -> None:
+        if await self.by_telegram_id(user.telegram_id) is not None:
+            raise Conflict("uq_users_telegram_id")
+        user.id = next(self.m.ids)
+        self.m.users[user.id] = user
+
+
+class FakeTickets:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def add(self, ticket: Ticket) -> None:
+        if await self.by_public_id(ticket.public_id) is not None:
+            raise Conflict("uq_support_tickets_public_id")
+        if await self.open_for_client(ticket.client_id) is not None:
+            raise Conflict("uq_support_tickets_one_open")
+        ticket.id = next(self.m.ids)
+        self.m.tickets[ticket.id] = ticket
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        return self.m.tickets.get(ticket_id)
+
+    async def by_public_id(self, public_id: str) -> Ticket | None:
+        return next((t for t in self.m.tickets.values() if t.public_id == public_id), None)
+
+    async def open_for_client(self, client_id: int) -> Ticket | None:
+        return next(
+            (t for t in self.m.tickets.values() if t.client_id == client_id and not t.is_closed),
+            None,
+        )
+
+    async def by_topic(self, desk_chat_id: int, topic_id: int) -> Ticket | None:
+        return next(
+            (
+                t
+                for t in self.m.tickets.values()
+                if (t.desk_chat_id, t.desk_topic_id) == (desk_chat_id, topic_id)
+            ),
+            None,
+        )
+
+    async def for_client(self, client_id: int, limit: int) -> Sequence[Ticket]:
+        mine = [t for t in self.m.tickets.values() if t.client_id == client_id]
+        return sorted(mine, key=lambda t: (t.created_at, t.id or 0), reverse=True)[:limit]
+
+    async def count_for_client(self, client_id: int) -> int:
+        return sum(t.client_id == client_id for t in self.m.tickets.values())
+
+
+class FakeMessages:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def add(self, message: SupportMessage) -> None:
+        message.id = next(self.m.ids)
+        self.m.messages[message.id] = message
+
+    async def get(self, message_id: int) -> SupportMessage | None:
+        return self.m.messages.get(message_id)
+
+    async def by_client_message(
+        self, ticket_id: int, client_message_id: int
+    ) -> SupportMessage | None:
+        return next(
+            (
+                x
+                for x in self.m.messages.values()
+                if x.ticket_id == ticket_id and x.client_message_id == client_message_id
+            ),
+            None,
+        )
+
+    async def by_desk_message(self, ticket_id: int, desk_message_id: int) -> SupportMessage | None:
+        return next(
+            (
+                x
+                for x in self.m.messages.values()
+                if x.ticket_id == ticket_id and x.desk_message_id == desk_message_id
+            ),
+            None,
+        )
+
+    async def for_ticket(
+        self, ticket_id: int, *, include_internal: bool
+    ) -> Sequence[SupportMessage]:
+        found = [
+            x
+            for x in self.m.messages.values()
+            if x.ticket_id == ticket_id and (include_internal or x.direction is not Direction.NOTE)
+        ]
+        return sorted(found, key=lambda x: x.seq)
+
+
+class FakeOutbox:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+        self.added: list[Delivery] = []
+
+    def add(self, delivery: Delivery) -> None:
+        self.added.append(delivery)
+
+    async def heads(self, now: datetime, limit: int) -> Sequence[PendingDelivery]:
+        seen: dict[str, PendingDelivery] = {}
+        for row_id, lane, delivery, state in self.m.outbox:
+            if state == "pending" and lane not in seen:
+                seen[lane] = PendingDelivery(row_id, lane, delivery, 0)
+        return list(seen.values())[:limit]
+
+    async def backlog(self) -> int:
+        return sum(state == "pending" for *_, state in self.m.outbox)
+
+
+class FakeUpdates:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def claim(self, update_id: int, now: datetime) -> bool:
+        if update_id in self.m.updates:
+            return False
+        self.m.updates.add(update_id)
+        return True
+
+
+class FakeUnitOfWork:
+    """Changes to entities are live (like an identity map); deliveries land on commit."""
+
+    def __init__(self, memory: Memory) -> None:
+        self.memory = memory
+        self.users = FakeUsers(memory)
+        self.tickets = FakeTickets(memory)
+        self.messages = FakeMessages(memory)
+        self.outbox = FakeOutbox(memory)
+        self.updates = FakeUpdates(memory)
+        self.committed = False
+
+    async def commit(self) -> None:
+        for delivery in self.outbox.added:
+            self.memory.outbox.append(
+                (next(self.memory.ids), lane_of(delivery), delivery, "pending")
+            )
+        self.outbox.added.clear()
+        self.committed = True
+
+    async def rollback(self) -> None:
+        self.outbox.added.clear()
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.memory = Memory()
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[FakeUnitOfWork]:
+        uow = FakeUnitOfWork(self.memory)
+        yield uow
+
+    def sent(self) -> list[Delivery]:
+        return [d for *_, d, _ in self.memory.outbox]

@@ -1,0 +1,197 @@
+"""The use cases, over in-memory fakes of the ports and a fake clock."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from tests.conftest import FakeClock
+from tests.unit.fakes import FakeStore
+from veil.domain.content import CAPTION_LIMIT
+from veil.domain.model import Direction, Role, TicketStatus
+from veil.i18n import default_catalog
+from veil.services import client, desk
+from veil.services.context import Context, Incoming, Sender
+from veil.services.deliveries import (
+    CloseTopic,
+    CopyContent,
+    EditContent,
+    OpenTopic,
+    PostCard,
+    RawChat,
+    SendText,
+    TicketTopic,
+    UserChat,
+)
+from veil.services.people import set_role
+
+DESK = -1001
+ALICE = Sender(111, "en")
+BOB = Sender(222, "en")  # an agent
+EVE = Sender(333, "en")  # a desk member who is no agent
+MENTION = {"type": "text_mention", "offset": 0, "length": 2, "user": {"id": 111}}
+
+
+@pytest.fixture
+def ctx(clock: FakeClock) -> Context:
+    counter = itertools.count()
+    return Context(clock, default_catalog(), lambda: f"R{next(counter):05d}", DESK)
+
+
+@pytest.fixture
+async def store(ctx: Context) -> FakeStore:
+    store = FakeStore()
+    async with store() as uow:
+        await set_role(uow, ctx, BOB.telegram_id, Role.SUPPORT_AGENT)
+    return store
+
+
+async def _open(store: FakeStore, ctx: Context, topic: int = 9) -> int:
+    async with store() as uow:
+        ticket = await client.open_ticket(uow, ctx, ALICE)
+        ticket.desk_topic_id = topic  # as the sender does once the topic exists
+        await uow.commit()
+    assert ticket.id is not None
+    return ticket.id
+
+
+def _client_msg(
+    message_id: int, kind: str = "text", text: str | None = "hi", **extra: object
+) -> Incoming:
+    return Incoming(ALICE.telegram_id, message_id, ALICE, kind, text, **extra)  # type: ignore[arg-type]
+
+
+def _desk_msg(
+    sender: Sender, message_id: int, text: str, topic: int | None = 9, kind: str = "text"
+) -> Incoming:
+    return Incoming(DESK, message_id, sender, kind, text, thread_id=topic)
+
+
+async def test_opening_a_ticket_asks_for_a_topic_then_a_card(
+    store: FakeStore, ctx: Context
+) -> None:
+    ticket_id = await _open(store, ctx)
+    sent = store.sent()
+    assert sent[:2] == [OpenTopic(ticket_id), PostCard(ticket_id)]
+    assert isinstance(sent[2], SendText) and "SUPP-" in sent[2].text
+    async with store() as uow:  # a second press continues the same ticket
+        again = await client.open_ticket(uow, ctx, ALICE)
+        await uow.commit()
+    assert again.id == ticket_id and "already talking" in store.sent()[-1].text  # type: ignore[union-attr]
+
+
+async def test_a_message_without_a_ticket_gets_the_way_in(store: FakeStore, ctx: Context) -> None:
+    async with store() as uow:
+        await client.relay_from_client(uow, ctx, _client_msg(1))
+        await uow.commit()
+    (told,) = store.sent()
+    assert isinstance(told, SendText) and told.buttons[0][0].data == "sup:open"
+
+
+async def test_client_messages_are_stored_then_sent_to_the_topic(
+    store: FakeStore, ctx: Context
+) -> None:
+    ticket_id = await _open(store, ctx)
+    async with store() as uow:
+        await client.relay_from_client(uow, ctx, _client_msg(1, entities=(MENTION,)))
+        await client.relay_from_client(uow, ctx, _client_msg(2, "photo", "look"))
+        await uow.commit()
+    text, photo = store.sent()[-2:]
+    assert isinstance(text, SendText) and text.to == TicketTopic(ticket_id)
+    assert text.entities == ()  # the mention named the client
+    assert isinstance(photo, CopyContent) and photo.source == UserChat(photo.source.user_id)  # type: ignore[union-attr]
+    assert (photo.caption, photo.has_caption) == ("look", True)
+    stored = list(store.memory.messages.values())
+    assert [(m.seq, m.client_message_id) for m in stored] == [(1, 1), (2, 2)]
+
+
+async def test_contacts_are_withheld_and_polls_refused(store: FakeStore, ctx: Context) -> None:
+    ticket_id = await _open(store, ctx)
+    async with store() as uow:
+        await client.relay_from_client(uow, ctx, _client_msg(1, "contact", None))
+        await client.relay_from_client(uow, ctx, _client_msg(2, "poll", None))
+        await uow.commit()
+    to_desk = [d for d in store.sent() if getattr(d, "to", None) == TicketTopic(ticket_id)]
+    assert len(to_desk) == 1 and "contact card" in to_desk[0].text  # type: ignore[union-attr]
+    assert not any(isinstance(d, CopyContent) for d in store.sent())
+    texts = [d.text for d in store.sent() if isinstance(d, SendText)]
+    assert any("not passed on" in t for t in texts) and any("poll" in t for t in texts)
+
+
+async def test_edits_follow_cleaned_and_within_limits(store: FakeStore, ctx: Context) -> None:
+    await _open(store, ctx)
+    async with store() as uow:
+        await client.relay_from_client(uow, ctx, _client_msg(1, "photo", "short"))
+        await uow.commit()
+    long = "x" * (CAPTION_LIMIT + 500)
+    async with store() as uow:
+        await client.edit_from_client(uow, ctx, _client_msg(1, "photo", long, entities=(MENTION,)))
+        await uow.commit()
+    edit = store.sent()[-1]
+    assert isinstance(edit, EditContent) and edit.is_caption
+    assert len(edit.text) == CAPTION_LIMIT and edit.entities == ()
+    record = next(iter(store.memory.messages.values()))
+    assert record.text == long  # the whole text stays in the ticket's history
+
+
+async def test_only_agents_answer_and_only_in_ticket_topics(store: FakeStore, ctx: Context) -> None:
+    await _open(store, ctx)
+    async with store() as uow:
+        await desk.relay_from_agent(uow, ctx, _desk_msg(EVE, 50, "I am not staff"))
+        await desk.relay_from_agent(uow, ctx, _desk_msg(BOB, 51, "lunch?", topic=None))
+        await desk.relay_from_agent(uow, ctx, _desk_msg(BOB, 52, "hello Alice"))
+        await uow.commit()
+    sent = store.sent()[3:]  # after the opening
+    assert isinstance(sent[0], SendText) and sent[0].to == RawChat(DESK, 9)
+    assert "Only support agents" in sent[0].text
+    assert [type(d) for d in sent[1:]] == [SendText]  # lunch talk: nothing at all
+    assert isinstance(sent[1], SendText) and sent[1].text == "hello Alice"
+    assert isinstance(sent[1].to, UserChat)
+
+
+async def test_notes_stay_internal_and_closing_tells_both_sides(
+    store: FakeStore, ctx: Context, clock: FakeClock
+) -> None:
+    ticket_id = await _open(store, ctx)
+    async with store() as uow:
+        await desk.add_note(uow, ctx, _desk_msg(BOB, 60, "/note vip"), "vip")
+        await uow.commit()
+    assert not any(
+        isinstance(getattr(d, "to", None), UserChat) and "vip" in str(d) for d in store.sent()
+    )
+    assert [m.direction for m in store.memory.messages.values()] == [Direction.NOTE]
+    clock.advance(minutes=10)
+    async with store() as uow:
+        await desk.close_from_topic(uow, ctx, _desk_msg(BOB, 61, "/close"))
+        await uow.commit()
+    ticket = store.memory.tickets[ticket_id]
+    assert ticket.status is TicketStatus.CLOSED and ticket.closed_at == clock()
+    assert CloseTopic(ticket_id) in store.sent()
+    assert any(
+        isinstance(d, SendText)
+        and isinstance(d.to, UserChat)
+        and "closed this conversation" in d.text
+        for d in store.sent()
+    )
+    async with store() as uow:  # an agent writing on in the closed topic is stopped
+        await desk.relay_from_agent(uow, ctx, _desk_msg(BOB, 62, "one more thing"))
+        await uow.commit()
+    last = store.sent()[-1]
+    assert isinstance(last, SendText) and "is closed" in last.text
+
+
+async def test_a_stale_end_button_leaves_the_current_chat_alone(
+    store: FakeStore, ctx: Context
+) -> None:
+    first = await _open(store, ctx)
+    async with store() as uow:
+        await client.end_chat(uow, ctx, ALICE)
+        await uow.commit()
+    second = await _open(store, ctx, topic=10)
+    stale = store.memory.tickets[first].public_id
+    async with store() as uow:
+        notice = await client.end_chat(uow, ctx, ALICE, stale)
+        await uow.commit()
+    assert notice is not None and "already ended" in notice
+    assert not store.memory.tickets[second].is_closed
