@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from tests.e2e.conftest import World
 from tests.e2e.harness import Desk
 from veil.faketg import FakeError
 
@@ -168,3 +171,20 @@ async def test_nobody_reads_another_clients_transcript(desk: Desk) -> None:
     await desk.until(lambda: query in desk.tg.callback_answers, "an answer to the press")
     assert "can't be found" in (desk.tg.callback_answers[query].get("text") or "")
     assert not any("private problem" in t for t in desk.bot_texts(desk.outsider.id))
+
+
+async def test_a_slow_chat_holds_up_only_itself(desk: Desk, world: World) -> None:
+    _, slow_topic = await desk.open_ticket()
+    carol = world.new_client("Carol")
+    other = Desk(
+        desk.tg, desk.bot, desk.chat_id, carol, desk.agent, desk.outsider, clients=desk.clients
+    )
+    _, fast_topic = await other.open_ticket()
+    # Telegram hangs for 3 s on the first call to the first client's chat.
+    desk.tg.fail_next(FakeError.timeout(3), method="sendMessage", chat_id=desk.client.id)
+    desk.tg.send_text(desk.agent.id, desk.chat_id, "answer one", thread_id=slow_topic)
+    await asyncio.sleep(0.3)  # let the slow call start
+    desk.tg.send_text(desk.agent.id, desk.chat_id, "answer two", thread_id=fast_topic)
+    await other.client_gets("answer two")
+    assert not any("answer one" in t for t in desk.bot_texts(desk.client.id))
+    await desk.client_gets("answer one")  # and the slow one still arrives

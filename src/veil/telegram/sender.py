@@ -99,6 +99,7 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._finished_count = 0
         self._told_unreachable: set[int] = set()
         self.delivered = 0
         self.failed = 0
@@ -130,8 +131,7 @@ class OutboxSender:
         free = self._concurrency - len(self._in_flight)
         if free <= 0:
             return
-        async with self._units() as uow:
-            heads = await uow.outbox.heads(self._ctx.clock(), BATCH)
+        heads = await self._fresh_heads()
         for pending in heads:
             if free <= 0:
                 break
@@ -142,8 +142,23 @@ class OutboxSender:
             task.add_done_callback(functools.partial(self._finished, pending.lane))
             free -= 1
 
+    async def _fresh_heads(self) -> list[PendingDelivery]:
+        """Lane heads read while no delivery finished.
+
+        A delivery that finishes during the read has recorded its outcome and left the
+        in-flight set, yet the read may predate that record: its row would look pending
+        and not in flight, and go out a second time. Such a read is thrown away.
+        """
+        while True:
+            generation = self._finished_count
+            async with self._units() as uow:
+                heads = await uow.outbox.heads(self._ctx.clock(), BATCH)
+            if generation == self._finished_count:
+                return list(heads)
+
     def _finished(self, lane: str, _task: asyncio.Task[None]) -> None:
         self._in_flight.pop(lane, None)
+        self._finished_count += 1
         self._wake.set()  # the lane's next delivery may go now
 
     async def _deliver(self, pending: PendingDelivery) -> None:
