@@ -7,8 +7,8 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Coroutine
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,6 +22,9 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 agents_app = typer.Typer(help="Support agents.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(agents_app, name="agents")
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
 err = Console(stderr=True, soft_wrap=True)  # messages stay whole, greppable lines
 
 
@@ -96,17 +99,7 @@ def db_upgrade(revision: str = "head") -> None:
     """Migrate the database to the newest schema (or to REVISION)."""
     from veil.store import db
 
-    settings = _settings()
-
-    async def go() -> None:
-        engine = db.make_engine(settings.database_url)
-        try:
-            await db.upgrade(engine, revision)
-            typer.echo(f"database at revision {await db.current_revision(engine)}")
-        finally:
-            await engine.dispose()
-
-    _run(go())
+    _migrate(db.upgrade, revision)
 
 
 @db_app.command("downgrade")
@@ -114,12 +107,18 @@ def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION (``base`` empties it)."""
     from veil.store import db
 
+    _migrate(db.downgrade, revision)
+
+
+def _migrate(action: Callable[[AsyncEngine, str], Awaitable[None]], revision: str) -> None:
+    from veil.store import db
+
     settings = _settings()
 
     async def go() -> None:
         engine = db.make_engine(settings.database_url)
         try:
-            await db.downgrade(engine, revision)
+            await action(engine, revision)
             typer.echo(f"database at revision {await db.current_revision(engine)}")
         finally:
             await engine.dispose()

@@ -84,7 +84,7 @@ async def test_a_failing_update_is_kept_and_the_person_told(
     async def broken(*args: object) -> None:
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(client, "show_menu", broken)
+    monkeypatch.setattr(client, "ensure_user", broken)  # the first thing /start does
     failing = update(message=_message(7, "/start"))
     await feed(veil, failing)  # must not raise: the bot stays up
     (told,) = await outbox(veil)

@@ -189,9 +189,7 @@ async def test_a_conversation_is_stored_in_order_with_notes_apart(
             await use_case(uow, ctx, msg)
             await uow.commit()
     async with store() as uow:
-        await desk.add_note(
-            uow, ctx, Incoming(DESK, 501, agent, "text", "/note vip", thread_id=77), "vip"
-        )
+        await desk.add_note(uow, ctx, Incoming(DESK, 501, agent, "text", "/note vip", thread_id=77))
         await uow.commit()
     async with store() as uow:
         public = await uow.messages.for_ticket(ticket.id or 0, include_internal=False)

@@ -155,7 +155,7 @@ async def test_notes_stay_internal_and_closing_tells_both_sides(
 ) -> None:
     ticket_id = await _open(store, ctx)
     async with store() as uow:
-        await desk.add_note(uow, ctx, _desk_msg(BOB, 60, "/note vip"), "vip")
+        await desk.add_note(uow, ctx, _desk_msg(BOB, 60, "/note vip"))
         await uow.commit()
     assert not any(
         isinstance(getattr(d, "to", None), UserChat) and "vip" in str(d) for d in store.sent()

@@ -122,13 +122,14 @@ def command_args(text: str) -> str:
     return args.strip()
 
 
-async def add_note(uow: UnitOfWork, ctx: Context, msg: Incoming, text: str) -> None:
-    """``/note``: kept with the ticket for agents, never sent to the client."""
+async def add_note(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """``/note <text>``: kept with the ticket for agents, never sent to the client."""
     found = await _ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is None:
         return
     agent, ticket = found
-    if not text.strip():
+    text = command_args(msg.text or "")
+    if not text:
         _reply(uow, ctx, msg, "desk-note-empty")
         return
     note = Incoming(msg.chat_id, msg.message_id, msg.sender, "text", text, thread_id=msg.thread_id)
