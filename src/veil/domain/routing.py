@@ -1,0 +1,124 @@
+"""Who takes which ticket: eligibility, least load, fair ties, and the queue's order.
+
+Pure decisions over snapshots; the service layer loads the snapshot under a lock and
+writes the decisions back in the same transaction.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from veil.domain.model import Level, Priority
+
+LEVEL_RANK = {Level.L1: 1, Level.L2: 2, Level.L3: 3}
+PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+class AgentStatus(enum.StrEnum):
+    ONLINE = "online"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+def outranks_or_equals(level: Level, required: Level) -> bool:
+    return LEVEL_RANK[level] >= LEVEL_RANK[required]
+
+
+def next_level(level: Level) -> Level | None:
+    """The level a ticket escalates to, or None at the top."""
+    return {Level.L1: Level.L2, Level.L2: Level.L3, Level.L3: None}[level]
+
+
+@dataclass(frozen=True)
+class AgentLoad:
+    """An agent as routing sees them."""
+
+    agent_id: int
+    level: Level
+    status: AgentStatus
+    capacity: int
+    open_tickets: int
+    last_assigned_at: datetime | None = None
+
+    @property
+    def spare(self) -> int:
+        return self.capacity - self.open_tickets
+
+    @property
+    def load(self) -> float:
+        return self.open_tickets / self.capacity if self.capacity > 0 else float("inf")
+
+    def can_take(self, ticket: WaitingTicket) -> bool:
+        return (
+            self.status is AgentStatus.ONLINE
+            and self.spare > 0
+            and outranks_or_equals(self.level, ticket.required_level)
+        )
+
+
+@dataclass(frozen=True)
+class WaitingTicket:
+    """A ticket without an owner, as the queue sees it."""
+
+    ticket_id: int
+    priority: Priority
+    required_level: Level
+    waiting_since: datetime
+
+
+def queue_key(ticket: WaitingTicket) -> tuple[int, datetime, int]:
+    """Most urgent first, then the longest waiting, then the oldest ticket."""
+    return (-PRIORITY_RANK[ticket.priority], ticket.waiting_since, ticket.ticket_id)
+
+
+def queue_order(waiting: Iterable[WaitingTicket]) -> list[WaitingTicket]:
+    return sorted(waiting, key=queue_key)
+
+
+def agent_key(agent: AgentLoad) -> tuple[float, datetime, int]:
+    """Least loaded first; on a tie, whoever got a ticket longest ago (or never)."""
+    return (agent.load, agent.last_assigned_at or NEVER, agent.agent_id)
+
+
+def pick_agent(agents: Iterable[AgentLoad], ticket: WaitingTicket) -> AgentLoad | None:
+    eligible = [a for a in agents if a.can_take(ticket)]
+    return min(eligible, key=agent_key) if eligible else None
+
+
+@dataclass(frozen=True)
+class Assignment:
+    ticket_id: int
+    agent_id: int
+
+
+def plan(
+    agents: Sequence[AgentLoad], waiting: Iterable[WaitingTicket], now: datetime
+) -> list[Assignment]:
+    """Assign, in queue order, every waiting ticket some agent can take right now.
+
+    A ticket nobody can take (its level is not online, or that level is full) does not
+    hold up tickets behind it that others can take.
+    """
+    pool = {a.agent_id: a for a in agents}
+    decisions: list[Assignment] = []
+    for ticket in queue_order(waiting):
+        agent = pick_agent(pool.values(), ticket)
+        if agent is None:
+            continue
+        decisions.append(Assignment(ticket.ticket_id, agent.agent_id))
+        pool[agent.agent_id] = replace(
+            agent, open_tickets=agent.open_tickets + 1, last_assigned_at=now
+        )
+    return decisions
+
+
+def queue_position(waiting: Iterable[WaitingTicket], ticket_id: int) -> int | None:
+    """1 for the head of the queue; None when the ticket is not waiting."""
+    for position, ticket in enumerate(queue_order(waiting), start=1):
+        if ticket.ticket_id == ticket_id:
+            return position
+    return None
