@@ -30,6 +30,9 @@ SUPPORT_TABLES = {
     "support_audit_log",
     "support_outbox",
     "support_processed_updates",
+    "support_invites",
+    "support_canned_answers",
+    "support_alerts",
 }
 
 
@@ -53,7 +56,7 @@ async def test_migrations_go_up_down_and_up_again(database_url: str) -> None:
     try:
         await db.upgrade(engine)
         assert await _tables(engine) >= SUPPORT_TABLES
-        assert await db.current_revision(engine) == "0001"
+        assert await db.current_revision(engine) == "0002"
         await db.downgrade(engine, "base")
         assert not SUPPORT_TABLES & await _tables(engine)
         await db.upgrade(engine)

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from veil.domain.agents import AgentStatus
 from veil.domain.model import Level, Priority
 from veil.domain.routing import (
     AgentLoad,
-    AgentStatus,
     WaitingTicket,
     next_level,
     pick_agent,

@@ -109,6 +109,30 @@ class Ticket:
             self.first_response_at = now
         self.status = TicketStatus.OPEN
 
+    @property
+    def is_waiting(self) -> bool:
+        """In the queue: open and nobody owns it."""
+        return not self.is_closed and self.assigned_agent_id is None
+
+    def assign(self, agent_id: int) -> None:
+        self._require_open("assign")
+        if self.assigned_agent_id == agent_id:
+            raise TicketError(f"ticket {self.public_id} is already with that agent")
+        self.assigned_agent_id = agent_id
+
+    def release(self) -> int | None:
+        """Back to the queue; returns who had it."""
+        previous, self.assigned_agent_id = self.assigned_agent_id, None
+        return previous
+
+    def reprioritise(self, priority: Priority) -> None:
+        self._require_open("change the priority of")
+        self.priority = priority
+
+    def require_level(self, level: Level) -> None:
+        self._require_open("escalate")
+        self.required_level = level
+
     def close(self, by: ClosedBy, now: datetime) -> None:
         self._require_open("close")
         self.status = TicketStatus.CLOSED

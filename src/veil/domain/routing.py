@@ -6,22 +6,16 @@ writes the decisions back in the same transaction.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from veil.domain.agents import AgentStatus
 from veil.domain.model import Level, Priority
 
 LEVEL_RANK = {Level.L1: 1, Level.L2: 2, Level.L3: 3}
 PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
 NEVER = datetime.min.replace(tzinfo=UTC)
-
-
-class AgentStatus(enum.StrEnum):
-    ONLINE = "online"
-    AWAY = "away"
-    OFFLINE = "offline"
 
 
 def outranks_or_equals(level: Level, required: Level) -> bool:

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy.orm import registry
 
+from veil.domain.agents import Agent, AssignmentRecord, CannedAnswer, Invite
 from veil.domain.model import SupportMessage, Ticket, User
-from veil.store.tables import support_messages, support_tickets, users
+from veil.store.tables import (
+    support_agent_assignments,
+    support_agent_status,
+    support_canned_answers,
+    support_invites,
+    support_messages,
+    support_tickets,
+    users,
+)
 
 mapper_registry = registry()
 _mapped = False
@@ -19,4 +28,8 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(User, users)
     mapper_registry.map_imperatively(Ticket, support_tickets)
     mapper_registry.map_imperatively(SupportMessage, support_messages)
+    mapper_registry.map_imperatively(Agent, support_agent_status)
+    mapper_registry.map_imperatively(AssignmentRecord, support_agent_assignments)
+    mapper_registry.map_imperatively(Invite, support_invites)
+    mapper_registry.map_imperatively(CannedAnswer, support_canned_answers)
     _mapped = True

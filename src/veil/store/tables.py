@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from veil.domain.agents import AgentStatus
 from veil.domain.model import ClosedBy, Direction, Level, Priority, Role, TicketStatus
 
 metadata = MetaData(
@@ -164,12 +165,45 @@ support_agent_status = Table(
     metadata,
     Column("agent_id", Id, ForeignKey("users.id"), primary_key=True),
     Column("alias", String(32), nullable=False, unique=True),
-    Column("level", String(2), nullable=False, server_default="L1"),
-    Column("status", String(16), nullable=False, server_default="offline"),
+    Column("level", _enum(Level, 2), nullable=False, server_default="L1"),
+    Column("status", _enum(AgentStatus, 16), nullable=False, server_default="offline"),
     Column("capacity", Integer, nullable=False, server_default="5"),
+    Column("open_tickets", Integer, nullable=False, server_default="0"),
     Column("last_activity_at", UtcDateTime),
     Column("status_changed_at", UtcDateTime),
+    Column("last_assigned_at", UtcDateTime),
     Index("ix_support_agent_status_routing", "status", "level"),
+)
+
+support_invites = Table(
+    "support_invites",
+    metadata,
+    _id(),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("level", _enum(Level, 2), nullable=False),
+    Column("created_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_by", Id, ForeignKey("users.id")),
+    Column("used_at", UtcDateTime),
+)
+
+support_canned_answers = Table(
+    "support_canned_answers",
+    metadata,
+    _id(),
+    Column("name", String(32), nullable=False, unique=True),
+    Column("text", Text, nullable=False),
+    Column("created_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+support_alerts = Table(
+    "support_alerts",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("raised_at", UtcDateTime),
+    Column("cleared_at", UtcDateTime),
 )
 
 support_rate_limits = Table(
