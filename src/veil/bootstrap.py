@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -27,8 +28,8 @@ from veil.services.people import set_role
 from veil.services.ports import Clock
 from veil.store import db
 from veil.store.uow import SqlStore
-from veil.system import random_suffix, utcnow
-from veil.telegram import buttons, client, desk
+from veil.system import random_suffix, random_token, utcnow
+from veil.telegram import buttons, client, desk, team
 from veil.telegram.middlewares import UnitOfWorkMiddleware
 from veil.telegram.sender import OutboxSender
 
@@ -66,6 +67,9 @@ class Veil:
         except TelegramNetworkError as exc:
             log.warning("Telegram is not reachable yet (%s); polling will keep trying", exc)
             return
+        # Invite links name the bot: learn its username once, here.
+        self.ctx = replace(self.ctx, bot_username=me.username or self.ctx.bot_username)
+        self.dispatcher["ctx"] = self.ctx
         desk_id = self.ctx.desk_chat_id
         try:
             desk = await self.bot.get_chat(desk_id)
@@ -148,6 +152,9 @@ def build(settings: Settings, *, clock: Clock = utcnow) -> Veil:
         desk_chat_id=desk_chat_id,
         desk_language=settings.desk_language,
         admin_ids=frozenset(settings.admin_ids),
+        new_token=random_token,
+        default_capacity=settings.agent_capacity,
+        invite_lifetime=timedelta(hours=settings.invite_ttl_hours),
     )
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
     bot = Bot(token, session=session)
@@ -164,6 +171,9 @@ def build(settings: Settings, *, clock: Clock = utcnow) -> Veil:
     dispatcher["ctx"] = ctx
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(store, ctx))
     dispatcher.include_routers(
-        buttons.build_router(), client.build_router(), desk.build_router(desk_chat_id)
+        buttons.build_router(),
+        team.build_router(),
+        client.build_router(),
+        desk.build_router(desk_chat_id),
     )
     return Veil(settings, store, ctx, bot, dispatcher, sender)

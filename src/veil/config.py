@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     sender_concurrency: int = Field(8, ge=1, le=64)
     sender_max_backoff: float = Field(60.0, gt=0)
     housekeeping_interval: float = Field(3600.0, gt=0)
+    agent_capacity: int = Field(5, ge=1, le=50)
+    invite_ttl_hours: float = Field(24.0, gt=0)
 
     @field_validator("log_level")
     @classmethod

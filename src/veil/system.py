@@ -14,3 +14,8 @@ def utcnow() -> datetime:
 
 def random_suffix() -> str:
     return "".join(secrets.choice(SUFFIX_ALPHABET) for _ in range(SUFFIX_LENGTH))
+
+
+def random_token() -> str:
+    """A secret for invite links: 128 bits, safe in a /start payload (64 characters max)."""
+    return secrets.token_urlsafe(16)

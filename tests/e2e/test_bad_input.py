@@ -86,7 +86,7 @@ async def test_side_topics_are_left_alone_and_commands_there_answered(desk: Desk
 async def test_commands_are_never_relayed_to_the_client(desk: Desk) -> None:
     _, topic = await desk.open_ticket()
     tg, a = desk.tg, desk.agent.id
-    for command in ("/escalate too hard for me", "/note@other_bot secret plan", "/start"):
+    for command in ("/frobnicate now", "/note@other_bot secret plan", "/start"):
         tg.send_text(a, desk.chat_id, command, thread_id=topic)
     await desk.until(
         lambda: (
@@ -97,7 +97,7 @@ async def test_commands_are_never_relayed_to_the_client(desk: Desk) -> None:
     tg.send_text(a, desk.chat_id, "a real answer", thread_id=topic)
     await desk.client_gets("a real answer")
     seen = " ".join(desk.bot_texts(desk.client.id))
-    assert "escalate" not in seen and "secret" not in seen and "/start" not in seen
+    assert "frobnicate" not in seen and "secret" not in seen and "/start" not in seen
 
 
 async def test_closing_the_topic_by_hand_closes_the_ticket(desk: Desk) -> None:

@@ -8,7 +8,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from veil.domain.model import Direction, SupportMessage, Ticket, User
+from veil.domain.agents import Agent, AgentStatus, AssignmentRecord
+from veil.domain.model import Direction, Level, SupportMessage, Ticket, User
+from veil.domain.routing import WaitingTicket, queue_key
 from veil.services.deliveries import Delivery, lane_of
 from veil.services.ports import Conflict, PendingDelivery
 
@@ -22,6 +24,8 @@ class Memory:
     messages: dict[int, SupportMessage] = field(default_factory=dict)
     outbox: list[tuple[int, str, Delivery, str]] = field(default_factory=list)  # id, lane, d, state
     updates: set[int] = field(default_factory=set)
+    agents: dict[int, Agent] = field(default_factory=dict)
+    assignments: list[AssignmentRecord] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -82,6 +86,77 @@ class FakeTickets:
 
     async def count_for_client(self, client_id: int) -> int:
         return sum(t.client_id == client_id for t in self.m.tickets.values())
+
+    def _queue(self) -> list[Ticket]:
+        waiting = [t for t in self.m.tickets.values() if t.is_waiting]
+        return sorted(
+            waiting,
+            key=lambda t: queue_key(
+                WaitingTicket(t.id or 0, t.priority, t.required_level, t.created_at)
+            ),
+        )
+
+    async def waiting(self, levels: Sequence[Level], limit: int) -> Sequence[Ticket]:
+        return [t for t in self._queue() if t.required_level in levels][:limit]
+
+    async def queue_position(self, ticket: Ticket) -> int:
+        return [t.id for t in self._queue()].index(ticket.id) + 1
+
+    async def open_for_agent(self, agent_id: int) -> Sequence[Ticket]:
+        return [
+            t
+            for t in self.m.tickets.values()
+            if t.assigned_agent_id == agent_id and not t.is_closed
+        ]
+
+
+class FakeAgents:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def get(self, agent_id: int) -> Agent | None:
+        return self.m.agents.get(agent_id)
+
+    async def by_alias(self, alias: str) -> Agent | None:
+        return next((a for a in self.m.agents.values() if a.alias == alias), None)
+
+    async def add(self, agent: Agent) -> None:
+        self.m.agents[agent.agent_id] = agent
+
+    async def remove(self, agent: Agent) -> None:
+        self.m.agents.pop(agent.agent_id, None)
+
+    async def all(self) -> Sequence[Agent]:
+        return list(self.m.agents.values())
+
+    async def with_room(self) -> Sequence[Agent]:
+        return [
+            a
+            for a in self.m.agents.values()
+            if a.status is AgentStatus.ONLINE and a.open_tickets < a.capacity
+        ]
+
+    async def lock_routing(self) -> None:
+        return None  # one test, one task: nothing to serialise
+
+
+class FakeAssignments:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def add(self, record: AssignmentRecord) -> None:
+        record.id = next(self.m.ids)
+        self.m.assignments.append(record)
+
+    async def current(self, ticket_id: int) -> AssignmentRecord | None:
+        return next(
+            (
+                r
+                for r in reversed(self.m.assignments)
+                if r.ticket_id == ticket_id and r.released_at is None
+            ),
+            None,
+        )
 
 
 class FakeMessages:
@@ -168,6 +243,8 @@ class FakeUnitOfWork:
         self.messages = FakeMessages(memory)
         self.outbox = FakeOutbox(memory)
         self.updates = FakeUpdates(memory)
+        self.agents = FakeAgents(memory)
+        self.assignments = FakeAssignments(memory)
         self.committed = False
 
     async def commit(self) -> None:

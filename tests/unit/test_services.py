@@ -78,7 +78,8 @@ async def test_opening_a_ticket_asks_for_a_topic_then_a_card(
     async with store() as uow:  # a second press continues the same ticket
         again = await client.open_ticket(uow, ctx, ALICE)
         await uow.commit()
-    assert again.id == ticket_id and "already talking" in store.sent()[-1].text  # type: ignore[union-attr]
+    assert again.id == ticket_id
+    assert "already talking" in store.sent()[-1].text  # type: ignore[union-attr]
 
 
 async def test_a_message_without_a_ticket_gets_the_way_in(store: FakeStore, ctx: Context) -> None:
@@ -137,12 +138,13 @@ async def test_edits_follow_cleaned_and_within_limits(store: FakeStore, ctx: Con
 
 async def test_only_agents_answer_and_only_in_ticket_topics(store: FakeStore, ctx: Context) -> None:
     await _open(store, ctx)
+    opened = len(store.sent())
     async with store() as uow:
         await desk.relay_from_agent(uow, ctx, _desk_msg(EVE, 50, "I am not staff"))
         await desk.relay_from_agent(uow, ctx, _desk_msg(BOB, 51, "lunch?", topic=None))
         await desk.relay_from_agent(uow, ctx, _desk_msg(BOB, 52, "hello Alice"))
         await uow.commit()
-    sent = store.sent()[3:]  # after the opening
+    sent = store.sent()[opened:]
     assert isinstance(sent[0], SendText) and sent[0].to == RawChat(DESK, 9)
     assert "Only support agents" in sent[0].text
     assert [type(d) for d in sent[1:]] == [SendText]  # lunch talk: nothing at all

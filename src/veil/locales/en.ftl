@@ -89,3 +89,67 @@ command-start = Main menu
 command-support = Talk to Live Support
 command-end = End the support chat
 command-tickets = Your support tickets
+
+## Routing and the queue
+agent-joined = 👋 A support agent has joined the conversation and will answer you here.
+queue-position = ⏳ All our agents are busy right now. You are number { $position } in the queue; we'll tell you as soon as someone joins. Feel free to keep writing: nothing is lost.
+desk-assigned = 📌 Assigned to { $agent } ({ $reason }).
+desk-not-yours = 🔒 This ticket belongs to { $owner }. Only its owner, an agent of a higher level or an admin can answer or change it. Use /take to take it over, or /note to leave a note.
+desk-take-level = ⛔ This ticket needs level { $level } or above.
+desk-take-already = You already own this ticket.
+desk-take-full = ⛔ You are at your capacity ({ $capacity } tickets). Close or transfer one first.
+desk-transfer-usage = Use /transfer Agent-7 to hand the ticket over, or /transfer queue to put it back in the queue.
+desk-transfer-unknown = ⚠️ There is no agent called { $alias }. /transfer Agent-7, or /transfer queue.
+desk-transfer-level = ⛔ { $alias } can't take it: this ticket needs level { $level } or above.
+desk-transfer-full = ⛔ { $alias } is at capacity.
+desk-back-to-queue = ↩️ Back in the queue; the next free agent gets it.
+desk-escalate-top = ⛔ This ticket is already at the highest level (L3).
+desk-escalate-no-reason = no reason given
+desk-escalated = ⬆️ Escalated to { $level } by { $by }: { $reason }
+desk-priority-usage = Use /priority low, /priority normal, /priority high or /priority urgent.
+desk-priority-set = 🚦 Priority is now { $priority }.
+escalation-brief =
+    ⬆️ Ticket { $ticket } was escalated to you ({ $level }).
+    Reason: { $reason }
+    History:
+history-from_client = Client
+history-from_agent = Agent
+history-note = Note
+
+## Agents and admins, private chat
+admin-only = ⛔ Only admins can do that.
+agents-only = ⛔ Only support agents can do that. An admin can invite you with /invite_agent.
+invite-usage = Use /invite_agent L1, /invite_agent L2 or /invite_agent L3.
+invite-created =
+    🔗 Invite link for an { $level } agent (one use, valid { $hours } h):
+    { $link }
+    Send it to the new agent; opening it makes them an agent.
+invite-invalid = ⛔ This invite link is not valid: it was used already or has expired. Ask an admin for a new one.
+invite-accepted =
+    🎉 You are now a support agent ({ $level }), known to the team as { $alias }.
+    Join the support desk group, then send /online to start receiving tickets.
+status-now-online = 🟢 You are online as { $alias } ({ $load }/{ $capacity } tickets). New tickets will come to you{ $assigned ->
+    [0] .
+   *[other] ; { $assigned } assigned just now.
+}
+status-now-away = 🟡 You are away: you keep your { $load } tickets but get no new ones.
+status-now-offline = ⚫ You are offline. Your { $load } open tickets go back to the queue if you don't come back soon.
+agents-header = 👥 Agents ({ $count }):
+agents-line = • { $alias } — { $level } — { $status } — { $load }/{ $capacity }
+agent-unknown = ⚠️ There is no agent called { $alias }. See /agents.
+agent-level-usage = Use /agent_level Agent-7 L2.
+agent-capacity-usage = Use /agent_capacity Agent-7 8 (1 to 50).
+agent-changed = ✅ { $alias } is now { $level } with capacity { $capacity }.
+agent-removed = ✅ { $alias } is no longer an agent; their open tickets went back to the queue ({ $requeued } reassigned).
+mine-none = You have no open tickets.
+mine-header = 📂 Your open tickets ({ $count }):
+mine-line = • { $ticket } — { $priority } — { $level } — waiting { $waiting } min
+queue-none = The queue is empty.
+queue-header = ⏳ Waiting tickets ({ $count }):
+queue-line = { $position }. { $ticket } — { $priority } — { $level } — waiting { $waiting } min
+stats =
+    📊 Your figures, { $alias }:
+    Tickets handled: { $handled }
+    Open now: { $open }
+    Median first response: { $first_response }
+    Median resolution time: { $resolution }

@@ -7,7 +7,7 @@ import logging
 from veil.domain.content import Handling, handling_of, split_text
 from veil.domain.ids import new_ticket_id
 from veil.domain.model import ClosedBy, Direction, Ticket, User
-from veil.services import actions
+from veil.services import actions, routing
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import (
     Button,
@@ -79,6 +79,8 @@ async def open_ticket(uow: UnitOfWork, ctx: Context, sender: Sender) -> Ticket:
     uow.outbox.add(OpenTopic(ticket_id))
     uow.outbox.add(PostCard(ticket_id))
     _say(uow, ctx, user, "ticket-opened", _end_button(ctx, user, ticket), ticket=ticket.public_id)
+    await routing.route(uow, ctx)
+    await routing.tell_queue_position(uow, ctx, ticket)
     log.info("ticket opened", extra={"ticket": ticket.public_id})
     return ticket
 
@@ -149,6 +151,8 @@ async def end_chat(
         _say(uow, ctx, user, "nothing-to-end", _support_button(ctx, user))
         return None
     ticket.close(ClosedBy.CLIENT, ctx.clock())
+    await routing.release(uow, ctx, ticket, "closed")
+    await routing.route(uow, ctx)
     ticket_id = id_of(ticket)
     uow.outbox.add(SendText(TicketTopic(ticket_id), ctx.desk_text("desk-client-ended")))
     uow.outbox.add(CloseTopic(ticket_id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from veil.services.ports import Clock, Texts
@@ -44,6 +45,10 @@ class Context:
     desk_chat_id: int
     desk_language: str = "en"
     admin_ids: frozenset[int] = field(default_factory=frozenset)
+    new_token: Callable[[], str] = lambda: "token"  # real randomness is wired in bootstrap
+    bot_username: str = "bot"  # learnt from Telegram at start; used in deep links
+    default_capacity: int = 5
+    invite_lifetime: timedelta = timedelta(hours=24)
 
     def desk_text(self, key: str, **args: Any) -> str:
         return self.texts(self.desk_language, key, **args)

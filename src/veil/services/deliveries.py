@@ -93,6 +93,13 @@ class PostCard:
 
 
 @dataclass(frozen=True)
+class RefreshCard:
+    """Edit the ticket card in place so it shows current data (no new message)."""
+
+    ticket_id: int
+
+
+@dataclass(frozen=True)
 class CloseTopic:
     ticket_id: int
 
@@ -104,11 +111,29 @@ class AnswerCallback:
     alert: bool = False
 
 
-Delivery = SendText | CopyContent | EditContent | OpenTopic | PostCard | CloseTopic | AnswerCallback
+Delivery = (
+    SendText
+    | CopyContent
+    | EditContent
+    | OpenTopic
+    | PostCard
+    | RefreshCard
+    | CloseTopic
+    | AnswerCallback
+)
 
 _DELIVERIES: dict[str, type[Delivery]] = {
     cls.__name__: cls
-    for cls in (SendText, CopyContent, EditContent, OpenTopic, PostCard, CloseTopic, AnswerCallback)
+    for cls in (
+        SendText,
+        CopyContent,
+        EditContent,
+        OpenTopic,
+        PostCard,
+        RefreshCard,
+        CloseTopic,
+        AnswerCallback,
+    )
 }
 _ADDRESSES: dict[str, type[Address]] = {c.__name__: c for c in (UserChat, TicketTopic, RawChat)}
 
@@ -118,7 +143,7 @@ def lane_of(delivery: Delivery) -> str:
 
     A ticket's topic is its own lane, so one stuck topic never holds up another ticket.
     """
-    if isinstance(delivery, OpenTopic | PostCard | CloseTopic):
+    if isinstance(delivery, OpenTopic | PostCard | RefreshCard | CloseTopic):
         return f"topic:{delivery.ticket_id}"
     if isinstance(delivery, AnswerCallback):
         return f"callback:{delivery.query_id}"
@@ -136,7 +161,7 @@ def address_lane(address: Address) -> str:
 
 
 def ticket_of(delivery: Delivery) -> int | None:
-    if isinstance(delivery, OpenTopic | PostCard | CloseTopic):
+    if isinstance(delivery, OpenTopic | PostCard | RefreshCard | CloseTopic):
         return delivery.ticket_id
     to = getattr(delivery, "to", None)
     return to.ticket_id if isinstance(to, TicketTopic) else None

@@ -6,8 +6,10 @@ import logging
 
 from veil.domain.content import Handling, handling_of
 from veil.domain.ids import client_alias
-from veil.domain.model import ClosedBy, Direction, Ticket, User
-from veil.services import actions
+from veil.domain.model import ClosedBy, Direction, Role, Ticket, User
+from veil.domain.routing import LEVEL_RANK, outranks_or_equals
+from veil.services import actions, routing
+from veil.services.agents import ensure_agent
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import (
     Button,
@@ -29,8 +31,8 @@ def _reply(uow: UnitOfWork, ctx: Context, msg: Incoming, key: str, **args: objec
     uow.outbox.add(SendText(RawChat(msg.chat_id, msg.thread_id), ctx.desk_text(key, **args)))
 
 
-async def _ticket_of_topic(
-    uow: UnitOfWork, ctx: Context, msg: Incoming, *, answer_outside: bool
+async def ticket_of_topic(
+    uow: UnitOfWork, ctx: Context, msg: Incoming, *, answer_outside: bool, act: bool = True
 ) -> tuple[User, Ticket] | None:
     """The agent and the open ticket behind a desk message, or None after saying why.
 
@@ -53,7 +55,25 @@ async def _ticket_of_topic(
     if ticket.is_closed:
         _reply(uow, ctx, msg, "desk-ticket-closed", ticket=ticket.public_id)
         return None
+    if act and not await may_act(uow, ctx, user, ticket):
+        owner = await _owner_alias(uow, ctx, ticket)
+        _reply(uow, ctx, msg, "desk-not-yours", owner=owner)
+        return None
     return user, ticket
+
+
+async def may_act(uow: UnitOfWork, ctx: Context, user: User, ticket: Ticket) -> bool:
+    """The owner, an agent of a higher level than the owner, or an admin may answer the
+    client or change the ticket; an unowned ticket is open to its level and above."""
+    if user.role is Role.ADMIN or ticket.assigned_agent_id == user.id:
+        return True
+    agent = await ensure_agent(uow, ctx, user)
+    if agent is None:
+        return False
+    if ticket.assigned_agent_id is None:
+        return outranks_or_equals(agent.level, ticket.required_level)
+    owner = await uow.agents.get(ticket.assigned_agent_id)
+    return owner is None or LEVEL_RANK[agent.level] > LEVEL_RANK[owner.level]
 
 
 async def relay_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
@@ -61,7 +81,7 @@ async def relay_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None
     handling = handling_of(msg.kind)
     if handling is Handling.IGNORE:
         return
-    found = await _ticket_of_topic(uow, ctx, msg, answer_outside=False)
+    found = await ticket_of_topic(uow, ctx, msg, answer_outside=False)
     if found is None:
         return
     agent, ticket = found
@@ -85,7 +105,7 @@ async def relay_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None
 
 async def refuse_command(uow: UnitOfWork, ctx: Context, msg: Incoming, key: str) -> None:
     """A command the desk does not take is never relayed: the client must not see it."""
-    found = await _ticket_of_topic(uow, ctx, msg, answer_outside=True)
+    found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is not None:
         _reply(uow, ctx, msg, key)
 
@@ -124,7 +144,7 @@ def command_args(text: str) -> str:
 
 async def add_note(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/note <text>``: kept with the ticket for agents, never sent to the client."""
-    found = await _ticket_of_topic(uow, ctx, msg, answer_outside=True)
+    found = await ticket_of_topic(uow, ctx, msg, answer_outside=True, act=False)
     if found is None:
         return
     agent, ticket = found
@@ -139,7 +159,7 @@ async def add_note(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
 
 async def close_from_topic(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/close`` in a ticket's topic."""
-    found = await _ticket_of_topic(uow, ctx, msg, answer_outside=True)
+    found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is not None:
         await _close(uow, ctx, found[1])
 
@@ -147,7 +167,7 @@ async def close_from_topic(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None
 async def topic_closed_by_hand(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """An agent closed the topic in Telegram itself: the ticket closes with it, so that
     the client is told rather than writing into a topic nobody reads."""
-    found = await _ticket_of_topic(uow, ctx, msg, answer_outside=False)
+    found = await ticket_of_topic(uow, ctx, msg, answer_outside=False)
     if found is not None:
         await _close(uow, ctx, found[1], close_topic=False)
 
@@ -173,6 +193,8 @@ async def _close(
 ) -> None:
     ticket_id = id_of(ticket)
     ticket.close(ClosedBy.AGENT, ctx.clock())
+    await routing.release(uow, ctx, ticket, "closed")
+    await routing.route(uow, ctx)
     client = await uow.users.get(ticket.client_id)
     language = client.language if client is not None else None
     support = ((Button(ctx.texts(language, "button-live-support"), actions.OPEN_SUPPORT),),)
@@ -203,7 +225,7 @@ async def card_view(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> tuple[str,
         category=ticket.category or "—",
         waiting=waiting,
         opened=ticket.created_at.strftime("%Y-%m-%d %H:%M UTC"),
-        assigned=ctx.desk_text("card-unassigned"),
+        assigned=await _owner_alias(uow, ctx, ticket),
         earlier=max(0, earlier),
     )
     buttons: Buttons = ()
@@ -211,6 +233,13 @@ async def card_view(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> tuple[str,
         data = actions.encode("close_ticket", ticket.public_id)
         buttons = ((Button(ctx.desk_text("button-close-ticket"), data),),)
     return text, buttons
+
+
+async def _owner_alias(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> str:
+    if ticket.assigned_agent_id is None:
+        return ctx.desk_text("card-unassigned")
+    agent = await uow.agents.get(ticket.assigned_agent_id)
+    return agent.alias if agent is not None else ctx.desk_text("card-unassigned")
 
 
 def topic_name(ticket: Ticket) -> str:

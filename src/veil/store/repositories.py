@@ -7,13 +7,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veil.domain.model import Direction, SupportMessage, Ticket, TicketStatus, User
+from veil.domain.model import Direction, Level, Priority, SupportMessage, Ticket, TicketStatus, User
 from veil.services.deliveries import Delivery, decode, encode, lane_of, ticket_of
 from veil.services.ports import Conflict, PendingDelivery
 from veil.store.tables import (
@@ -38,10 +38,18 @@ def conflicts_reported() -> Iterator[None]:
         raise Conflict(rule.group(0) if rule else "a unique rule") from exc
 
 
-async def _add(session: AsyncSession, entity: object) -> None:
+async def add_entity(session: AsyncSession, entity: object) -> None:
     session.add(entity)
     with conflicts_reported():
         await session.flush()
+
+
+# Queue order: most urgent first (0), then the oldest.
+_RANK_OF = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
+_priority_rank = case(dict(_RANK_OF), value=support_tickets.c.priority, else_=4)
+_waiting = (support_tickets.c.status != TicketStatus.CLOSED) & (
+    support_tickets.c.assigned_agent_id.is_(None)
+)
 
 
 class SqlUsers:
@@ -56,7 +64,7 @@ class SqlUsers:
         return await self._session.get(User, user_id)
 
     async def add(self, user: User) -> None:
-        await _add(self._session, user)
+        await add_entity(self._session, user)
 
 
 class SqlTickets:
@@ -64,7 +72,7 @@ class SqlTickets:
         self._session = session
 
     async def add(self, ticket: Ticket) -> None:
-        await _add(self._session, ticket)
+        await add_entity(self._session, ticket)
 
     async def get(self, ticket_id: int) -> Ticket | None:
         return await self._session.get(Ticket, ticket_id)
@@ -105,13 +113,43 @@ class SqlTickets:
         query = select(func.count()).where(support_tickets.c.client_id == client_id)
         return int((await self._session.execute(query)).scalar_one())
 
+    async def waiting(self, levels: Sequence[Level], limit: int) -> Sequence[Ticket]:
+        t = support_tickets.c
+        query = (
+            select(Ticket)
+            .where(_waiting, t.required_level.in_(list(levels)))
+            .order_by(_priority_rank, t.created_at, t.id)
+            .limit(limit)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
+    async def queue_position(self, ticket: Ticket) -> int:
+        t = support_tickets.c
+        rank = _RANK_OF[ticket.priority]
+        ahead = select(func.count()).where(
+            _waiting,
+            (_priority_rank < rank)
+            | ((_priority_rank == rank) & (t.created_at < ticket.created_at))
+            | ((_priority_rank == rank) & (t.created_at == ticket.created_at) & (t.id < ticket.id)),
+        )
+        return 1 + int((await self._session.execute(ahead)).scalar_one())
+
+    async def open_for_agent(self, agent_id: int) -> Sequence[Ticket]:
+        t = support_tickets.c
+        query = (
+            select(Ticket)
+            .where(t.assigned_agent_id == agent_id, t.status != TicketStatus.CLOSED)
+            .order_by(t.created_at)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
 
 class SqlMessages:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def add(self, message: SupportMessage) -> None:
-        await _add(self._session, message)
+        await add_entity(self._session, message)
 
     async def get(self, message_id: int) -> SupportMessage | None:
         return await self._session.get(SupportMessage, message_id)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from veil.services.ports import Clock
+from veil.store.agents import SqlAgents, SqlAssignments, SqlCanned, SqlInvites
 from veil.store.orm import start_mappers
 from veil.store.repositories import (
     SqlMessages,
@@ -29,6 +30,10 @@ class SqlUnitOfWork:
         self.messages = SqlMessages(session)
         self.outbox = SqlOutbox(session)
         self.updates = SqlUpdateLog(session)
+        self.agents = SqlAgents(session)
+        self.assignments = SqlAssignments(session)
+        self.invites = SqlInvites(session)
+        self.canned = SqlCanned(session)
 
     async def commit(self) -> None:
         wrote_deliveries = bool(self.outbox.added)

@@ -24,6 +24,7 @@ from veil.services.deliveries import (
     EditContent,
     OpenTopic,
     PostCard,
+    RefreshCard,
     SendText,
     TicketTopic,
 )
@@ -68,6 +69,8 @@ class DeliveryCalls:
                 await self._ensure_topic(ticket_id)
             case PostCard(ticket_id):
                 await self._post_card(ticket_id)
+            case RefreshCard(ticket_id):
+                await self._refresh_card(ticket_id)
             case CloseTopic(ticket_id):
                 await self._close_topic(ticket_id)
             case AnswerCallback(query_id, text, alert):
@@ -203,6 +206,17 @@ class DeliveryCalls:
         async with self._units() as uow:
             await outbound.card_posted(uow, ticket_id, sent.message_id)
             await uow.commit()
+
+    async def _refresh_card(self, ticket_id: int) -> None:
+        async with self._units() as uow:
+            ticket = await uow.tickets.get(ticket_id)
+            if ticket is None or ticket.card_message_id is None:
+                return  # the card is not out yet; when it is, it is drawn current
+            text, buttons = await desk.card_view(uow, self._ctx, ticket)
+            chat_id, message_id = ticket.desk_chat_id, ticket.card_message_id
+        await self._bot.edit_message_text(
+            chat_id=chat_id, message_id=message_id, text=text, reply_markup=keyboard(buttons)
+        )
 
     async def _answer(self, query_id: str, text: str | None, alert: bool) -> None:
         try:

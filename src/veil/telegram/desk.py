@@ -6,7 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from veil.services import desk
+from veil.services import desk, handover
 from veil.services.context import Context, Incoming
 from veil.services.ports import UnitOfWork
 from veil.telegram import client
@@ -22,6 +22,10 @@ def build_router(desk_chat_id: int) -> Router:
     router.message.register(anonymous, F.sender_chat)
     router.message.register(on_message(desk.add_note), Command("note"))
     router.message.register(on_message(desk.close_from_topic), Command("close"))
+    router.message.register(on_message(handover.take), Command("take"))
+    router.message.register(on_message(handover.transfer), Command("transfer"))
+    router.message.register(on_message(handover.escalate), Command("escalate"))
+    router.message.register(on_message(handover.set_priority), Command("priority"))
     router.message.register(on_message(client_command_here), Command(*client.MENU_COMMANDS))
     # Every other command stops here: a command is never relayed to a client.
     router.message.register(on_message(unknown_command), is_command)

@@ -1,0 +1,251 @@
+"""Use cases of agents and admins in their private chats: joining, availability, team."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+
+from veil.domain.agents import Agent, AgentError, AgentStatus, Invite, alias_for
+from veil.domain.model import Level, Role, User
+from veil.services import routing
+from veil.services.context import Context, Sender
+from veil.services.deliveries import SendText, UserChat
+from veil.services.people import ensure_user, id_of
+from veil.services.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+INVITE_PREFIX = "inv_"
+
+
+def _say(uow: UnitOfWork, ctx: Context, user: User, key: str, **args: object) -> None:
+    uow.outbox.add(SendText(UserChat(id_of(user)), ctx.texts(user.language, key, **args)))
+
+
+def token_hash(token: str) -> str:
+    # Only the hash is stored: a leaked database does not leak usable invite links.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def ensure_agent(uow: UnitOfWork, ctx: Context, user: User) -> Agent | None:
+    """The agent record of someone allowed to answer tickets (made on first need)."""
+    if not user.role.can_answer_tickets:
+        return None
+    agent = await uow.agents.get(id_of(user))
+    if agent is None:
+        # Agents named by the CLI start at L1; admins can handle anything.
+        level = Level.L3 if user.role is Role.ADMIN else Level.L1
+        agent = Agent(id_of(user), alias_for(id_of(user)), level, ctx.default_capacity)
+        await uow.agents.add(agent)
+    return agent
+
+
+async def _admin(uow: UnitOfWork, ctx: Context, sender: Sender) -> User | None:
+    user = await ensure_user(uow, ctx, sender)
+    if user.role is not Role.ADMIN:
+        _say(uow, ctx, user, "admin-only")
+        return None
+    return user
+
+
+async def invite(uow: UnitOfWork, ctx: Context, sender: Sender, level_text: str) -> None:
+    """``/invite_agent L2``: a one-time, expiring deep link that makes an agent."""
+    admin = await _admin(uow, ctx, sender)
+    if admin is None:
+        return
+    try:
+        level = Level(level_text.strip().upper())
+    except ValueError:
+        _say(uow, ctx, admin, "invite-usage")
+        return
+    now = ctx.clock()
+    token = ctx.new_token()
+    await uow.invites.add(
+        Invite(token_hash(token), level, id_of(admin), now, now + ctx.invite_lifetime)
+    )
+    link = f"https://t.me/{ctx.bot_username}?start={INVITE_PREFIX}{token}"
+    hours = int(ctx.invite_lifetime.total_seconds() // 3600)
+    _say(uow, ctx, admin, "invite-created", level=level.value, link=link, hours=hours)
+
+
+async def accept_invite(uow: UnitOfWork, ctx: Context, sender: Sender, token: str) -> None:
+    """Whoever opens a valid invite link becomes an agent of its level."""
+    user = await ensure_user(uow, ctx, sender)
+    found = await uow.invites.by_token_hash(token_hash(token))
+    now = ctx.clock()
+    if found is None or not found.usable(now):
+        _say(uow, ctx, user, "invite-invalid")
+        return
+    found.use(id_of(user), now)
+    if user.role is not Role.ADMIN:
+        user.role = Role.SUPPORT_AGENT
+    agent = await ensure_agent(uow, ctx, user)
+    assert agent is not None
+    agent.level = found.level
+    _say(uow, ctx, user, "invite-accepted", level=agent.level.value, alias=agent.alias)
+    log.info("agent joined", extra={"agent": agent.alias, "level": agent.level.value})
+
+
+async def set_status(uow: UnitOfWork, ctx: Context, sender: Sender, status: AgentStatus) -> None:
+    """``/online``, ``/away``, ``/offline``."""
+    user = await ensure_user(uow, ctx, sender)
+    agent = await ensure_agent(uow, ctx, user)
+    if agent is None:
+        _say(uow, ctx, user, "agents-only")
+        return
+    await uow.agents.lock_routing()
+    agent.set_status(status, ctx.clock())
+    assigned = await routing.route(uow, ctx) if status is AgentStatus.ONLINE else 0
+    _say(
+        uow,
+        ctx,
+        user,
+        f"status-now-{status.value}",
+        alias=agent.alias,
+        load=agent.open_tickets,
+        capacity=agent.capacity,
+        assigned=assigned,
+    )
+
+
+async def list_agents(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
+    admin = await _admin(uow, ctx, sender)
+    if admin is None:
+        return
+    agents = await uow.agents.all()
+    lines = [ctx.texts(admin.language, "agents-header", count=len(agents))]
+    for a in agents:
+        lines.append(
+            ctx.texts(
+                admin.language,
+                "agents-line",
+                alias=a.alias,
+                level=a.level.value,
+                status=a.status.value,
+                load=a.open_tickets,
+                capacity=a.capacity,
+            )
+        )
+    _say(uow, ctx, admin, "plain", text="\n".join(lines))
+
+
+async def _named_agent(uow: UnitOfWork, ctx: Context, admin: User, alias: str) -> Agent | None:
+    agent = await uow.agents.by_alias(alias.strip())
+    if agent is None:
+        _say(uow, ctx, admin, "agent-unknown", alias=alias.strip()[:40])
+    return agent
+
+
+async def change_agent(
+    uow: UnitOfWork, ctx: Context, sender: Sender, args: str, *, what: str
+) -> None:
+    """``/agent_level Agent-7 L2`` and ``/agent_capacity Agent-7 8``."""
+    admin = await _admin(uow, ctx, sender)
+    if admin is None:
+        return
+    parts = args.split()
+    if len(parts) != 2:
+        _say(uow, ctx, admin, f"agent-{what}-usage")
+        return
+    agent = await _named_agent(uow, ctx, admin, parts[0])
+    if agent is None:
+        return
+    await uow.agents.lock_routing()
+    try:
+        if what == "level":
+            agent.level = Level(parts[1].upper())
+        else:
+            agent.set_capacity(int(parts[1]))
+    except (ValueError, AgentError):
+        _say(uow, ctx, admin, f"agent-{what}-usage")
+        return
+    await routing.route(uow, ctx)
+    _say(
+        uow,
+        ctx,
+        admin,
+        "agent-changed",
+        alias=agent.alias,
+        level=agent.level.value,
+        capacity=agent.capacity,
+    )
+
+
+async def remove_agent(uow: UnitOfWork, ctx: Context, sender: Sender, alias: str) -> None:
+    """``/remove_agent Agent-7``: their open tickets go back to the queue."""
+    admin = await _admin(uow, ctx, sender)
+    if admin is None:
+        return
+    agent = await _named_agent(uow, ctx, admin, alias)
+    if agent is None:
+        return
+    for ticket in await uow.tickets.open_for_agent(agent.agent_id):
+        await routing.release(uow, ctx, ticket, "removed")
+    user = await uow.users.get(agent.agent_id)
+    if user is not None and user.role is Role.SUPPORT_AGENT:
+        user.role = Role.CLIENT
+    await uow.agents.remove(agent)
+    requeued = await routing.route(uow, ctx)
+    _say(uow, ctx, admin, "agent-removed", alias=agent.alias, requeued=requeued)
+
+
+async def my_tickets(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
+    """``/mine``: the agent's open tickets."""
+    user = await ensure_user(uow, ctx, sender)
+    agent = await ensure_agent(uow, ctx, user)
+    if agent is None:
+        _say(uow, ctx, user, "agents-only")
+        return
+    tickets = await uow.tickets.open_for_agent(agent.agent_id)
+    if not tickets:
+        _say(uow, ctx, user, "mine-none")
+        return
+    now = ctx.clock()
+    lines = [ctx.texts(user.language, "mine-header", count=len(tickets))]
+    lines += [
+        ctx.texts(
+            user.language,
+            "mine-line",
+            ticket=t.public_id,
+            priority=t.priority.value,
+            level=t.required_level.value,
+            waiting=_minutes(now - t.last_activity_at),
+        )
+        for t in tickets
+    ]
+    _say(uow, ctx, user, "plain", text="\n".join(lines))
+
+
+async def queue(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
+    """``/queue``: waiting tickets by priority, with how long they have waited."""
+    user = await ensure_user(uow, ctx, sender)
+    if await ensure_agent(uow, ctx, user) is None:
+        _say(uow, ctx, user, "agents-only")
+        return
+    waiting = await uow.tickets.waiting(list(Level), QUEUE_SHOWN)
+    if not waiting:
+        _say(uow, ctx, user, "queue-none")
+        return
+    now = ctx.clock()
+    lines = [ctx.texts(user.language, "queue-header", count=len(waiting))]
+    lines += [
+        ctx.texts(
+            user.language,
+            "queue-line",
+            position=n,
+            ticket=t.public_id,
+            priority=t.priority.value,
+            level=t.required_level.value,
+            waiting=_minutes(now - t.created_at),
+        )
+        for n, t in enumerate(waiting, start=1)
+    ]
+    _say(uow, ctx, user, "plain", text="\n".join(lines))
+
+
+QUEUE_SHOWN = 30
+
+
+def _minutes(delta: timedelta) -> int:
+    return max(0, int(delta.total_seconds() // 60))

@@ -1,0 +1,155 @@
+"""Desk commands that change who holds a ticket, or how urgent it is."""
+
+from __future__ import annotations
+
+import logging
+
+from veil.domain.model import Priority
+from veil.domain.routing import next_level, outranks_or_equals
+from veil.services import routing
+from veil.services.agents import ensure_agent
+from veil.services.context import Context, Incoming
+from veil.services.deliveries import RawChat, RefreshCard, SendText, UserChat
+from veil.services.desk import command_args, ticket_of_topic
+from veil.services.people import id_of
+from veil.services.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+QUEUE = "queue"
+
+
+def _reply(uow: UnitOfWork, ctx: Context, msg: Incoming, key: str, **args: object) -> None:
+    uow.outbox.add(SendText(RawChat(msg.chat_id, msg.thread_id), ctx.desk_text(key, **args)))
+
+
+async def take(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """``/take``: an agent of the ticket's level or above takes it over."""
+    found = await ticket_of_topic(uow, ctx, msg, answer_outside=True, act=False)
+    if found is None:
+        return
+    user, ticket = found
+    agent = await ensure_agent(uow, ctx, user)
+    if agent is None or not outranks_or_equals(agent.level, ticket.required_level):
+        _reply(uow, ctx, msg, "desk-take-level", level=ticket.required_level.value)
+        return
+    if ticket.assigned_agent_id == agent.agent_id:
+        _reply(uow, ctx, msg, "desk-take-already")
+        return
+    await uow.agents.lock_routing()
+    if agent.open_tickets >= agent.capacity:
+        _reply(uow, ctx, msg, "desk-take-full", capacity=agent.capacity)
+        return
+    await routing.assign(uow, ctx, ticket, agent, "take")
+    await routing.route(uow, ctx)  # the previous owner may have room for the queue now
+
+
+async def transfer(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """``/transfer Agent-7`` hands the ticket over; ``/transfer queue`` puts it back."""
+    found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
+    if found is None:
+        return
+    _, ticket = found
+    target = command_args(msg.text or "")
+    if not target:
+        _reply(uow, ctx, msg, "desk-transfer-usage")
+        return
+    await uow.agents.lock_routing()
+    if target.lower() == QUEUE:
+        previous = await routing.release(uow, ctx, ticket, "transfer")
+        _reply(uow, ctx, msg, "desk-back-to-queue")
+        uow.outbox.add(RefreshCard(id_of(ticket)))
+        await routing.route(uow, ctx, exclude=previous.agent_id if previous else None)
+        return
+    agent = await uow.agents.by_alias(target)
+    if agent is None:
+        _reply(uow, ctx, msg, "desk-transfer-unknown", alias=target[:40])
+    elif not outranks_or_equals(agent.level, ticket.required_level):
+        _reply(
+            uow,
+            ctx,
+            msg,
+            "desk-transfer-level",
+            alias=agent.alias,
+            level=ticket.required_level.value,
+        )
+    elif agent.open_tickets >= agent.capacity:
+        _reply(uow, ctx, msg, "desk-transfer-full", alias=agent.alias)
+    elif ticket.assigned_agent_id == agent.agent_id:
+        _reply(uow, ctx, msg, "desk-take-already")
+    else:
+        await routing.assign(uow, ctx, ticket, agent, "transfer")
+        await routing.route(uow, ctx)
+
+
+async def escalate(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """``/escalate [reason]``: the next level up takes over, told why and what happened."""
+    found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
+    if found is None:
+        return
+    user, ticket = found
+    higher = next_level(ticket.required_level)
+    if higher is None:
+        _reply(uow, ctx, msg, "desk-escalate-top")
+        return
+    reason = command_args(msg.text or "") or ctx.desk_text("desk-escalate-no-reason")
+    ticket.require_level(higher)
+    await uow.agents.lock_routing()
+    owner = ticket.assigned_agent_id
+    if owner is not None:
+        current = await uow.agents.get(owner)
+        if current is None or not outranks_or_equals(current.level, higher):
+            await routing.release(uow, ctx, ticket, "escalate")
+    by = await ensure_agent(uow, ctx, user)
+    _reply(
+        uow,
+        ctx,
+        msg,
+        "desk-escalated",
+        level=higher.value,
+        by=by.alias if by else "admin",
+        reason=reason,
+    )
+    uow.outbox.add(RefreshCard(id_of(ticket)))
+    await routing.route(uow, ctx)
+    if ticket.assigned_agent_id is not None and ticket.assigned_agent_id != owner:
+        await _brief_new_owner(uow, ctx, ticket.assigned_agent_id, id_of(ticket), reason)
+
+
+async def _brief_new_owner(
+    uow: UnitOfWork, ctx: Context, agent_id: int, ticket_id: int, reason: str
+) -> None:
+    """The new owner gets the reason and the ticket's history in their private chat."""
+    ticket = await uow.tickets.get(ticket_id)
+    user = await uow.users.get(agent_id)
+    if ticket is None or user is None:
+        return
+    history = await uow.messages.for_ticket(ticket_id, include_internal=True)
+    lines = [
+        ctx.texts(
+            user.language,
+            "escalation-brief",
+            ticket=ticket.public_id,
+            level=ticket.required_level.value,
+            reason=reason,
+        )
+    ]
+    for m in history[-15:]:
+        who = ctx.texts(user.language, f"history-{m.direction.value}")
+        lines.append(f"{who}: {m.text or '[' + m.kind + ']'}"[:300])
+    uow.outbox.add(SendText(UserChat(agent_id), "\n".join(lines)[:4000]))
+
+
+async def set_priority(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """``/priority <low|normal|high|urgent>``."""
+    found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
+    if found is None:
+        return
+    _, ticket = found
+    try:
+        priority = Priority(command_args(msg.text or "").lower())
+    except ValueError:
+        _reply(uow, ctx, msg, "desk-priority-usage")
+        return
+    ticket.reprioritise(priority)
+    _reply(uow, ctx, msg, "desk-priority-set", priority=priority.value)
+    uow.outbox.add(RefreshCard(id_of(ticket)))

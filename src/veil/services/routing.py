@@ -1,0 +1,141 @@
+"""Giving tickets owners: automatic assignment, the queue, releases.
+
+Every change that can free capacity or add demand (a ticket opened or closed, an agent
+online, a capacity raised, an owner gone) ends with ``route``. Routing takes a lock that
+serialises it across processes, loads the agents with room and the head of the queue,
+lets the domain's ``plan`` decide, and writes the decisions in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from veil.domain.agents import Agent, AssignmentRecord
+from veil.domain.model import Level, Ticket
+from veil.domain.routing import (
+    LEVEL_RANK,
+    AgentLoad,
+    WaitingTicket,
+    plan,
+)
+from veil.services.context import Context
+from veil.services.deliveries import RefreshCard, SendText, TicketTopic, UserChat
+from veil.services.people import id_of
+from veil.services.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+def _load(agent: Agent) -> AgentLoad:
+    return AgentLoad(
+        agent.agent_id,
+        agent.level,
+        agent.status,
+        agent.capacity,
+        agent.open_tickets,
+        agent.last_assigned_at,
+    )
+
+
+def _waiting(ticket: Ticket) -> WaitingTicket:
+    return WaitingTicket(id_of(ticket), ticket.priority, ticket.required_level, ticket.created_at)
+
+
+async def route(uow: UnitOfWork, ctx: Context, *, exclude: int | None = None) -> int:
+    """Assign every waiting ticket that an agent with room can take; returns how many.
+
+    ``exclude`` keeps one agent out of this round (one who just handed a ticket back).
+    """
+    await uow.agents.lock_routing()
+    made = 0
+    while True:
+        agents = [a for a in await uow.agents.with_room() if a.agent_id != exclude]
+        if not agents:
+            return made
+        top = max(LEVEL_RANK[a.level] for a in agents)
+        levels = [level for level, rank in LEVEL_RANK.items() if rank <= top]
+        spare = sum(a.capacity - a.open_tickets for a in agents)
+        waiting = await uow.tickets.waiting(levels, spare)
+        decisions = plan([_load(a) for a in agents], [_waiting(t) for t in waiting], ctx.clock())
+        if not decisions:
+            return made
+        by_ticket = {id_of(t): t for t in waiting}
+        by_agent = {a.agent_id: a for a in agents}
+        for decision in decisions:
+            await assign(
+                uow, ctx, by_ticket[decision.ticket_id], by_agent[decision.agent_id], "auto"
+            )
+        made += len(decisions)
+        if len(waiting) < spare:
+            return made  # the whole queue this room could serve was considered
+
+
+async def assign(uow: UnitOfWork, ctx: Context, ticket: Ticket, agent: Agent, reason: str) -> None:
+    """Make ``agent`` the owner of ``ticket`` (releasing any previous owner first)."""
+    now = ctx.clock()
+    had_owner = ticket.assigned_agent_id is not None
+    if had_owner:
+        await release(uow, ctx, ticket, reason)
+    ticket.assign(agent.agent_id)
+    agent.took(now)
+    await uow.assignments.add(AssignmentRecord(id_of(ticket), agent.agent_id, reason, now))
+    user = await uow.users.get(agent.agent_id)
+    topic = TicketTopic(id_of(ticket))
+    text = ctx.desk_text("desk-assigned", agent=agent.alias, reason=reason)
+    mention: tuple[dict[str, Any], ...] = ()
+    if user is not None:
+        # A mention makes Telegram notify the owner; it stays inside the desk.
+        start = text.index(agent.alias)
+        mention = (
+            {
+                "type": "text_mention",
+                "offset": start,
+                "length": len(agent.alias),
+                "user": {"id": user.telegram_id, "is_bot": False, "first_name": agent.alias},
+            },
+        )
+    uow.outbox.add(SendText(topic, text, entities=mention))
+    uow.outbox.add(RefreshCard(id_of(ticket)))
+    if not had_owner:
+        client = await uow.users.get(ticket.client_id)
+        language = client.language if client is not None else None
+        uow.outbox.add(SendText(UserChat(ticket.client_id), ctx.texts(language, "agent-joined")))
+    log.info(
+        "ticket assigned",
+        extra={"ticket": ticket.public_id, "agent": agent.alias, "reason": reason},
+    )
+
+
+async def release(uow: UnitOfWork, ctx: Context, ticket: Ticket, reason: str) -> Agent | None:
+    """The ticket's owner lets go of it (closed, transferred, escalated, gone offline)."""
+    await uow.agents.lock_routing()
+    previous = ticket.release()
+    if previous is None:
+        return None
+    record = await uow.assignments.current(id_of(ticket))
+    if record is not None:
+        record.end(reason, ctx.clock())
+    agent = await uow.agents.get(previous)
+    if agent is not None:
+        agent.released()
+    return agent
+
+
+async def tell_queue_position(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> None:
+    """A client whose ticket waits learns where they stand."""
+    if not ticket.is_waiting:
+        return
+    position = await uow.tickets.queue_position(ticket)
+    client = await uow.users.get(ticket.client_id)
+    language = client.language if client is not None else None
+    uow.outbox.add(
+        SendText(
+            UserChat(ticket.client_id), ctx.texts(language, "queue-position", position=position)
+        )
+    )
+
+
+def levels_at_least(level: Level) -> Sequence[Level]:
+    return [lv for lv, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[level]]

@@ -1,0 +1,110 @@
+"""SQLAlchemy repositories of agents, their assignments, invites and canned answers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from veil.domain.agents import Agent, AgentStatus, AssignmentRecord, CannedAnswer, Invite
+from veil.store.repositories import add_entity
+from veil.store.tables import (
+    support_agent_assignments,
+    support_agent_status,
+    support_canned_answers,
+    support_invites,
+)
+
+# Any constant will do, as long as every process uses the same one.
+ROUTING_LOCK_KEY = 0x7E11_0001
+
+
+class SqlAgents:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, agent_id: int) -> Agent | None:
+        return await self._session.get(Agent, agent_id)
+
+    async def by_alias(self, alias: str) -> Agent | None:
+        query = select(Agent).where(support_agent_status.c.alias == alias)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def add(self, agent: Agent) -> None:
+        await add_entity(self._session, agent)
+
+    async def remove(self, agent: Agent) -> None:
+        await self._session.delete(agent)
+        await self._session.flush()
+
+    async def all(self) -> Sequence[Agent]:
+        query = select(Agent).order_by(support_agent_status.c.agent_id)
+        return (await self._session.execute(query)).scalars().all()
+
+    async def with_room(self) -> Sequence[Agent]:
+        s = support_agent_status.c
+        query = select(Agent).where(s.status == AgentStatus.ONLINE, s.open_tickets < s.capacity)
+        return (await self._session.execute(query)).scalars().all()
+
+    async def lock_routing(self) -> None:
+        bind = self._session.get_bind()
+        if bind.dialect.name == "postgresql":
+            # Held to the end of the transaction: one routing decision at a time, in
+            # every process. SQLite needs nothing: BEGIN IMMEDIATE already serialises.
+            await self._session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROUTING_LOCK_KEY}
+            )
+
+
+class SqlAssignments:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, record: AssignmentRecord) -> None:
+        await add_entity(self._session, record)
+
+    async def current(self, ticket_id: int) -> AssignmentRecord | None:
+        a = support_agent_assignments.c
+        query = (
+            select(AssignmentRecord)
+            .where(a.ticket_id == ticket_id, a.released_at.is_(None))
+            .order_by(a.id.desc())
+            .limit(1)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+
+class SqlInvites:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, invite: Invite) -> None:
+        await add_entity(self._session, invite)
+
+    async def by_token_hash(self, token_hash: str) -> Invite | None:
+        query = select(Invite).where(support_invites.c.token_hash == token_hash)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+
+class SqlCanned:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, answer: CannedAnswer) -> None:
+        await add_entity(self._session, answer)
+
+    async def by_name(self, name: str) -> CannedAnswer | None:
+        query = select(CannedAnswer).where(support_canned_answers.c.name == name)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def get(self, answer_id: int) -> CannedAnswer | None:
+        return await self._session.get(CannedAnswer, answer_id)
+
+    async def all(self) -> Sequence[CannedAnswer]:
+        query = select(CannedAnswer).order_by(support_canned_answers.c.name)
+        return (await self._session.execute(query)).scalars().all()
+
+    async def remove(self, answer: CannedAnswer) -> None:
+        await self._session.delete(answer)
+        await self._session.flush()

@@ -1,0 +1,71 @@
+"""Agents and admins in their private chat with the bot."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.types import Message
+
+from veil.domain.agents import AgentStatus
+from veil.services import agents
+from veil.services.context import Context, Sender
+from veil.services.ports import UnitOfWork
+from veil.telegram.handlers import on_sender
+from veil.telegram.incoming import sender_of
+
+ArgsUseCase = Callable[[UnitOfWork, Context, Sender, str], Awaitable[None]]
+ArgsHandler = Callable[[Message, CommandObject, UnitOfWork, Context], Awaitable[None]]
+
+
+def build_router() -> Router:
+    router = Router(name="team")
+    router.message.filter(F.chat.type == "private")
+    invite_link = CommandStart(deep_link=True, magic=F.args.startswith(agents.INVITE_PREFIX))
+    router.message.register(accept_invite, invite_link)
+    for status in AgentStatus:
+        router.message.register(on_sender(_set_status(status)), Command(status.value))
+    router.message.register(on_sender(agents.my_tickets), Command("mine"))
+    router.message.register(on_sender(agents.queue), Command("queue"))
+    router.message.register(on_sender(agents.list_agents), Command("agents"))
+    router.message.register(with_args(agents.invite), Command("invite_agent"))
+    router.message.register(with_args(_change("level")), Command("agent_level"))
+    router.message.register(with_args(_change("capacity")), Command("agent_capacity"))
+    router.message.register(with_args(agents.remove_agent), Command("remove_agent"))
+    return router
+
+
+def _set_status(status: AgentStatus) -> Callable[[UnitOfWork, Context, Sender], Awaitable[None]]:
+    async def set_status(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
+        await agents.set_status(uow, ctx, sender, status)
+
+    set_status.__name__ = f"set_{status.value}"
+    return set_status
+
+
+def _change(what: str) -> ArgsUseCase:
+    async def change(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> None:
+        await agents.change_agent(uow, ctx, sender, args, what=what)
+
+    return change
+
+
+def with_args(use_case: ArgsUseCase) -> ArgsHandler:
+    """A handler passing who wrote and the command's arguments to ``use_case``."""
+
+    async def handle(
+        message: Message, command: CommandObject, uow: UnitOfWork, ctx: Context
+    ) -> None:
+        if message.from_user is not None and not message.from_user.is_bot:
+            await use_case(uow, ctx, sender_of(message.from_user), command.args or "")
+
+    return handle
+
+
+async def accept_invite(
+    message: Message, command: CommandObject, uow: UnitOfWork, ctx: Context
+) -> None:
+    if message.from_user is not None and command.args:
+        token = command.args.removeprefix(agents.INVITE_PREFIX)
+        await agents.accept_invite(uow, ctx, sender_of(message.from_user), token)
