@@ -27,6 +27,7 @@ class World:
     desk_id: int
     agent: Person
     outsider: Person
+    admin: Person
     clients: list[Person] = field(default_factory=list)
 
     def new_client(self, name: str) -> Person:
@@ -58,12 +59,13 @@ async def world(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> A
     agent.id = tg.add_user(agent.first_name, last_name=agent.last_name, username=agent.username)
     outsider = Person(0, "Mallory", None, "mallory_x")
     outsider.id = tg.add_user(outsider.first_name, username=outsider.username)
-    admin = tg.add_user("Ada", username="ada_admin")
+    admin = Person(0, "Ada", None, "ada_admin")
+    admin.id = tg.add_user(admin.first_name, username=admin.username)
     desk_id = tg.add_supergroup(
-        "Support desk", is_forum=True, members=[agent.id, outsider.id, admin]
+        "Support desk", is_forum=True, members=[agent.id, outsider.id, admin.id]
     )
     url = await tg.start()
-    env = bot_env(backend_url, url, desk_id, admins=[admin])
+    env = bot_env(backend_url, url, desk_id, admins=[admin.id])
     # `veil agents add` is how an operator names an agent; use it for real.
     add = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "veil", "agents", "add", str(agent.id)),
@@ -75,7 +77,7 @@ async def world(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> A
     assert add.returncode == 0, output.decode()
     bot = BotProcess(env, tmp_path_factory.mktemp("bot") / "bot.log")
     await bot.start()
-    the_world = World(tg, bot, desk_id, agent, outsider)
+    the_world = World(tg, bot, desk_id, agent, outsider, admin)
     try:
         yield the_world
     finally:

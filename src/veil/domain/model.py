@@ -90,6 +90,7 @@ class Ticket:
     closed_at: datetime | None = None
     closed_by: ClosedBy | None = None
     message_count: int = 0
+    escalation_reason: str | None = None  # told to the next owner, then cleared
     id: int | None = None
 
     @property
@@ -129,9 +130,10 @@ class Ticket:
         self._require_open("change the priority of")
         self.priority = priority
 
-    def require_level(self, level: Level) -> None:
+    def escalate(self, level: Level, reason: str) -> None:
         self._require_open("escalate")
         self.required_level = level
+        self.escalation_reason = reason
 
     def close(self, by: ClosedBy, now: datetime) -> None:
         self._require_open("close")

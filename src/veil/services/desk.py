@@ -56,8 +56,10 @@ async def ticket_of_topic(
         _reply(uow, ctx, msg, "desk-ticket-closed", ticket=ticket.public_id)
         return None
     if act and not await may_act(uow, ctx, user, ticket):
-        owner = await _owner_alias(uow, ctx, ticket)
-        _reply(uow, ctx, msg, "desk-not-yours", owner=owner)
+        if ticket.assigned_agent_id is None:
+            _reply(uow, ctx, msg, "desk-take-level", level=ticket.required_level.value)
+        else:
+            _reply(uow, ctx, msg, "desk-not-yours", owner=await _owner_alias(uow, ctx, ticket))
         return None
     return user, ticket
 

@@ -9,7 +9,7 @@ from veil.domain.routing import next_level, outranks_or_equals
 from veil.services import routing
 from veil.services.agents import ensure_agent
 from veil.services.context import Context, Incoming
-from veil.services.deliveries import RawChat, RefreshCard, SendText, UserChat
+from veil.services.deliveries import RawChat, RefreshCard, SendText
 from veil.services.desk import command_args, ticket_of_topic
 from veil.services.people import id_of
 from veil.services.ports import UnitOfWork
@@ -92,7 +92,7 @@ async def escalate(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
         _reply(uow, ctx, msg, "desk-escalate-top")
         return
     reason = command_args(msg.text or "") or ctx.desk_text("desk-escalate-no-reason")
-    ticket.require_level(higher)
+    ticket.escalate(higher, reason)
     await uow.agents.lock_routing()
     owner = ticket.assigned_agent_id
     if owner is not None:
@@ -110,33 +110,7 @@ async def escalate(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
         reason=reason,
     )
     uow.outbox.add(RefreshCard(id_of(ticket)))
-    await routing.route(uow, ctx)
-    if ticket.assigned_agent_id is not None and ticket.assigned_agent_id != owner:
-        await _brief_new_owner(uow, ctx, ticket.assigned_agent_id, id_of(ticket), reason)
-
-
-async def _brief_new_owner(
-    uow: UnitOfWork, ctx: Context, agent_id: int, ticket_id: int, reason: str
-) -> None:
-    """The new owner gets the reason and the ticket's history in their private chat."""
-    ticket = await uow.tickets.get(ticket_id)
-    user = await uow.users.get(agent_id)
-    if ticket is None or user is None:
-        return
-    history = await uow.messages.for_ticket(ticket_id, include_internal=True)
-    lines = [
-        ctx.texts(
-            user.language,
-            "escalation-brief",
-            ticket=ticket.public_id,
-            level=ticket.required_level.value,
-            reason=reason,
-        )
-    ]
-    for m in history[-15:]:
-        who = ctx.texts(user.language, f"history-{m.direction.value}")
-        lines.append(f"{who}: {m.text or '[' + m.kind + ']'}"[:300])
-    uow.outbox.add(SendText(UserChat(agent_id), "\n".join(lines)[:4000]))
+    await routing.route(uow, ctx)  # whoever gets it now, or later, is briefed then
 
 
 async def set_priority(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:

@@ -26,6 +26,7 @@ from veil.services.people import id_of
 from veil.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
+BRIEF_MESSAGES = 15
 
 
 def _load(agent: Agent) -> AgentLoad:
@@ -98,6 +99,9 @@ async def assign(uow: UnitOfWork, ctx: Context, ticket: Ticket, agent: Agent, re
         )
     uow.outbox.add(SendText(topic, text, entities=mention))
     uow.outbox.add(RefreshCard(id_of(ticket)))
+    if ticket.escalation_reason is not None:
+        await _brief(uow, ctx, agent, ticket, ticket.escalation_reason)
+        ticket.escalation_reason = None
     if not had_owner:
         client = await uow.users.get(ticket.client_id)
         language = client.language if client is not None else None
@@ -106,6 +110,27 @@ async def assign(uow: UnitOfWork, ctx: Context, ticket: Ticket, agent: Agent, re
         "ticket assigned",
         extra={"ticket": ticket.public_id, "agent": agent.alias, "reason": reason},
     )
+
+
+async def _brief(uow: UnitOfWork, ctx: Context, agent: Agent, ticket: Ticket, reason: str) -> None:
+    """An escalated ticket's new owner gets the reason and the history in private."""
+    user = await uow.users.get(agent.agent_id)
+    if user is None:
+        return
+    history = await uow.messages.for_ticket(id_of(ticket), include_internal=True)
+    lines = [
+        ctx.texts(
+            user.language,
+            "escalation-brief",
+            ticket=ticket.public_id,
+            level=ticket.required_level.value,
+            reason=reason,
+        )
+    ]
+    for m in history[-BRIEF_MESSAGES:]:
+        who = ctx.texts(user.language, f"history-{m.direction.value}")
+        lines.append(f"{who}: {m.text or '[' + m.kind + ']'}"[:300])
+    uow.outbox.add(SendText(UserChat(agent.agent_id), "\n".join(lines)[:4000]))
 
 
 async def release(uow: UnitOfWork, ctx: Context, ticket: Ticket, reason: str) -> Agent | None:

@@ -107,6 +107,7 @@ support_tickets = Table(
     Column("desk_topic_id", BigInteger),
     Column("card_message_id", BigInteger),
     Column("message_count", Integer, nullable=False, server_default="0"),
+    Column("escalation_reason", Text),
     Column("created_at", UtcDateTime, nullable=False),
     Column("first_response_at", UtcDateTime),
     Column("last_activity_at", UtcDateTime, nullable=False),

@@ -60,6 +60,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_support_invites")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_support_invites_token_hash")),
     )
+    with op.batch_alter_table("support_tickets", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("escalation_reason", sa.Text(), nullable=True))
     with op.batch_alter_table("support_agent_status", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("open_tickets", sa.Integer(), server_default="0", nullable=False)
@@ -70,6 +72,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("support_tickets", schema=None) as batch_op:
+        batch_op.drop_column("escalation_reason")
     with op.batch_alter_table("support_agent_status", schema=None) as batch_op:
         batch_op.drop_column("last_assigned_at")
         batch_op.drop_column("open_tickets")

@@ -1,0 +1,191 @@
+"""Agents at work: invites, availability, routing, the queue, hand-overs, ownership."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from tests.e2e.conftest import World
+from tests.e2e.harness import Desk, Person
+
+pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
+
+
+class Team:
+    """Admins and agents talking to the bot in private."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.tg = world.tg
+        self.online: list[Person] = []
+
+    def desk_for(self, client: Person) -> Desk:
+        w = self.world
+        return Desk(w.tg, w.bot, w.desk_id, client, w.agent, w.outsider, clients=w.clients)
+
+    async def say(self, person: Person, text: str, expect: str) -> dict[str, Any]:
+        """``person`` sends ``text`` privately; waits for the bot's reply containing ``expect``."""
+        seen = len(self.tg.bot_messages(person.id))
+        self.tg.send_text(person.id, person.id, text)
+        return await self.desk_for(person).client_gets(expect, person, skip=seen)
+
+    async def invite(self, level: str, name: str) -> tuple[Person, str]:
+        """The admin invites a new agent of ``level``; returns them and their alias."""
+        reply = await self.say(self.world.admin, f"/invite_agent {level}", "Invite link")
+        token = re.search(r"start=(inv_[\w-]+)", reply["text"])
+        assert token is not None, reply["text"]
+        person = Person(0, name, None, f"{name.lower()}_agent")
+        person.id = self.tg.add_user(name, username=person.username)
+        self.tg.add_member(self.world.desk_id, person.id)
+        accepted = await self.say(person, f"/start {token.group(1)}", "You are now a support")
+        alias = re.search(r"Agent-\d+", accepted["text"])
+        assert alias is not None and level in accepted["text"]
+        return person, alias.group(0)
+
+    async def go_online(self, person: Person) -> None:
+        await self.say(person, "/online", "You are online")
+        self.online.append(person)
+
+    def client(self, name: str) -> tuple[Person, Desk]:
+        person = self.world.new_client(name)
+        return person, self.desk_for(person)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def team(world: World) -> AsyncIterator[Team]:
+    the_team = Team(world)
+    yield the_team
+    # Leave nobody online: the next scenario starts with an empty desk.
+    for person in the_team.online:
+        await the_team.say(person, "/offline", "You are offline")
+
+
+async def test_an_invite_link_makes_an_agent_once(team: Team) -> None:
+    _, alias = await team.invite("L2", "Ines")
+    assert alias.startswith("Agent-")
+    # The same link cannot be used twice, and only admins can make links.
+    reply = await team.say(team.world.admin, "/invite_agent L3", "Invite link")
+    token = re.search(r"start=(inv_[\w-]+)", reply["text"])
+    assert token is not None
+    stranger = team.world.new_client("Stranger")
+    await team.say(stranger, f"/start {token.group(1)}", "You are now a support")
+    latecomer = team.world.new_client("Late")
+    await team.say(latecomer, f"/start {token.group(1)}", "not valid")
+    await team.say(stranger, "/invite_agent L1", "Only admins")
+    await team.say(team.world.admin, "/invite_agent L9", "/invite_agent L1")
+
+
+async def test_tickets_go_to_online_agents_and_wait_in_a_queue_otherwise(team: Team) -> None:
+    agent, alias = await team.invite("L1", "Olga")
+    await team.say(team.world.admin, f"/agent_capacity {alias} 1", "capacity 1")
+    _, first_desk = team.client("Queue")
+    _, topic = await first_desk.open_ticket()
+    await first_desk.client_gets("number 1 in the queue")
+    second, second_desk = team.client("Queue")
+    await second_desk.open_ticket()
+    await second_desk.client_gets("number 2 in the queue")
+    # Olga comes online: the head of the queue is hers at once, the other still waits.
+    await team.go_online(agent)
+    await first_desk.client_gets("agent has joined")
+    assigned = await first_desk.desk_gets(f"Assigned to {alias}", topic)
+    mention = assigned["entities"][0]
+    assert mention["type"] == "text_mention" and mention["user"]["id"] == agent.id
+    await first_desk.until(
+        lambda: alias in team.tg.message(first_desk.chat_id, _card(first_desk, topic))["text"],
+        "the card names the owner",
+    )
+    assert not any("agent has joined" in t for t in second_desk.bot_texts(second.id))
+    # Closing the first ticket frees Olga's only slot: the second ticket is hers.
+    team.tg.send_text(agent.id, first_desk.chat_id, "/close", thread_id=topic)
+    await second_desk.client_gets("agent has joined")
+    mine = await team.say(agent, "/mine", "Your open tickets (1)")
+    opened = next(t for t in second_desk.bot_texts(second.id) if "ticket is SUPP-" in t)
+    assert opened.split("ticket is ")[1][:22] in mine["text"]
+
+
+async def test_only_the_owner_or_a_higher_level_may_answer(team: Team) -> None:
+    owner, owner_alias = await team.invite("L2", "Omar")
+    junior, _ = await team.invite("L1", "Jun")
+    senior, _ = await team.invite("L3", "Sen")
+    await team.go_online(owner)
+    client, desk = team.client("Owned")
+    _, topic = await desk.open_ticket()
+    await desk.desk_gets(f"Assigned to {owner_alias}", topic)
+    team.tg.send_text(junior.id, desk.chat_id, "let me answer", thread_id=topic)
+    await desk.desk_gets(f"belongs to {owner_alias}", topic)
+    team.tg.send_text(senior.id, desk.chat_id, "senior here", thread_id=topic)
+    await desk.client_gets("senior here")
+    team.tg.send_text(owner.id, desk.chat_id, "owner here", thread_id=topic)
+    await desk.client_gets("owner here")
+    assert not any("let me answer" in t for t in desk.bot_texts(client.id))
+    # Notes are open to everyone, and stay in the desk.
+    team.tg.send_text(junior.id, desk.chat_id, "/note I know this client", thread_id=topic)
+    await desk.desk_gets("Internal note saved", topic)
+
+
+async def test_take_transfer_escalate_and_priority(team: Team) -> None:
+    first, first_alias = await team.invite("L1", "Fay")
+    second, second_alias = await team.invite("L1", "Sid")
+    expert, expert_alias = await team.invite("L2", "Exa")
+    await team.go_online(first)
+    client, desk = team.client("Moves")
+    _, topic = await desk.open_ticket()
+    await desk.desk_gets(f"Assigned to {first_alias}", topic)
+    await team.go_online(second)
+    team.tg.send_text(second.id, desk.chat_id, "/take", thread_id=topic)
+    await desk.desk_gets(f"Assigned to {second_alias} (take)", topic)
+    team.tg.send_text(second.id, desk.chat_id, f"/transfer {first_alias}", thread_id=topic)
+    await desk.desk_gets(f"Assigned to {first_alias} (transfer)", topic)
+    team.tg.send_text(first.id, desk.chat_id, "/transfer Agent-0", thread_id=topic)
+    await desk.desk_gets("no agent called Agent-0", topic)
+    team.tg.send_text(first.id, desk.chat_id, "/priority urgent", thread_id=topic)
+    await desk.desk_gets("Priority is now urgent", topic)
+    await desk.until(
+        lambda: "Priority: urgent" in team.tg.message(desk.chat_id, _card(desk, topic))["text"],
+        "the card shows the new priority",
+    )
+    team.tg.send_text(first.id, desk.chat_id, "/priority whenever", thread_id=topic)
+    await desk.desk_gets("/priority low", topic)
+    # Escalation: nobody at L2 is online, so the ticket waits for one, who is briefed.
+    team.tg.send_text(client.id, client.id, "this needs an expert")
+    await desk.desk_gets("needs an expert", topic)
+    team.tg.send_text(first.id, desk.chat_id, "/escalate database question", thread_id=topic)
+    await desk.desk_gets("Escalated to L2", topic)
+    await team.go_online(expert)
+    await desk.desk_gets(f"Assigned to {expert_alias}", topic)
+    brief = await team.say(expert, "/mine", "Your open tickets")
+    assert "urgent" in brief["text"]
+    briefing = [t for t in desk.bot_texts(expert.id) if "escalated to you" in t]
+    assert briefing and "database question" in briefing[0] and "needs an expert" in briefing[0]
+    team.tg.send_text(expert.id, desk.chat_id, "/escalate", thread_id=topic)
+    await desk.desk_gets("Escalated to L3", topic)
+    # Now an L3 ticket: the L2 expert has let go of it and may no longer change it.
+    team.tg.send_text(expert.id, desk.chat_id, "/transfer queue", thread_id=topic)
+    await desk.desk_gets("needs level L3", topic)
+
+
+async def test_admins_list_change_and_remove_agents(team: Team) -> None:
+    agent, alias = await team.invite("L1", "Rem")
+    await team.go_online(agent)
+    _, desk = team.client("Orphan")
+    ticket, topic = await desk.open_ticket()
+    await desk.desk_gets(f"Assigned to {alias}", topic)
+    listing = await team.say(team.world.admin, "/agents", "Agents (")
+    assert f"{alias} — L1 — online — 1/" in listing["text"]
+    await team.say(team.world.admin, f"/agent_level {alias} L3", "is now L3")
+    await team.say(team.world.admin, f"/remove_agent {alias}", "no longer an agent")
+    team.online.remove(agent)
+    await team.say(agent, "/online", "Only support agents")
+    queue = await team.say(team.world.admin, "/queue", "Waiting tickets")
+    assert ticket in queue["text"]  # their ticket went back to the queue
+    await team.say(team.world.admin, "/agent_capacity nobody 3", "no agent called")
+
+
+def _card(desk: Desk, topic: int) -> int:
+    cards = [m for m in desk.tg.bot_messages(desk.chat_id, topic) if "🎫" in m.get("text", "")]
+    assert cards, "no ticket card"
+    return int(cards[0]["message_id"])
