@@ -89,6 +89,7 @@ async def accept_invite(uow: UnitOfWork, ctx: Context, sender: Sender, token: st
 
 async def set_status(uow: UnitOfWork, ctx: Context, sender: Sender, status: AgentStatus) -> None:
     """``/online``, ``/away``, ``/offline``."""
+    await uow.agents.lock_routing()  # before reading: see routing.py
     user = await ensure_user(uow, ctx, sender)
     agent = await ensure_agent(uow, ctx, user)
     if agent is None:
@@ -141,6 +142,7 @@ async def change_agent(
     uow: UnitOfWork, ctx: Context, sender: Sender, args: str, *, what: str
 ) -> None:
     """``/agent_level Agent-7 L2`` and ``/agent_capacity Agent-7 8``."""
+    await uow.agents.lock_routing()  # before reading: see routing.py
     admin = await _admin(uow, ctx, sender)
     if admin is None:
         return
@@ -174,6 +176,7 @@ async def change_agent(
 
 async def remove_agent(uow: UnitOfWork, ctx: Context, sender: Sender, alias: str) -> None:
     """``/remove_agent Agent-7``: their open tickets go back to the queue."""
+    await uow.agents.lock_routing()  # before reading: see routing.py
     admin = await _admin(uow, ctx, sender)
     if admin is None:
         return

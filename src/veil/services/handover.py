@@ -24,6 +24,7 @@ def _reply(uow: UnitOfWork, ctx: Context, msg: Incoming, key: str, **args: objec
 
 async def take(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/take``: an agent of the ticket's level or above takes it over."""
+    await uow.agents.lock_routing()  # before reading: see routing.py
     found = await ticket_of_topic(uow, ctx, msg, answer_outside=True, act=False)
     if found is None:
         return
@@ -45,6 +46,7 @@ async def take(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
 
 async def transfer(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/transfer Agent-7`` hands the ticket over; ``/transfer queue`` puts it back."""
+    await uow.agents.lock_routing()  # before reading: see routing.py
     found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is None:
         return
@@ -83,6 +85,7 @@ async def transfer(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
 
 async def escalate(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/escalate [reason]``: the next level up takes over, told why and what happened."""
+    await uow.agents.lock_routing()  # before reading: see routing.py
     found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is None:
         return
@@ -115,6 +118,7 @@ async def escalate(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
 
 async def set_priority(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/priority <low|normal|high|urgent>``."""
+    await uow.agents.lock_routing()  # before reading: see routing.py
     found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is None:
         return

@@ -4,6 +4,11 @@ Every change that can free capacity or add demand (a ticket opened or closed, an
 online, a capacity raised, an owner gone) ends with ``route``. Routing takes a lock that
 serialises it across processes, loads the agents with room and the head of the queue,
 lets the domain's ``plan`` decide, and writes the decisions in the same transaction.
+
+Every unit of work that changes who holds what (opening, closing, hand-overs, agents'
+status and capacity) takes the routing lock *before it reads anything*. Reading first
+would let two processes act on the same stale row: a ticket closed twice releases its
+owner twice, and the owner's load drifts below the truth (the race test catches it).
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Benchmarks run by ``veil bench``: they print figures; docs/benchmarks.md records them."""
