@@ -19,9 +19,11 @@ from veil.config import ConfigError, Settings, load_settings
 
 app = typer.Typer(help="Veil: anonymous live support for Telegram bots.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+bench_app = typer.Typer(help="Benchmarks that print figures.", no_args_is_help=True)
 agents_app = typer.Typer(help="Support agents.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(agents_app, name="agents")
+app.add_typer(bench_app, name="bench")
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -178,6 +180,49 @@ def _set_role(telegram_id: int, role: Any) -> None:
         finally:
             await store.engine.dispose()
         typer.echo(f"{telegram_id} is now {role.value}")
+
+    _run(go())
+
+
+@bench_app.command("routing")
+def bench_routing(
+    database_url: Annotated[str, typer.Option(help="An EMPTY PostgreSQL (or SQLite) database.")],
+    tickets: int = 10_000,
+    agents: int = 500,
+    capacity: int = 20,
+    seconds: float = 20.0,
+    processes: int = 2,
+) -> None:
+    """Assignment decisions with many open tickets and agents; two processes racing."""
+    from veil.bench import routing as bench
+    from veil.store import db
+    from veil.store.uow import SqlStore
+    from veil.system import utcnow
+
+    async def go() -> None:
+        store = SqlStore(db.make_engine(database_url), utcnow)
+        try:
+            await db.upgrade(store.engine)
+            typer.echo(f"seeding {agents} agents and {tickets} open tickets ...")
+            await bench.seed(store, agents, tickets, capacity, waiting=tickets // 10)
+        finally:
+            await store.engine.dispose()
+        typer.echo(f"{processes} processes closing and routing for {seconds:.0f} s ...")
+        results = await bench.race(database_url, seconds, processes)
+        figures = bench.summarise(results, seconds)
+        problems = await bench.check_invariants(database_url)
+        table = Table("figure", "value")
+        table.add_row("routing decisions", str(figures.decisions))
+        table.add_row("tickets assigned", str(figures.assigned))
+        table.add_row("assignments per second (all processes)", f"{figures.per_second:.0f}")
+        table.add_row("decision p50", f"{figures.p50_ms:.2f} ms")
+        table.add_row("decision p99", f"{figures.p99_ms:.2f} ms")
+        table.add_row("conflicts retried", str(figures.conflicts))
+        table.add_row("routing rules broken", str(len(problems)))
+        Console().print(table)
+        if problems:
+            err.print("\n".join(problems[:20]))
+            raise typer.Exit(1)
 
     _run(go())
 

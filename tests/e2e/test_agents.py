@@ -189,3 +189,39 @@ def _card(desk: Desk, topic: int) -> int:
     cards = [m for m in desk.tg.bot_messages(desk.chat_id, topic) if "🎫" in m.get("text", "")]
     assert cards, "no ticket card"
     return int(cards[0]["message_id"])
+
+
+async def test_canned_answers_are_kept_by_admins_and_sent_with_one_press(team: Team) -> None:
+    admin = team.world.admin
+    await team.say(admin, "/canned_set greeting Hello! Your ticket is {ticket}.", "saved")
+    await team.say(admin, "/canned_set bye Thanks for writing to us.", "saved")
+    await team.say(admin, "/canned_set bye Thank you, goodbye!", "saved")  # an edit
+    listing = await team.say(admin, "/canned_list", "Canned answers")
+    assert "goodbye" in listing["text"] and "Thanks for writing" not in listing["text"]
+    await team.say(admin, "/canned_set bad! text", "/canned_set <name> <text>")
+    agent, alias = await team.invite("L1", "Can")
+    await team.say(agent, "/canned_set sneaky text", "Only admins")
+    await team.go_online(agent)
+    client, desk = team.client("Canned")
+    ticket, topic = await desk.open_ticket()
+    await desk.desk_gets(f"Assigned to {alias}", topic)
+    team.tg.send_text(agent.id, desk.chat_id, "/canned", thread_id=topic)
+    menu = await desk.desk_gets("Pick an answer", topic)
+    buttons = {
+        b["text"]: b["callback_data"]
+        for row in menu["reply_markup"]["inline_keyboard"]
+        for b in row
+    }
+    assert set(buttons) == {"greeting", "bye"}
+    team.tg.press_button(agent.id, desk.chat_id, menu["message_id"], buttons["greeting"])
+    got = await desk.client_gets(f"Your ticket is {ticket}.")
+    assert got["from"]["is_bot"]
+    await desk.desk_gets('Sent "greeting"', topic)
+    await team.say(admin, "/canned_delete bye", "deleted")
+    # The transcript records the canned answer as the agent's message.
+    desk.tg.send_text(client.id, client.id, "/tickets")
+    listing = await desk.client_gets("Your support tickets")
+    data = listing["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+    desk.tg.press_button(client.id, client.id, listing["message_id"], data)
+    transcript = await desk.client_gets("Transcript of")
+    assert f"Live Support: Hello! Your ticket is {ticket}." in transcript["text"]

@@ -153,3 +153,20 @@ stats =
     Open now: { $open }
     Median first response: { $first_response }
     Median resolution time: { $resolution }
+
+## Canned answers
+canned-usage =
+    Canned answers:
+    /canned_set <name> <text> — create or change (use {"{"}ticket{"}"} for the ticket id)
+    /canned_delete <name>
+    /canned_list
+canned-saved = ✅ Canned answer "{ $name }" saved.
+canned-deleted = 🗑 Canned answer "{ $name }" deleted.
+canned-none = There are no canned answers yet. /canned_set <name> <text> adds one.
+canned-list =
+    📚 Canned answers:
+    { $lines }
+canned-none-desk = There are no canned answers yet; an admin can add them with /canned_set.
+canned-pick = 📚 Pick an answer to send to the client:
+canned-sent = 📤 Sent "{ $name }" to the client: { $text }
+canned-sent-notice = Sent "{ $name }".

@@ -117,6 +117,15 @@ support_tickets = Table(
     Index("ix_support_tickets_topic", "desk_chat_id", "desk_topic_id"),
     Index("ix_support_tickets_status", "status", "priority", "created_at"),
     Index("ix_support_tickets_agent", "assigned_agent_id", "status"),
+    # The queue: only waiting tickets, so the head is found without reading the rest.
+    Index(
+        "ix_support_tickets_queue",
+        "required_level",
+        "priority",
+        "created_at",
+        sqlite_where=text("assigned_agent_id IS NULL AND status != 'closed'"),
+        postgresql_where=text("assigned_agent_id IS NULL AND status != 'closed'"),
+    ),
     # One open conversation per client, enforced by the database under concurrency.
     Index(
         "uq_support_tickets_one_open",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from aiogram import Router
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 
-from veil.services import actions, client, desk
+from veil.services import actions, canned, client, desk
 from veil.services.context import Context
 from veil.services.deliveries import AnswerCallback
 from veil.services.ports import UnitOfWork
@@ -29,7 +29,12 @@ async def pressed(query: CallbackQuery, uow: UnitOfWork, ctx: Context) -> None:
     in_private = chat is not None and chat.type == "private"
     in_desk = chat is not None and chat.id == ctx.desk_chat_id
     notice: str | None
-    if action is None or not (in_private or in_desk):
+    answer_id = canned.parse(query.data)
+    if answer_id is not None and in_desk and query.message is not None:
+        message = query.message
+        thread = message.message_thread_id if isinstance(message, Message) else None
+        notice = await canned.send(uow, ctx, sender, ctx.desk_chat_id, thread, answer_id)
+    elif action is None or not (in_private or in_desk):
         log.warning("button with unknown payload ignored", extra={"data": (query.data or "")[:64]})
         notice = ctx.texts(sender.language, "notice-stale-button")
     elif action.name == "close_ticket" and in_desk and action.ticket:

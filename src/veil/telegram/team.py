@@ -9,7 +9,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
 from veil.domain.agents import AgentStatus
-from veil.services import agents
+from veil.services import agents, canned
 from veil.services.context import Context, Sender
 from veil.services.ports import UnitOfWork
 from veil.telegram.handlers import on_sender
@@ -33,6 +33,8 @@ def build_router() -> Router:
     router.message.register(with_args(_change("level")), Command("agent_level"))
     router.message.register(with_args(_change("capacity")), Command("agent_capacity"))
     router.message.register(with_args(agents.remove_agent), Command("remove_agent"))
+    for verb in ("set", "delete", "list"):
+        router.message.register(with_args(_canned(verb)), Command(f"canned_{verb}"))
     return router
 
 
@@ -49,6 +51,13 @@ def _change(what: str) -> ArgsUseCase:
         await agents.change_agent(uow, ctx, sender, args, what=what)
 
     return change
+
+
+def _canned(verb: str) -> ArgsUseCase:
+    async def manage(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> None:
+        await canned.manage(uow, ctx, sender, f"{verb} {args}")
+
+    return manage
 
 
 def with_args(use_case: ArgsUseCase) -> ArgsHandler:

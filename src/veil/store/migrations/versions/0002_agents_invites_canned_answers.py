@@ -62,6 +62,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("support_tickets", schema=None) as batch_op:
         batch_op.add_column(sa.Column("escalation_reason", sa.Text(), nullable=True))
+        batch_op.create_index(
+            "ix_support_tickets_queue",
+            ["required_level", "priority", "created_at"],
+            unique=False,
+            sqlite_where=sa.text("assigned_agent_id IS NULL AND status != 'closed'"),
+            postgresql_where=sa.text("assigned_agent_id IS NULL AND status != 'closed'"),
+        )
     with op.batch_alter_table("support_agent_status", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("open_tickets", sa.Integer(), server_default="0", nullable=False)
@@ -73,6 +80,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("support_tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_support_tickets_queue")
         batch_op.drop_column("escalation_reason")
     with op.batch_alter_table("support_agent_status", schema=None) as batch_op:
         batch_op.drop_column("last_assigned_at")
