@@ -22,7 +22,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from veil.config import ConfigError, Settings
 from veil.domain.model import Role
 from veil.i18n import default_catalog
-from veil.jobs import housekeeping
+from veil.jobs import desk_watch, housekeeping
 from veil.services.context import Context
 from veil.services.people import set_role
 from veil.services.ports import Clock
@@ -107,13 +107,24 @@ class Veil:
             ),
             name="housekeeping",
         )
+        watching = asyncio.create_task(
+            desk_watch.run_periodically(
+                self.store,
+                self.ctx,
+                every=self.settings.watch_interval,
+                grace=timedelta(seconds=self.settings.offline_grace_seconds),
+                threshold=timedelta(seconds=self.settings.queue_alert_seconds),
+                stop=stop,
+            ),
+            name="desk-watch",
+        )
         polling = asyncio.create_task(self._keep_polling(stop), name="polling")
         await stop.wait()
         log.info("stopping")
         with contextlib.suppress(RuntimeError):  # polling may be between attempts
             await self.dispatcher.stop_polling()
         self.sender.stop()
-        await asyncio.gather(polling, sending, tidying, return_exceptions=True)
+        await asyncio.gather(polling, sending, tidying, watching, return_exceptions=True)
 
     async def _keep_polling(self, stop: asyncio.Event) -> None:
         """Poll until stopped; if polling dies (Telegram unreachable at start), start again."""

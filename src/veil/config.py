@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     sender_max_backoff: float = Field(60.0, gt=0)
     housekeeping_interval: float = Field(3600.0, gt=0)
     agent_capacity: int = Field(5, ge=1, le=50)
+    offline_grace_seconds: float = Field(300.0, ge=0)
+    queue_alert_seconds: float = Field(600.0, gt=0)
+    watch_interval: float = Field(15.0, gt=0)
     invite_ttl_hours: float = Field(24.0, gt=0)
 
     @field_validator("log_level")

@@ -26,6 +26,7 @@ class Memory:
     updates: set[int] = field(default_factory=set)
     agents: dict[int, Agent] = field(default_factory=dict)
     assignments: list[AssignmentRecord] = field(default_factory=list)
+    alerts: dict[str, datetime] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -101,6 +102,14 @@ class FakeTickets:
 
     async def queue_position(self, ticket: Ticket) -> int:
         return [t.id for t in self._queue()].index(ticket.id) + 1
+
+    async def closed_by_agent(self, agent_id: int) -> Sequence[Ticket]:
+        held = {
+            r.ticket_id
+            for r in self.m.assignments
+            if r.agent_id == agent_id and r.release_reason == "closed"
+        }
+        return [t for t in self.m.tickets.values() if t.id in held]
 
     async def open_for_agent(self, agent_id: int) -> Sequence[Ticket]:
         return [
@@ -233,6 +242,20 @@ class FakeUpdates:
         return True
 
 
+class FakeAlerts:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def active_since(self, kind: str) -> datetime | None:
+        return self.m.alerts.get(kind)
+
+    async def raise_alert(self, kind: str, now: datetime) -> None:
+        self.m.alerts[kind] = now
+
+    async def clear(self, kind: str, now: datetime) -> None:
+        self.m.alerts.pop(kind, None)
+
+
 class FakeUnitOfWork:
     """Changes to entities are live (like an identity map); deliveries land on commit."""
 
@@ -245,6 +268,7 @@ class FakeUnitOfWork:
         self.updates = FakeUpdates(memory)
         self.agents = FakeAgents(memory)
         self.assignments = FakeAssignments(memory)
+        self.alerts = FakeAlerts(memory)
         self.committed = False
 
     async def commit(self) -> None:

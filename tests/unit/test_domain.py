@@ -143,3 +143,19 @@ def test_fake_clock_moves_only_when_told() -> None:
     start = clock()
     clock.advance(seconds=90)
     assert clock() - start == timedelta(seconds=90)
+
+
+def test_medians_and_readable_durations(clock: FakeClock) -> None:
+    from veil.domain import metrics
+
+    tickets = []
+    for minutes in (2, 10, 4):
+        t = _ticket(clock)
+        t.agent_answered(clock() + timedelta(minutes=minutes))
+        t.close(ClosedBy.AGENT, clock() + timedelta(minutes=minutes * 10))
+        tickets.append(t)
+    assert metrics.median(metrics.first_responses(tickets)) == timedelta(minutes=4)
+    assert metrics.humanise(metrics.median(metrics.resolutions(tickets))) == "40 min"
+    assert metrics.humanise(timedelta(hours=2, minutes=5)) == "2 h 05 min"
+    assert metrics.humanise(timedelta(seconds=42)) == "42 s"
+    assert metrics.humanise(metrics.median([])) == "—"

@@ -170,3 +170,8 @@ canned-none-desk = There are no canned answers yet; an admin can add them with /
 canned-pick = 📚 Pick an answer to send to the client:
 canned-sent = 📤 Sent "{ $name }" to the client: { $text }
 canned-sent-notice = Sent "{ $name }".
+
+## Watching the desk
+desk-owner-offline = ⚫ { $agent } has been offline too long; this ticket went back to the queue.
+desk-queue-alert = 🚨 { $late } of { $count } waiting tickets have waited more than the target (longest: { $minutes } min). Agents who can: go /online.
+away-ping = 🚨 The queue needs help: { $late } tickets have waited too long (longest { $minutes } min). Send /online if you can take some.

@@ -6,6 +6,7 @@ import hashlib
 import logging
 from datetime import timedelta
 
+from veil.domain import metrics
 from veil.domain.agents import Agent, AgentError, AgentStatus, Invite, alias_for
 from veil.domain.model import Level, Role, User
 from veil.services import routing
@@ -252,3 +253,24 @@ QUEUE_SHOWN = 30
 
 def _minutes(delta: timedelta) -> int:
     return max(0, int(delta.total_seconds() // 60))
+
+
+async def stats(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
+    """``/stats``: the agent's own figures."""
+    user = await ensure_user(uow, ctx, sender)
+    agent = await ensure_agent(uow, ctx, user)
+    if agent is None:
+        _say(uow, ctx, user, "agents-only")
+        return
+    handled = await uow.tickets.closed_by_agent(agent.agent_id)
+    _say(
+        uow,
+        ctx,
+        user,
+        "stats",
+        alias=agent.alias,
+        handled=len(handled),
+        open=agent.open_tickets,
+        first_response=metrics.humanise(metrics.median(metrics.first_responses(handled))),
+        resolution=metrics.humanise(metrics.median(metrics.resolutions(handled))),
+    )

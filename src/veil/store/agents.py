@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veil.domain.agents import Agent, AgentStatus, AssignmentRecord, CannedAnswer, Invite
@@ -12,6 +13,7 @@ from veil.store.repositories import add_entity
 from veil.store.tables import (
     support_agent_assignments,
     support_agent_status,
+    support_alerts,
     support_canned_answers,
     support_invites,
 )
@@ -108,3 +110,27 @@ class SqlCanned:
     async def remove(self, answer: CannedAnswer) -> None:
         await self._session.delete(answer)
         await self._session.flush()
+
+
+class SqlAlerts:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def active_since(self, kind: str) -> datetime | None:
+        a = support_alerts.c
+        query = select(a.raised_at).where(a.kind == kind, a.cleared_at.is_(None))
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def raise_alert(self, kind: str, now: datetime) -> None:
+        await self._session.execute(support_alerts.delete().where(support_alerts.c.kind == kind))
+        await self._session.execute(
+            insert(support_alerts).values(kind=kind, raised_at=now, cleared_at=None)
+        )
+
+    async def clear(self, kind: str, now: datetime) -> None:
+        a = support_alerts.c
+        await self._session.execute(
+            update(support_alerts)
+            .where(a.kind == kind, a.cleared_at.is_(None))
+            .values(cleared_at=now)
+        )

@@ -17,6 +17,7 @@ from veil.domain.model import Direction, Level, Priority, SupportMessage, Ticket
 from veil.services.deliveries import Delivery, decode, encode, lane_of, ticket_of
 from veil.services.ports import Conflict, PendingDelivery
 from veil.store.tables import (
+    support_agent_assignments,
     support_messages,
     support_outbox,
     support_processed_updates,
@@ -133,6 +134,12 @@ class SqlTickets:
             | ((_priority_rank == rank) & (t.created_at == ticket.created_at) & (t.id < ticket.id)),
         )
         return 1 + int((await self._session.execute(ahead)).scalar_one())
+
+    async def closed_by_agent(self, agent_id: int) -> Sequence[Ticket]:
+        a = support_agent_assignments.c
+        held = select(a.ticket_id).where(a.agent_id == agent_id, a.release_reason == "closed")
+        query = select(Ticket).where(support_tickets.c.id.in_(held))
+        return (await self._session.execute(query)).scalars().all()
 
     async def open_for_agent(self, agent_id: int) -> Sequence[Ticket]:
         t = support_tickets.c

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from veil.services.ports import Clock
-from veil.store.agents import SqlAgents, SqlAssignments, SqlCanned, SqlInvites
+from veil.store.agents import SqlAgents, SqlAlerts, SqlAssignments, SqlCanned, SqlInvites
 from veil.store.orm import start_mappers
 from veil.store.repositories import (
     SqlMessages,
@@ -34,6 +34,7 @@ class SqlUnitOfWork:
         self.assignments = SqlAssignments(session)
         self.invites = SqlInvites(session)
         self.canned = SqlCanned(session)
+        self.alerts = SqlAlerts(session)
 
     async def commit(self) -> None:
         wrote_deliveries = bool(self.outbox.added)

@@ -28,6 +28,7 @@ def build_router() -> Router:
         router.message.register(on_sender(_set_status(status)), Command(status.value))
     router.message.register(on_sender(agents.my_tickets), Command("mine"))
     router.message.register(on_sender(agents.queue), Command("queue"))
+    router.message.register(on_sender(agents.stats), Command("stats"))
     router.message.register(on_sender(agents.list_agents), Command("agents"))
     router.message.register(with_args(agents.invite), Command("invite_agent"))
     router.message.register(with_args(_change("level")), Command("agent_level"))
