@@ -10,7 +10,7 @@ from datetime import datetime
 
 from veil.domain.agents import Agent, AgentStatus, AssignmentRecord
 from veil.domain.model import Direction, Level, SupportMessage, Ticket, User
-from veil.domain.routing import WaitingTicket, queue_key
+from veil.domain.routing import AgentLoad, WaitingTicket, queue_key
 from veil.services.deliveries import Delivery, lane_of
 from veil.services.ports import Conflict, PendingDelivery
 
@@ -100,6 +100,12 @@ class FakeTickets:
     async def waiting(self, levels: Sequence[Level], limit: int) -> Sequence[Ticket]:
         return [t for t in self._queue() if t.required_level in levels][:limit]
 
+    async def queue_head(self, levels: Sequence[Level], limit: int) -> Sequence[WaitingTicket]:
+        return [
+            WaitingTicket(t.id or 0, t.priority, t.required_level, t.created_at)
+            for t in await self.waiting(levels, limit)
+        ]
+
     async def queue_position(self, ticket: Ticket) -> int:
         return [t.id for t in self._queue()].index(ticket.id) + 1
 
@@ -138,9 +144,9 @@ class FakeAgents:
     async def all(self) -> Sequence[Agent]:
         return list(self.m.agents.values())
 
-    async def with_room(self) -> Sequence[Agent]:
+    async def with_room(self) -> Sequence[AgentLoad]:
         return [
-            a
+            AgentLoad(a.agent_id, a.level, a.status, a.capacity, a.open_tickets, a.last_assigned_at)
             for a in self.m.agents.values()
             if a.status is AgentStatus.ONLINE and a.open_tickets < a.capacity
         ]

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from veil.domain.agents import Agent, AssignmentRecord, CannedAnswer, Invite
 from veil.domain.model import Level, SupportMessage, Ticket, User
+from veil.domain.routing import AgentLoad, WaitingTicket
 from veil.services.deliveries import Delivery
 
 Clock = Callable[[], datetime]
@@ -43,6 +44,10 @@ class TicketRepository(Protocol):
         """Open tickets nobody owns, of these required levels, in queue order."""
         ...
 
+    async def queue_head(self, levels: Sequence[Level], limit: int) -> Sequence[WaitingTicket]:
+        """The same as ``waiting``, as routing sees the tickets (cheap to read)."""
+        ...
+
     async def queue_position(self, ticket: Ticket) -> int:
         """1 + how many waiting tickets are ahead of this one."""
         ...
@@ -59,8 +64,8 @@ class AgentRepository(Protocol):
     async def add(self, agent: Agent) -> None: ...
     async def remove(self, agent: Agent) -> None: ...
     async def all(self) -> Sequence[Agent]: ...
-    async def with_room(self) -> Sequence[Agent]:
-        """Online agents below their capacity."""
+    async def with_room(self) -> Sequence[AgentLoad]:
+        """Online agents below their capacity, as routing sees them."""
         ...
 
     async def lock_routing(self) -> None:

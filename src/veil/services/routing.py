@@ -21,8 +21,6 @@ from veil.domain.agents import Agent, AssignmentRecord
 from veil.domain.model import Level, Ticket
 from veil.domain.routing import (
     LEVEL_RANK,
-    AgentLoad,
-    WaitingTicket,
     plan,
 )
 from veil.services.context import Context
@@ -34,21 +32,6 @@ log = logging.getLogger(__name__)
 BRIEF_MESSAGES = 15
 
 
-def _load(agent: Agent) -> AgentLoad:
-    return AgentLoad(
-        agent.agent_id,
-        agent.level,
-        agent.status,
-        agent.capacity,
-        agent.open_tickets,
-        agent.last_assigned_at,
-    )
-
-
-def _waiting(ticket: Ticket) -> WaitingTicket:
-    return WaitingTicket(id_of(ticket), ticket.priority, ticket.required_level, ticket.created_at)
-
-
 async def route(uow: UnitOfWork, ctx: Context, *, exclude: int | None = None) -> int:
     """Assign every waiting ticket that an agent with room can take; returns how many.
 
@@ -57,22 +40,23 @@ async def route(uow: UnitOfWork, ctx: Context, *, exclude: int | None = None) ->
     await uow.agents.lock_routing()
     made = 0
     while True:
+        # Plain snapshots for the decision; entities only for what is decided.
         agents = [a for a in await uow.agents.with_room() if a.agent_id != exclude]
         if not agents:
             return made
         top = max(LEVEL_RANK[a.level] for a in agents)
         levels = [level for level, rank in LEVEL_RANK.items() if rank <= top]
-        spare = sum(a.capacity - a.open_tickets for a in agents)
-        waiting = await uow.tickets.waiting(levels, spare)
-        decisions = plan([_load(a) for a in agents], [_waiting(t) for t in waiting], ctx.clock())
+        spare = sum(a.spare for a in agents)
+        waiting = await uow.tickets.queue_head(levels, spare)
+        decisions = plan(agents, waiting, ctx.clock())
         if not decisions:
             return made
-        by_ticket = {id_of(t): t for t in waiting}
-        by_agent = {a.agent_id: a for a in agents}
         for decision in decisions:
-            await assign(
-                uow, ctx, by_ticket[decision.ticket_id], by_agent[decision.agent_id], "auto"
-            )
+            ticket = await uow.tickets.get(decision.ticket_id)
+            agent = await uow.agents.get(decision.agent_id)
+            if ticket is None or agent is None:
+                raise LookupError(f"routing decided on a missing row: {decision}")
+            await assign(uow, ctx, ticket, agent, "auto")
         made += len(decisions)
         if len(waiting) < spare:
             return made  # the whole queue this room could serve was considered

@@ -9,6 +9,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veil.domain.agents import Agent, AgentStatus, AssignmentRecord, CannedAnswer, Invite
+from veil.domain.routing import AgentLoad
 from veil.store.repositories import add_entity
 from veil.store.tables import (
     support_agent_assignments,
@@ -44,10 +45,13 @@ class SqlAgents:
         query = select(Agent).order_by(support_agent_status.c.agent_id)
         return (await self._session.execute(query)).scalars().all()
 
-    async def with_room(self) -> Sequence[Agent]:
+    async def with_room(self) -> Sequence[AgentLoad]:
         s = support_agent_status.c
-        query = select(Agent).where(s.status == AgentStatus.ONLINE, s.open_tickets < s.capacity)
-        return (await self._session.execute(query)).scalars().all()
+        await self._session.flush()  # plain rows, not entities: make pending changes visible
+        query = select(
+            s.agent_id, s.level, s.status, s.capacity, s.open_tickets, s.last_assigned_at
+        ).where(s.status == AgentStatus.ONLINE, s.open_tickets < s.capacity)
+        return [AgentLoad(*row) for row in await self._session.execute(query)]
 
     async def lock_routing(self) -> None:
         bind = self._session.get_bind()

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veil.domain.model import Direction, Level, Priority, SupportMessage, Ticket, TicketStatus, User
+from veil.domain.routing import WaitingTicket
 from veil.services.deliveries import Delivery, decode, encode, lane_of, ticket_of
 from veil.services.ports import Conflict, PendingDelivery
 from veil.store.tables import (
@@ -123,6 +124,17 @@ class SqlTickets:
             .limit(limit)
         )
         return (await self._session.execute(query)).scalars().all()
+
+    async def queue_head(self, levels: Sequence[Level], limit: int) -> Sequence[WaitingTicket]:
+        t = support_tickets.c
+        await self._session.flush()  # plain rows, not entities: make pending changes visible
+        query = (
+            select(t.id, t.priority, t.required_level, t.created_at)
+            .where(_waiting, t.required_level.in_(list(levels)))
+            .order_by(_priority_rank, t.created_at, t.id)
+            .limit(limit)
+        )
+        return [WaitingTicket(*row) for row in await self._session.execute(query)]
 
     async def queue_position(self, ticket: Ticket) -> int:
         t = support_tickets.c
