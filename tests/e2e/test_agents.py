@@ -161,6 +161,7 @@ async def test_take_transfer_escalate_and_priority(team: Team) -> None:
     await desk.desk_gets(f"Assigned to {expert_alias}", topic)
     brief = await team.say(expert, "/mine", "Your open tickets")
     assert "urgent" in brief["text"]
+    assert f"https://t.me/c/{str(desk.chat_id).removeprefix('-100')}/{topic}" in brief["text"]
     briefing = [t for t in desk.bot_texts(expert.id) if "escalated to you" in t]
     assert briefing and "database question" in briefing[0] and "needs an expert" in briefing[0]
     team.tg.send_text(expert.id, desk.chat_id, "/escalate", thread_id=topic)

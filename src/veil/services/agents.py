@@ -215,6 +215,7 @@ async def my_tickets(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
             priority=t.priority.value,
             level=t.required_level.value,
             waiting=_minutes(now - t.last_activity_at),
+            link=topic_link(t.desk_chat_id, t.desk_topic_id),
         )
         for t in tickets
     ]
@@ -274,3 +275,9 @@ async def stats(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
         first_response=metrics.humanise(metrics.median(metrics.first_responses(handled))),
         resolution=metrics.humanise(metrics.median(metrics.resolutions(handled))),
     )
+
+
+def topic_link(chat_id: int, topic_id: int | None) -> str:
+    """A t.me link that opens a topic of a private supergroup (ids like -100xxxxxxxxxx)."""
+    internal = str(chat_id).removeprefix("-100")
+    return f"https://t.me/c/{internal}/{topic_id}" if topic_id else ""
