@@ -33,14 +33,15 @@ class Team:
         self.tg.send_text(person.id, person.id, text)
         return await self.desk_for(person).client_gets(expect, person, skip=seen)
 
-    async def invite(self, level: str, name: str) -> tuple[Person, str]:
+    async def invite(self, level: str, name: str, *, join_desk: bool = True) -> tuple[Person, str]:
         """The admin invites a new agent of ``level``; returns them and their alias."""
         reply = await self.say(self.world.admin, f"/invite_agent {level}", "Invite link")
         token = re.search(r"start=(inv_[\w-]+)", reply["text"])
         assert token is not None, reply["text"]
         person = Person(0, name, None, f"{name.lower()}_agent")
         person.id = self.tg.add_user(name, username=person.username)
-        self.tg.add_member(self.world.desk_id, person.id)
+        if join_desk:
+            self.tg.add_member(self.world.desk_id, person.id)
         accepted = await self.say(person, f"/start {token.group(1)}", "You are now a support")
         alias = re.search(r"Agent-\d+", accepted["text"])
         assert alias is not None and level in accepted["text"]
@@ -186,6 +187,20 @@ async def test_admins_list_change_and_remove_agents(team: Team) -> None:
     queue = await team.say(team.world.admin, "/queue", "Waiting tickets")
     assert ticket in queue["text"]  # their ticket went back to the queue
     await team.say(team.world.admin, "/agent_capacity nobody 3", "no agent called")
+
+
+async def test_an_agent_outside_the_desk_group_is_sent_back_offline(team: Team) -> None:
+    outsider, _ = await team.invite("L1", "Out", join_desk=False)
+    await team.say(outsider, "/online", "not a member of the support desk")
+    _, desk = team.client("NoDesk")
+    await desk.open_ticket()
+    await desk.client_gets("number")  # queued: the outsider was not given the ticket
+    listing = await team.say(team.world.admin, "/agents", "Agents (")
+    assert any(
+        "— offline —" in line
+        for line in listing["text"].splitlines()
+        if line.startswith("• Agent") and "— L1 —" in line
+    )
 
 
 def _card(desk: Desk, topic: int) -> int:

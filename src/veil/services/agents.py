@@ -11,7 +11,7 @@ from veil.domain.agents import Agent, AgentError, AgentStatus, Invite, alias_for
 from veil.domain.model import Level, Role, User
 from veil.services import routing
 from veil.services.context import Context, Sender
-from veil.services.deliveries import SendText, UserChat
+from veil.services.deliveries import CheckMembership, SendText, UserChat
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 
@@ -109,6 +109,23 @@ async def set_status(uow: UnitOfWork, ctx: Context, sender: Sender, status: Agen
         capacity=agent.capacity,
         assigned=assigned,
     )
+    if status is AgentStatus.ONLINE:
+        uow.outbox.add(CheckMembership(agent.agent_id))
+
+
+async def not_in_desk(uow: UnitOfWork, ctx: Context, agent_id: int) -> None:
+    """Telegram says the agent is not in the desk group: they cannot work there yet."""
+    await uow.agents.lock_routing()
+    agent = await uow.agents.get(agent_id)
+    user = await uow.users.get(agent_id)
+    if agent is None or user is None:
+        return
+    agent.set_status(AgentStatus.OFFLINE, ctx.clock())
+    for ticket in await uow.tickets.open_for_agent(agent_id):
+        await routing.release(uow, ctx, ticket, "not-in-desk")
+    await routing.route(uow, ctx)
+    _say(uow, ctx, user, "join-desk-first")
+    log.warning("agent not in the desk group sent offline", extra={"agent": agent.alias})
 
 
 async def list_agents(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:

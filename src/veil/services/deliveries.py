@@ -105,6 +105,14 @@ class CloseTopic:
 
 
 @dataclass(frozen=True)
+class CheckMembership:
+    """Ask Telegram whether an agent is in the desk group; one who is not is sent back
+    offline (they could not see the topics they would be given)."""
+
+    agent_id: int
+
+
+@dataclass(frozen=True)
 class AnswerCallback:
     query_id: str
     text: str | None = None
@@ -120,6 +128,7 @@ Delivery = (
     | RefreshCard
     | CloseTopic
     | AnswerCallback
+    | CheckMembership
 )
 
 _DELIVERIES: dict[str, type[Delivery]] = {
@@ -133,6 +142,7 @@ _DELIVERIES: dict[str, type[Delivery]] = {
         RefreshCard,
         CloseTopic,
         AnswerCallback,
+        CheckMembership,
     )
 }
 _ADDRESSES: dict[str, type[Address]] = {c.__name__: c for c in (UserChat, TicketTopic, RawChat)}
@@ -147,6 +157,8 @@ def lane_of(delivery: Delivery) -> str:
         return f"topic:{delivery.ticket_id}"
     if isinstance(delivery, AnswerCallback):
         return f"callback:{delivery.query_id}"
+    if isinstance(delivery, CheckMembership):
+        return f"user:{delivery.agent_id}"  # ordered with what the agent is told
     return address_lane(delivery.to)
 
 

@@ -13,11 +13,12 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from veil.services import desk, outbound
+from veil.services import agents, desk, outbound
 from veil.services.context import Context
 from veil.services.deliveries import (
     AnswerCallback,
     Buttons,
+    CheckMembership,
     CloseTopic,
     CopyContent,
     Delivery,
@@ -34,6 +35,7 @@ from veil.services.ports import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 THREAD_GONE = "message thread not found"
+IN_GROUP = ("creator", "administrator", "member")
 
 
 def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
@@ -75,6 +77,8 @@ class DeliveryCalls:
                 await self._close_topic(ticket_id)
             case AnswerCallback(query_id, text, alert):
                 await self._answer(query_id, text, alert)
+            case CheckMembership(agent_id):
+                await self._check_membership(agent_id)
             case SendText() | CopyContent() | EditContent():
                 await self._with_topic_recovery(delivery)
 
@@ -217,6 +221,18 @@ class DeliveryCalls:
         await self._bot.edit_message_text(
             chat_id=chat_id, message_id=message_id, text=text, reply_markup=keyboard(buttons)
         )
+
+    async def _check_membership(self, agent_id: int) -> None:
+        async with self._units() as uow:
+            user = await uow.users.get(agent_id)
+        if user is None:
+            return
+        member = await self._bot.get_chat_member(self._ctx.desk_chat_id, user.telegram_id)
+        if member.status in IN_GROUP or getattr(member, "is_member", False):
+            return
+        async with self._units() as uow:
+            await agents.not_in_desk(uow, self._ctx, agent_id)
+            await uow.commit()
 
     async def _answer(self, query_id: str, text: str | None, alert: bool) -> None:
         try:
