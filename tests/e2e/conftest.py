@@ -10,37 +10,22 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 
 import pytest
 import pytest_asyncio
 
 from tests.conftest import BACKENDS, fresh_database
-from tests.e2e.harness import TOKEN, BotProcess, Desk, Person, anonymity_violations, bot_env
+from tests.e2e.harness import (
+    TOKEN,
+    BotProcess,
+    Desk,
+    Person,
+    World,
+    anonymity_violations,
+    bot_env,
+)
+from tests.e2e.team import Team
 from veil.faketg import FakeTelegram
-
-
-@dataclass
-class World:
-    tg: FakeTelegram
-    bot: BotProcess
-    desk_id: int
-    agent: Person
-    outsider: Person
-    admin: Person
-    clients: list[Person] = field(default_factory=list)
-
-    def new_client(self, name: str) -> Person:
-        n = len(self.clients) + 1
-        person = Person(0, f"{name}{n}", "Moreau", f"client_{name.lower()}_{n}", f"+3361234{n:04d}")
-        person.id = self.tg.add_user(
-            person.first_name,
-            last_name=person.last_name,
-            username=person.username,
-            phone=person.phone,
-        )
-        self.clients.append(person)
-        return person
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -52,7 +37,9 @@ def backend_url(
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def world(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
+async def world(
+    backend_url: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> AsyncIterator[World]:
     tg = FakeTelegram()
     tg.add_bot(TOKEN, username="scheduler_test_bot", first_name="Scheduler")
     agent = Person(0, "Bob", "Lindqvist", "bob_helps")
@@ -66,6 +53,8 @@ async def world(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> A
     )
     url = await tg.start()
     env = bot_env(backend_url, url, desk_id, admins=[admin.id])
+    # A module may shrink durations for its scenarios (say, the offline grace period).
+    env.update(getattr(request.module, "BOT_SETTINGS", {}))
     # `veil agents add` is how an operator names an agent; use it for real.
     add = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "veil", "agents", "add", str(agent.id)),
@@ -102,3 +91,12 @@ def desk(world: World, request: pytest.FixtureRequest) -> Desk:
         world.outsider,
         clients=world.clients,
     )
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def team(world: World) -> AsyncIterator[Team]:
+    the_team = Team(world)
+    yield the_team
+    # Leave nobody online: the next scenario starts with an empty desk.
+    for person in the_team.online:
+        await the_team.say(person, "/offline", "You are offline")

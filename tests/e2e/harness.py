@@ -197,3 +197,26 @@ def anonymity_violations(
             )
             problems += [f"client message shows {m.pattern}" for m in agent_marks if m.search(body)]
     return problems
+
+
+@dataclass
+class World:
+    tg: FakeTelegram
+    bot: BotProcess
+    desk_id: int
+    agent: Person
+    outsider: Person
+    admin: Person
+    clients: list[Person] = field(default_factory=list)
+
+    def new_client(self, name: str) -> Person:
+        n = len(self.clients) + 1
+        person = Person(0, f"{name}{n}", "Moreau", f"client_{name.lower()}_{n}", f"+3361234{n:04d}")
+        person.id = self.tg.add_user(
+            person.first_name,
+            last_name=person.last_name,
+            username=person.username,
+            phone=person.phone,
+        )
+        self.clients.append(person)
+        return person

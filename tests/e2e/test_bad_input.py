@@ -6,8 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.e2e.conftest import World
-from tests.e2e.harness import Desk
+from tests.e2e.harness import Desk, World
 from veil.faketg import FakeError
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
