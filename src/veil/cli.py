@@ -215,6 +215,8 @@ def bench_routing(
         table.add_row("decisions that assigned a ticket", str(figures.decisions))
         table.add_row("tickets assigned", str(figures.assigned))
         table.add_row("assignments per second (all processes)", f"{figures.per_second:.0f}")
+        table.add_row("choice p50 (read agents and queue, plan)", f"{figures.choice_p50_ms:.2f} ms")
+        table.add_row("choice p99 (read agents and queue, plan)", f"{figures.choice_p99_ms:.2f} ms")
         table.add_row("decision p50 (route() alone)", f"{figures.p50_ms:.2f} ms")
         table.add_row("decision p99 (route() alone)", f"{figures.p99_ms:.2f} ms")
         table.add_row("close+route transaction p50", f"{figures.txn_p50_ms:.2f} ms")

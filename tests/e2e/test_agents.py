@@ -60,10 +60,10 @@ async def test_tickets_go_to_online_agents_and_wait_in_a_queue_otherwise(team: T
 async def test_only_the_owner_or_a_higher_level_may_answer(team: Team) -> None:
     owner, owner_alias = await team.invite("L2", "Omar")
     junior, _ = await team.invite("L1", "Jun")
-    senior, _ = await team.invite("L3", "Sen")
+    senior, senior_alias = await team.invite("L3", "Sen")
     await team.go_online(owner)
     client, desk = team.client("Owned")
-    _, topic = await desk.open_ticket()
+    ticket, topic = await desk.open_ticket()
     await desk.desk_gets(f"Assigned to {owner_alias}", topic)
     team.tg.send_text(junior.id, desk.chat_id, "let me answer", thread_id=topic)
     await desk.desk_gets(f"belongs to {owner_alias}", topic)
@@ -75,6 +75,10 @@ async def test_only_the_owner_or_a_higher_level_may_answer(team: Team) -> None:
     # Notes are open to everyone, and stay in the desk.
     team.tg.send_text(junior.id, desk.chat_id, "/note I know this client", thread_id=topic)
     await desk.desk_gets("Internal note saved", topic)
+    # The card's Take button hands the ticket over in one press.
+    card = _card(desk, topic)
+    team.tg.press_button(senior.id, desk.chat_id, card, f"desk:take:{ticket}")
+    await desk.desk_gets(f"Assigned to {senior_alias} (take)", topic)
 
 
 async def test_take_transfer_escalate_and_priority(team: Team) -> None:

@@ -22,14 +22,14 @@ from sqlalchemy import func, insert, select, text
 
 from veil.domain.agents import AgentStatus, alias_for
 from veil.domain.model import ClosedBy, Level, Priority, Role, TicketStatus
-from veil.domain.routing import LEVEL_RANK
+from veil.domain.routing import LEVEL_RANK, plan
 from veil.i18n import default_catalog
 from veil.services import routing
 from veil.services.context import Context
 from veil.services.ports import Conflict
 from veil.store import db
 from veil.store.tables import support_agent_status, support_tickets, users
-from veil.store.uow import SqlStore
+from veil.store.uow import SqlStore, SqlUnitOfWork
 from veil.system import random_suffix, utcnow
 
 DESK = -100_000_000_001
@@ -120,6 +120,7 @@ class ChurnResult(TypedDict):
     decisions: int
     assigned: int
     conflicts: int
+    choices: list[float]  # reading agents with room and the queue's head, and plan()
     latencies: list[float]  # route() alone, for decisions that assigned a ticket
     transactions: list[float]  # the whole close-and-route transaction, lock wait included
 
@@ -132,6 +133,7 @@ async def churn(url: str, seconds: float, seed_value: int) -> ChurnResult:
     ctx = context()
     rng = random.Random(seed_value)
     latencies: list[float] = []
+    choices: list[float] = []
     transactions: list[float] = []
     assigned = conflicts = 0
     deadline = time.perf_counter() + seconds
@@ -161,11 +163,13 @@ async def churn(url: str, seconds: float, seed_value: int) -> ChurnResult:
                     ticket.close(ClosedBy.AGENT, ctx.clock())
                     await routing.release(uow, ctx, ticket, "closed")
                     await uow.session.flush()  # the close itself is not the decision
+                    choice = await _time_choice(uow)
                     started = time.perf_counter()
                     made = await routing.route(uow, ctx)
                     decided = time.perf_counter()
                     await uow.commit()
                     if made:  # a decision that assigned something
+                        choices.append(choice)
                         latencies.append(decided - started)
                         transactions.append(time.perf_counter() - began)
                     assigned += made
@@ -178,8 +182,21 @@ async def churn(url: str, seconds: float, seed_value: int) -> ChurnResult:
         "assigned": assigned,
         "conflicts": conflicts,
         "latencies": latencies,
+        "choices": choices,
         "transactions": transactions,
     }
+
+
+async def _time_choice(uow: SqlUnitOfWork) -> float:
+    """How long the choice takes, made exactly as ``route`` makes it, without writing."""
+    started = time.perf_counter()
+    agents = await uow.agents.with_room()
+    if agents:
+        top = max(LEVEL_RANK[a.level] for a in agents)
+        levels = [level for level, rank in LEVEL_RANK.items() if rank <= top]
+        waiting = await uow.tickets.queue_head(levels, sum(a.spare for a in agents))
+        plan(agents, waiting, utcnow())
+    return time.perf_counter() - started
 
 
 async def check_invariants(url: str) -> list[str]:
@@ -247,6 +264,8 @@ class Figures:
     p99_ms: float
     txn_p50_ms: float
     txn_p99_ms: float
+    choice_p50_ms: float
+    choice_p99_ms: float
     conflicts: int
 
 
@@ -263,7 +282,8 @@ def summarise(results: list[ChurnResult], seconds: float) -> Figures:
     assigned = int(sum(r["assigned"] for r in results))
     decisions = sum(len(r["latencies"]) for r in results)
     conflicts = int(sum(r["conflicts"] for r in results))
-    return Figures(decisions, assigned, assigned / seconds, p50, p99, t50, t99, conflicts)
+    c50, c99 = _percentiles([x for r in results for x in r["choices"]])
+    return Figures(decisions, assigned, assigned / seconds, p50, p99, t50, t99, c50, c99, conflicts)
 
 
 async def race(url: str, seconds: float, processes: int) -> list[ChurnResult]:

@@ -6,6 +6,7 @@ button-live-support = 🛟 Live Support
 button-end-chat = ✖️ End chat
 button-transcript = 📄 { $ticket }
 button-close-ticket = ✅ Close ticket
+button-take-ticket = ✋ Take
 
 ## Client: private chat
 menu =

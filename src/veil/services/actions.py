@@ -16,11 +16,16 @@ OPEN_SUPPORT = "sup:open"
 
 @dataclass(frozen=True)
 class Action:
-    name: str  # open_support | end_chat | transcript | close_ticket
+    name: str  # open_support | end_chat | transcript | close_ticket | take_ticket
     ticket: str | None = None
 
 
-_BY_PREFIX = {"sup:end:": "end_chat", "tk:": "transcript", "desk:close:": "close_ticket"}
+_BY_PREFIX = {
+    "sup:end:": "end_chat",
+    "tk:": "transcript",
+    "desk:close:": "close_ticket",
+    "desk:take:": "take_ticket",
+}
 _PREFIX_OF = {name: prefix for prefix, name in _BY_PREFIX.items()}
 
 

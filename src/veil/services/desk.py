@@ -94,6 +94,9 @@ async def relay_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None
     reply_to = await counterpart(uow, ticket_id, msg.reply_to_message_id, from_client=False)
     record = await record_message(uow, ctx, ticket, msg, Direction.FROM_AGENT, id_of(agent))
     ticket.agent_answered(ctx.clock())
+    working = await uow.agents.get(id_of(agent))
+    if working is not None:
+        working.last_activity_at = ctx.clock()
     for delivery in relay(
         msg,
         record_id=id_of(record),
@@ -235,8 +238,14 @@ async def card_view(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> tuple[str,
     )
     buttons: Buttons = ()
     if not ticket.is_closed:
-        data = actions.encode("close_ticket", ticket.public_id)
-        buttons = ((Button(ctx.desk_text("button-close-ticket"), data),),)
+        take = actions.encode("take_ticket", ticket.public_id)
+        close = actions.encode("close_ticket", ticket.public_id)
+        buttons = (
+            (
+                Button(ctx.desk_text("button-take-ticket"), take),
+                Button(ctx.desk_text("button-close-ticket"), close),
+            ),
+        )
     return text, buttons
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from veil.domain.model import Priority
+from veil.domain.model import Priority, Ticket, User
 from veil.domain.routing import next_level, outranks_or_equals
 from veil.services import routing
 from veil.services.agents import ensure_agent
-from veil.services.context import Context, Incoming
+from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import RawChat, RefreshCard, SendText
 from veil.services.desk import command_args, ticket_of_topic
-from veil.services.people import id_of
+from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -28,20 +28,39 @@ async def take(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     found = await ticket_of_topic(uow, ctx, msg, answer_outside=True, act=False)
     if found is None:
         return
-    user, ticket = found
+    refusal = await _take(uow, ctx, *found)
+    if refusal is not None:
+        uow.outbox.add(SendText(RawChat(msg.chat_id, msg.thread_id), refusal))
+
+
+async def take_from_button(
+    uow: UnitOfWork, ctx: Context, sender: Sender, public_id: str
+) -> str | None:
+    """The card's Take button; returns a short notice for the presser."""
+    await uow.agents.lock_routing()  # before reading: see routing.py
+    user = await ensure_user(uow, ctx, sender)
+    ticket = await uow.tickets.by_public_id(public_id)
+    if ticket is None or ticket.desk_chat_id != ctx.desk_chat_id:
+        return ctx.desk_text("notice-unknown-ticket")
+    if ticket.is_closed:
+        return ctx.desk_text("desk-ticket-closed", ticket=ticket.public_id)
+    if not user.role.can_answer_tickets:
+        return ctx.desk_text("desk-not-an-agent")
+    return await _take(uow, ctx, user, ticket)
+
+
+async def _take(uow: UnitOfWork, ctx: Context, user: User, ticket: Ticket) -> str | None:
+    """Hand the ticket to ``user``, or say why not."""
     agent = await ensure_agent(uow, ctx, user)
     if agent is None or not outranks_or_equals(agent.level, ticket.required_level):
-        _reply(uow, ctx, msg, "desk-take-level", level=ticket.required_level.value)
-        return
+        return ctx.desk_text("desk-take-level", level=ticket.required_level.value)
     if ticket.assigned_agent_id == agent.agent_id:
-        _reply(uow, ctx, msg, "desk-take-already")
-        return
-    await uow.agents.lock_routing()
+        return ctx.desk_text("desk-take-already")
     if agent.open_tickets >= agent.capacity:
-        _reply(uow, ctx, msg, "desk-take-full", capacity=agent.capacity)
-        return
+        return ctx.desk_text("desk-take-full", capacity=agent.capacity)
     await routing.assign(uow, ctx, ticket, agent, "take")
     await routing.route(uow, ctx)  # the previous owner may have room for the queue now
+    return None
 
 
 async def transfer(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:

@@ -7,7 +7,7 @@ import logging
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
-from veil.services import actions, canned, client, desk
+from veil.services import actions, canned, client, desk, handover
 from veil.services.context import Context
 from veil.services.deliveries import AnswerCallback
 from veil.services.ports import UnitOfWork
@@ -37,6 +37,8 @@ async def pressed(query: CallbackQuery, uow: UnitOfWork, ctx: Context) -> None:
     elif action is None or not (in_private or in_desk):
         log.warning("button with unknown payload ignored", extra={"data": (query.data or "")[:64]})
         notice = ctx.texts(sender.language, "notice-stale-button")
+    elif action.name == "take_ticket" and in_desk and action.ticket:
+        notice = await handover.take_from_button(uow, ctx, sender, action.ticket)
     elif action.name == "close_ticket" and in_desk and action.ticket:
         notice = await desk.close_from_button(uow, ctx, sender, action.ticket)
     elif action.name == "open_support" and in_private:
