@@ -96,7 +96,6 @@ async def set_status(uow: UnitOfWork, ctx: Context, sender: Sender, status: Agen
     if agent is None:
         _say(uow, ctx, user, "agents-only")
         return
-    await uow.agents.lock_routing()
     agent.set_status(status, ctx.clock())
     assigned = await routing.route(uow, ctx) if status is AgentStatus.ONLINE else 0
     _say(
@@ -171,7 +170,6 @@ async def change_agent(
     agent = await _named_agent(uow, ctx, admin, parts[0])
     if agent is None:
         return
-    await uow.agents.lock_routing()
     try:
         if what == "level":
             agent.level = Level(parts[1].upper())

@@ -74,7 +74,6 @@ async def transfer(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     if not target:
         _reply(uow, ctx, msg, "desk-transfer-usage")
         return
-    await uow.agents.lock_routing()
     if target.lower() == QUEUE:
         previous = await routing.release(uow, ctx, ticket, "transfer")
         _reply(uow, ctx, msg, "desk-back-to-queue")
@@ -115,7 +114,6 @@ async def escalate(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
         return
     reason = command_args(msg.text or "") or ctx.desk_text("desk-escalate-no-reason")
     ticket.escalate(higher, reason)
-    await uow.agents.lock_routing()
     owner = ticket.assigned_agent_id
     if owner is not None:
         current = await uow.agents.get(owner)
