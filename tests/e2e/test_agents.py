@@ -75,8 +75,12 @@ async def test_only_the_owner_or_a_higher_level_may_answer(team: Team) -> None:
     # Notes are open to everyone, and stay in the desk.
     team.tg.send_text(junior.id, desk.chat_id, "/note I know this client", thread_id=topic)
     await desk.desk_gets("Internal note saved", topic)
-    # The card's Take button hands the ticket over in one press.
+    # The card's Close button is refused to a junior as well.
     card = _card(desk, topic)
+    query = team.tg.press_button(junior.id, desk.chat_id, card, f"desk:close:{ticket}")
+    await desk.until(lambda: query in team.tg.callback_answers, "the junior's press answered")
+    assert "belongs to" in (team.tg.callback_answers[query].get("text") or "")
+    # The card's Take button hands the ticket over in one press.
     team.tg.press_button(senior.id, desk.chat_id, card, f"desk:take:{ticket}")
     await desk.desk_gets(f"Assigned to {senior_alias} (take)", topic)
 

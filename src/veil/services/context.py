@@ -45,10 +45,16 @@ class Context:
     desk_chat_id: int
     desk_language: str = "en"
     admin_ids: frozenset[int] = field(default_factory=frozenset)
-    new_token: Callable[[], str] = lambda: "token"  # real randomness is wired in bootstrap
+    new_token: Callable[[], str] = field(default=lambda: _no_token_source())
     bot_username: str = "bot"  # learnt from Telegram at start; used in deep links
     default_capacity: int = 5
     invite_lifetime: timedelta = timedelta(hours=24)
 
     def desk_text(self, key: str, **args: Any) -> str:
         return self.texts(self.desk_language, key, **args)
+
+
+def _no_token_source() -> str:
+    # Secrets must come from real randomness, which bootstrap wires in; a made-up default
+    # would hand out guessable invite links.
+    raise RuntimeError("no token source: build the Context with new_token=...")

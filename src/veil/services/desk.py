@@ -192,6 +192,8 @@ async def close_from_button(
         return ctx.desk_text("notice-unknown-ticket")
     if ticket.is_closed:
         return ctx.desk_text("desk-ticket-closed", ticket=ticket.public_id)
+    if not await may_act(uow, ctx, user, ticket):
+        return ctx.desk_text("desk-not-yours", owner=await _owner_alias(uow, ctx, ticket))
     await _close(uow, ctx, ticket)
     return ctx.desk_text("notice-closed", ticket=ticket.public_id)
 
