@@ -142,6 +142,11 @@ class Script:
 async def _conversation(s: Script) -> None:
     p, tg = s.people, s.tg
     await s.step(
+        "agent Bob sends /online (in his private chat with the bot)",
+        lambda: tg.send_text(p.agent, p.agent, "/online"),
+        lambda: any("You are online" in _describe(m) for m in tg.bot_messages(p.agent)),
+    )
+    await s.step(
         "client sends /start",
         lambda: tg.send_text(p.client, p.client, "/start"),
         s.client_has("Live Support"),
@@ -150,7 +155,7 @@ async def _conversation(s: Script) -> None:
     await s.step(
         "client presses Live Support",
         lambda: tg.press_button(p.client, p.client, menu["message_id"], "sup:open"),
-        lambda: s.client_has("ticket is SUPP-")() and s.desk_has("🎫")(),
+        lambda: s.client_has("agent has joined")() and s.desk_has("Assigned to")(),
     )
     topic = s.find_topic()
     await s.step(
