@@ -8,7 +8,7 @@ from .errors import FakeError
 from .files import CAPTIONED_KINDS
 from .markup import format_text, utf16_len
 from .messages import media_kind, publish_message, render
-from .outgoing import CAPTION_LIMIT, TEXT_LIMIT, markup
+from .outgoing import CAPTION_LIMIT, markup, text_content
 from .registry import Ctx, method
 from .state import JSON, Chat, StoredMessage
 
@@ -53,16 +53,13 @@ async def edit_message_text(ctx: Ctx) -> JSON:
     chat, message = _editable(ctx)
     if "text" not in message.body:
         raise FakeError.bad_request("there is no text in the message to edit")
-    raw = ctx.params.get("text")
-    if not isinstance(raw, str) or not raw:
-        raise FakeError.bad_request("message text is empty")
-    text, entities = format_text(raw, ctx.params.get("parse_mode"), ctx.params.get("entities"))
-    if not text.strip():
-        raise FakeError.bad_request("message text is empty")
-    if utf16_len(text) > TEXT_LIMIT:
-        raise FakeError.bad_request("message is too long")
+    content = text_content(ctx)  # the same checks as sending a text
     # Leaving reply_markup out removes the keyboard, exactly as Telegram does.
-    changes = {"text": text, "entities": entities or None, "reply_markup": markup(ctx)}
+    changes = {
+        "text": content["text"],
+        "entities": content.get("entities"),
+        "reply_markup": markup(ctx),
+    }
     return _apply(ctx, chat, message, changes)
 
 
