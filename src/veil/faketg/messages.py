@@ -8,28 +8,7 @@ from typing import Any
 
 from .state import JSON, BotAccount, Chat, StoredMessage, World
 
-CONTENT_FIELDS = (
-    "text",
-    "entities",
-    "link_preview_options",
-    "animation",
-    "audio",
-    "document",
-    "photo",
-    "sticker",
-    "video",
-    "video_note",
-    "voice",
-    "caption",
-    "caption_entities",
-    "show_caption_above_media",
-    "has_media_spoiler",
-    "contact",
-    "dice",
-    "poll",
-    "venue",
-    "location",
-)
+# Animation comes before document: an animation message carries both, like Telegram's.
 MEDIA_FIELDS = (
     "animation",
     "audio",
@@ -39,6 +18,21 @@ MEDIA_FIELDS = (
     "video",
     "video_note",
     "voice",
+)
+CONTENT_FIELDS = (
+    "text",
+    "entities",
+    "link_preview_options",
+    *MEDIA_FIELDS,
+    "caption",
+    "caption_entities",
+    "show_caption_above_media",
+    "has_media_spoiler",
+    "contact",
+    "dice",
+    "poll",
+    "venue",
+    "location",
 )
 
 
