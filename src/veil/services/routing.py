@@ -14,11 +14,10 @@ owner twice, and the owner's load drifts below the truth (the race test catches 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 from veil.domain.agents import Agent, AssignmentRecord
-from veil.domain.model import Level, Ticket
+from veil.domain.model import Ticket
 from veil.domain.routing import (
     LEVEL_RANK,
     plan,
@@ -149,7 +148,3 @@ async def tell_queue_position(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> 
             UserChat(ticket.client_id), ctx.texts(language, "queue-position", position=position)
         )
     )
-
-
-def levels_at_least(level: Level) -> Sequence[Level]:
-    return [lv for lv, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[level]]
