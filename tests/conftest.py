@@ -121,3 +121,12 @@ async def engine(database_url: str) -> AsyncIterator[object]:
     await db.upgrade(eng)
     yield eng
     await eng.dispose()
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The URL of the test Redis server (skipped loudly, or failed under CI, if down)."""
+    host = os.environ.get("VEIL_TEST_REDIS_HOST", "127.0.0.1")
+    port = int(os.environ.get("VEIL_TEST_REDIS_PORT", "6379"))
+    require_service("Redis", host, port)
+    return f"redis://{host}:{port}/0"

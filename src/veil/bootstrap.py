@@ -24,18 +24,25 @@ from veil.domain.model import Role
 from veil.i18n import default_catalog
 from veil.jobs import desk_watch, housekeeping
 from veil.services.context import Context
+from veil.services.desks import Desks
 from veil.services.people import set_role
 from veil.services.ports import Clock
 from veil.store import db
 from veil.store.uow import SqlStore
 from veil.system import random_suffix, random_token, utcnow
 from veil.telegram import buttons, client, desk, team
+from veil.telegram.flood import MemoryFloodGate
+from veil.telegram.flood_redis import RedisFloodGate
+from veil.telegram.metrics import DeliveryMetrics, watch_backlog
+from veil.telegram.metrics import serve as serve_metrics
 from veil.telegram.middlewares import UnitOfWorkMiddleware
+from veil.telegram.redis_conn import RedisUnavailable, connect_redis, redact
 from veil.telegram.sender import OutboxSender
 
 log = logging.getLogger(__name__)
 
 POLLING_MAX_BACKOFF = 60.0
+BACKLOG_INTERVAL = 5.0  # seconds between readings of the outbox backlog for the gauges
 
 
 @dataclass
@@ -45,7 +52,8 @@ class Veil:
     ctx: Context
     bot: Bot
     dispatcher: Dispatcher
-    sender: OutboxSender
+    senders: list[OutboxSender]
+    metrics: DeliveryMetrics
 
     async def prepare(self) -> None:
         """Migrate the database and make sure the configured admins are admins."""
@@ -53,7 +61,22 @@ class Veil:
         async with self.store() as uow:
             for telegram_id in self.settings.admin_ids:
                 await set_role(uow, self.ctx, telegram_id, Role.ADMIN)
+            # Desk groups Telegram moved while the settings still name the old id.
+            self.ctx.desks.apply_moves(await uow.desk_moves.all())
             await uow.commit()
+
+    async def share_flood_control(self) -> None:
+        """With Redis configured, every process paces against the same buckets."""
+        if not self.settings.redis_url:
+            return
+        try:
+            client = await connect_redis(self.settings.redis_url)
+        except RedisUnavailable as exc:
+            raise ConfigError(f"VEIL_REDIS_URL: {exc}") from None
+        gate = RedisFloodGate(client, self.settings.flood_limits())
+        for sender in self.senders:
+            sender.gate = gate
+        log.info("flood control shared through Redis at %s", redact(self.settings.redis_url))
 
     async def check_telegram(self) -> None:
         """Fail fast, with a clear message, when Telegram rejects the token or the desk."""
@@ -70,20 +93,24 @@ class Veil:
         # Invite links name the bot: learn its username once, here.
         self.ctx = replace(self.ctx, bot_username=me.username or self.ctx.bot_username)
         self.dispatcher["ctx"] = self.ctx
-        desk_id = self.ctx.desk_chat_id
+        log.info("serving as @%s", me.username)
+        for desk_id in self.ctx.desks.chat_ids:
+            await self._check_desk(desk_id, me.username or "the bot")
+
+    async def _check_desk(self, desk_id: int, username: str) -> None:
         try:
             desk = await self.bot.get_chat(desk_id)
         except (TelegramBadRequest, TelegramForbiddenError) as exc:
             raise ConfigError(
-                f"VEIL_DESK_CHAT_ID={desk_id}: Telegram says {exc.message!r}. Add @{me.username} "
-                "to the agents' supergroup as an administrator."
+                f"desk group {desk_id}: Telegram says {exc.message!r}. Add @{username} "
+                "to the agents' supergroup as an administrator (VEIL_DESK_CHAT_ID)."
             ) from None
         if not desk.is_forum:
             raise ConfigError(
-                f"VEIL_DESK_CHAT_ID={desk_id} ({desk.title!r}) has no topics: enable Topics in "
+                f"desk group {desk_id} ({desk.title!r}) has no topics: enable Topics in "
                 "the group's settings, so that each ticket gets its own topic."
             )
-        log.info("serving as @%s; desk %r", me.username, desk.title)
+        log.info("desk group %r (%s) ready", desk.title, desk_id)
 
     async def announce_commands(self) -> None:
         commands = [
@@ -99,8 +126,21 @@ class Veil:
     async def serve(self, stop: asyncio.Event) -> None:
         """Poll Telegram and deliver the outbox until ``stop`` is set."""
         await self.check_telegram()
+        await self.share_flood_control()
         await self.announce_commands()
-        sending = asyncio.create_task(self.sender.run(), name="outbox-sender")
+        sending = [
+            asyncio.create_task(sender.run(), name=f"outbox-sender-{n}")
+            for n, sender in enumerate(self.senders)
+        ]
+        backlog = asyncio.create_task(
+            watch_backlog(self.metrics, self.store, self.ctx.clock, BACKLOG_INTERVAL),
+            name="backlog-gauges",
+        )
+        exposing = None
+        if self.settings.metrics_port is not None:
+            exposing = await serve_metrics(
+                self.metrics, self.settings.metrics_host, self.settings.metrics_port
+            )
         tidying = asyncio.create_task(
             housekeeping.run_periodically(
                 self.store, self.ctx.clock, self.settings.housekeeping_interval, stop
@@ -123,8 +163,13 @@ class Veil:
         log.info("stopping")
         with contextlib.suppress(RuntimeError):  # polling may be between attempts
             await self.dispatcher.stop_polling()
-        self.sender.stop()
-        await asyncio.gather(polling, sending, tidying, watching, return_exceptions=True)
+        for sender in self.senders:
+            sender.stop()
+        backlog.cancel()
+        await asyncio.gather(polling, *sending, tidying, watching, backlog, return_exceptions=True)
+        if exposing is not None:
+            await exposing.cleanup()
+        await self.senders[0].gate.close()
 
     async def _keep_polling(self, stop: asyncio.Event) -> None:
         """Poll until stopped; if polling dies (Telegram unreachable at start), start again."""
@@ -156,6 +201,7 @@ class Veil:
 def build(settings: Settings, *, clock: Clock = utcnow) -> Veil:
     token, desk_chat_id = settings.require_bot()
     store = SqlStore(db.make_engine(settings.database_url), clock)
+    desks = Desks(settings.desk_groups())
     ctx = Context(
         clock=clock,
         texts=default_catalog(),
@@ -166,18 +212,36 @@ def build(settings: Settings, *, clock: Clock = utcnow) -> Veil:
         new_token=random_token,
         default_capacity=settings.agent_capacity,
         invite_lifetime=timedelta(hours=settings.invite_ttl_hours),
+        desk_groups=desks,
     )
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session = AiohttpSession(
+        api=TelegramAPIServer.from_base(settings.telegram_api_url),
+        timeout=settings.request_timeout,
+    )
     bot = Bot(token, session=session)
-    sender = OutboxSender(
-        bot,
-        store,
-        ctx,
-        poll_interval=settings.sender_poll_interval,
-        concurrency=settings.sender_concurrency,
-        max_backoff=settings.sender_max_backoff,
-    )
-    store.on_commit = sender.wake
+    # In memory until serve() connects Redis, when one is configured.
+    gate = MemoryFloodGate(settings.flood_limits())
+    metrics = DeliveryMetrics()
+    senders = [
+        OutboxSender(
+            bot,
+            store,
+            ctx,
+            gate,
+            metrics=metrics,
+            poll_interval=settings.sender_poll_interval,
+            concurrency=settings.sender_concurrency,
+            max_backoff=settings.sender_max_backoff,
+            lease=settings.sender_lease_seconds,
+        )
+        for _ in range(settings.sender_workers)
+    ]
+
+    def wake_senders() -> None:
+        for sender in senders:
+            sender.wake()
+
+    store.on_commit = wake_senders
     dispatcher = Dispatcher()
     dispatcher["ctx"] = ctx
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(store, ctx))
@@ -185,6 +249,6 @@ def build(settings: Settings, *, clock: Clock = utcnow) -> Veil:
         buttons.build_router(),
         team.build_router(),
         client.build_router(),
-        desk.build_router(desk_chat_id),
+        desk.build_router(desks),
     )
-    return Veil(settings, store, ctx, bot, dispatcher, sender)
+    return Veil(settings, store, ctx, bot, dispatcher, senders, metrics)

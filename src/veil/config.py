@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from veil.domain.pacing import FloodLimits
+from veil.services.desks import DeskGroup, parse_desks
+
 TOKEN_SHAPE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 SUPPORTED_DATABASES = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 
@@ -26,6 +29,8 @@ class Settings(BaseSettings):
     bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     desk_chat_id: int | None = None
+    # Several desk groups: "-1001,-1002" (shards) or "-1001=L1,-1002=L2+L3" (by level).
+    desk_chat_ids: str | None = None
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     database_url: str = "sqlite+aiosqlite:///./veil.db"
     redis_url: str | None = None
@@ -39,6 +44,17 @@ class Settings(BaseSettings):
     sender_poll_interval: float = Field(0.5, gt=0)
     sender_concurrency: int = Field(8, ge=1, le=64)
     sender_max_backoff: float = Field(60.0, gt=0)
+    sender_workers: int = Field(1, ge=1, le=16)
+    # Longer than any one Bot API call may take (calls time out after request_timeout):
+    # a row held past its lease is taken to be abandoned and sent again.
+    sender_lease_seconds: float = Field(90.0, gt=0)
+    request_timeout: float = Field(30.0, gt=0)
+    flood_chat_per_second: float = Field(1.0, gt=0)
+    flood_group_per_minute: float = Field(20.0, gt=0)
+    flood_global_per_second: float = Field(30.0, gt=0)
+    flood_margin: float = Field(0.05, ge=0, lt=1)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(None, ge=1, le=65535)
     housekeeping_interval: float = Field(3600.0, gt=0)
     agent_capacity: int = Field(5, ge=1, le=50)
     offline_grace_seconds: float = Field(300.0, ge=0)
@@ -74,6 +90,32 @@ class Settings(BaseSettings):
             raise ValueError("must be a supergroup id, which is negative (like -1001234567890)")
         return value
 
+    @field_validator("desk_chat_ids")
+    @classmethod
+    def _desk_groups(cls, value: str | None) -> str | None:
+        if value is not None and value.strip():
+            parse_desks(value)  # raises ValueError with the reason
+            return value
+        return None
+
+    def desk_groups(self) -> list[DeskGroup]:
+        """Every desk group, VEIL_DESK_CHAT_ID first (desk-wide notices go there): it and
+        those VEIL_DESK_CHAT_IDS lists."""
+        listed = parse_desks(self.desk_chat_ids) if self.desk_chat_ids else []
+        if self.desk_chat_id is None:
+            return listed
+        main = next((g for g in listed if g.chat_id == self.desk_chat_id), None)
+        rest = [g for g in listed if g.chat_id != self.desk_chat_id]
+        return [main or DeskGroup(self.desk_chat_id), *rest]
+
+    def flood_limits(self) -> FloodLimits:
+        return FloodLimits(
+            chat_per_second=self.flood_chat_per_second,
+            group_per_minute=self.flood_group_per_minute,
+            global_per_second=self.flood_global_per_second,
+            margin=self.flood_margin,
+        )
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
@@ -107,6 +149,9 @@ class Settings(BaseSettings):
                 "VEIL_BOT_TOKEN is not set. Get a token from @BotFather and put it in the "
                 "environment or in .env (or try `veil demo`, which needs none)."
             )
+        groups = self.desk_groups()
+        if groups and self.desk_chat_id is None:
+            return self.bot_token.get_secret_value(), groups[0].chat_id
         if self.desk_chat_id is None:
             raise ConfigError(
                 "VEIL_DESK_CHAT_ID is not set. Create a supergroup with topics enabled, add the "

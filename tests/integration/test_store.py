@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import itertools
 import json
 
@@ -56,7 +58,7 @@ async def test_migrations_go_up_down_and_up_again(database_url: str) -> None:
     try:
         await db.upgrade(engine)
         assert await _tables(engine) >= SUPPORT_TABLES
-        assert await db.current_revision(engine) == "0002"
+        assert await db.current_revision(engine) == "0003"
         await db.downgrade(engine, "base")
         assert not SUPPORT_TABLES & await _tables(engine)
         await db.upgrade(engine)
@@ -131,12 +133,47 @@ async def test_outbox_hands_out_one_delivery_per_lane_in_order(
             for head in heads:
                 assert isinstance(head.delivery, SendText)
                 seen.append(head.delivery.text)
-                await uow.outbox.mark_sent(head.id, clock())
+                await uow.outbox.mark_sent([head.id], clock())
             await uow.commit()
     assert [s for s in seen if s.startswith("t7")] == ["t7-0", "t7-1", "t7-2"]
     async with store() as uow:
         assert await uow.outbox.heads(clock(), 100) == []
         assert await uow.outbox.backlog() == 0
+
+
+async def test_a_claimed_lane_is_held_by_one_worker_until_its_lease_ends(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    store = SqlStore(engine, clock)
+    async with store() as uow:
+        for n in range(3):
+            uow.outbox.add(SendText(TicketTopic(5), f"t5-{n}"))
+        await uow.commit()
+    lease = clock() + timedelta(seconds=30)
+    async with store() as uow:
+        (head,) = await uow.outbox.heads(clock(), 10)
+        rest = await uow.outbox.following(head, 10)
+        assert [r.delivery.text for r in rest] == ["t5-1", "t5-2"]  # type: ignore[union-attr]
+        assert await uow.outbox.claim([head.id, rest[0].id], "w1", clock(), lease)
+        await uow.commit()
+    async with store() as uow:
+        # Held: the lane shows nothing to another worker, and nobody else may claim.
+        assert await uow.outbox.heads(clock(), 10) == []
+        assert not await uow.outbox.claim([head.id], "w2", clock(), lease)
+        # All or none: one held row spoils the claim of a run.
+        assert not await uow.outbox.claim([rest[1].id, rest[0].id], "w2", clock(), lease)
+        await uow.commit()
+    clock.advance(seconds=31)  # w1 died holding them: its lease runs out
+    async with store() as uow:
+        (again,) = await uow.outbox.heads(clock(), 10)
+        assert again.id == head.id
+        assert await uow.outbox.claim([head.id], "w2", clock(), clock() + timedelta(seconds=30))
+        await uow.outbox.mark_sent([head.id], clock())
+        await uow.commit()
+    async with store() as uow:
+        assert not await uow.outbox.claim([head.id], "w3", clock(), lease)  # sent: never again
+        (next_head,) = await uow.outbox.heads(clock(), 10)
+        assert next_head.id == rest[0].id
 
 
 async def test_a_postponed_head_holds_its_lane_back(engine: AsyncEngine, clock: FakeClock) -> None:
@@ -241,7 +278,7 @@ async def test_housekeeping_forgets_old_bookkeeping_only(
         await uow.commit()
     async with store() as uow:
         sent = next(h for h in await uow.outbox.heads(clock(), 10) if h.lane == "topic:1")
-        await uow.outbox.mark_sent(sent.id, clock())
+        await uow.outbox.mark_sent([sent.id], clock())
         await uow.commit()
     clock.advance(days=8)
     async with store() as uow:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from veil.domain.agents import Agent, AgentStatus, AssignmentRecord
-from veil.domain.model import Direction, Level, SupportMessage, Ticket, User
+from veil.domain.model import Direction, Level, SupportMessage, Ticket, TicketStatus, User
 from veil.domain.routing import AgentLoad, WaitingTicket, queue_key
 from veil.services.deliveries import Delivery, lane_of
 from veil.services.ports import Conflict, PendingDelivery
@@ -27,6 +27,7 @@ class Memory:
     agents: dict[int, Agent] = field(default_factory=dict)
     assignments: list[AssignmentRecord] = field(default_factory=list)
     alerts: dict[str, datetime] = field(default_factory=dict)
+    desk_moves: dict[int, int] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -70,6 +71,19 @@ class FakeTickets:
             (t for t in self.m.tickets.values() if t.client_id == client_id and not t.is_closed),
             None,
         )
+
+    async def open_by_desk(self) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for t in self.m.tickets.values():
+            if t.status is not TicketStatus.CLOSED:
+                counts[t.desk_chat_id] = counts.get(t.desk_chat_id, 0) + 1
+        return counts
+
+    async def move_desk(self, old_chat_id: int, new_chat_id: int) -> int:
+        moving = [t for t in self.m.tickets.values() if t.desk_chat_id == old_chat_id]
+        for t in moving:
+            t.desk_chat_id = new_chat_id
+        return len(moving)
 
     async def by_topic(self, desk_chat_id: int, topic_id: int) -> Ticket | None:
         return next(
@@ -207,6 +221,12 @@ class FakeMessages:
             None,
         )
 
+    async def count_on_desk(self, ticket_id: int, desk_message_id: int) -> int:
+        return sum(
+            x.ticket_id == ticket_id and x.desk_message_id == desk_message_id
+            for x in self.m.messages.values()
+        )
+
     async def for_ticket(
         self, ticket_id: int, *, include_internal: bool
     ) -> Sequence[SupportMessage]:
@@ -262,6 +282,17 @@ class FakeAlerts:
         self.m.alerts.pop(kind, None)
 
 
+class FakeDeskMoves:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def record(self, old_chat_id: int, new_chat_id: int, now: datetime) -> None:
+        self.m.desk_moves[old_chat_id] = new_chat_id
+
+    async def all(self) -> Sequence[tuple[int, int]]:
+        return list(self.m.desk_moves.items())
+
+
 class FakeUnitOfWork:
     """Changes to entities are live (like an identity map); deliveries land on commit."""
 
@@ -275,6 +306,7 @@ class FakeUnitOfWork:
         self.agents = FakeAgents(memory)
         self.assignments = FakeAssignments(memory)
         self.alerts = FakeAlerts(memory)
+        self.desk_moves = FakeDeskMoves(memory)
         self.committed = False
 
     async def commit(self) -> None:

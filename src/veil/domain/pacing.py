@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from veil.domain.content import TEXT_LIMIT
 
@@ -38,9 +39,55 @@ class TokenBucket:
         self._refill(now)
         return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
 
-    def take(self, now: float) -> None:
+    def take(self, now: float, count: int = 1) -> None:
+        """Take ``count`` tokens at once, going into debt if there are fewer.
+
+        An album of ten goes out as soon as one token is there, rather than waiting for
+        ten that a burst of 1 can never hold; the debt (negative tokens) is paid back at
+        ``rate``, so later calls wait until it is.
+        """
+        if count < 1:
+            raise ValueError("take at least one token")
         self._refill(now)
-        self.tokens -= 1  # may go below zero if forced: the debt is paid back in time
+        self.tokens -= count
+
+
+Scope = Literal["private", "group", "global"]
+
+
+@dataclass(frozen=True)
+class FloodLimits:
+    """Telegram's flood limits, and the buckets that keep under them.
+
+    Every bucket has a burst of 1: Telegram counts the group limit over a sliding 60 s
+    window, so a bucket that saved up B tokens would allow B + 20 in one window and earn
+    429s. The margin shaves the rates so that clock skew and network jitter (two calls
+    sent 1.0 s apart arriving 0.99 s apart) stay under the limits too.
+    """
+
+    chat_per_second: float = 1.0
+    group_per_minute: float = 20.0
+    global_per_second: float = 30.0
+    margin: float = 0.05
+
+    def __post_init__(self) -> None:
+        if min(self.chat_per_second, self.group_per_minute, self.global_per_second) <= 0:
+            raise ValueError("flood limits must be positive")
+        if not 0 <= self.margin < 1:
+            raise ValueError("the margin is a fraction in [0, 1)")
+
+    def bucket(self, scope: Scope) -> tuple[float, float]:
+        """The (rate per second, burst) of the bucket for ``scope``."""
+        limit = {
+            "private": self.chat_per_second,
+            "group": self.group_per_minute / 60,
+            "global": self.global_per_second,
+        }[scope]
+        return limit * (1 - self.margin), 1.0
+
+    def new_bucket(self, scope: Scope, now: float) -> TokenBucket:
+        rate, burst = self.bucket(scope)
+        return TokenBucket.full(rate, burst, now)
 
 
 def merge_texts(texts: Sequence[str], limit: int = TEXT_LIMIT) -> list[list[int]]:

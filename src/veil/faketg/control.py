@@ -6,12 +6,14 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 
+from .chaos import Chaos
 from .errors import FakeError, ScenarioError
 from .files import MEDIA_KINDS, UploadedFile
+from .limits import RateLimits
 
 if TYPE_CHECKING:
     from .fake import FakeTelegram
@@ -87,14 +89,60 @@ def add_routes(app: web.Application, tg: FakeTelegram) -> None:
         app.router.add_post(f"/_control/{name}", _post_route(action))
     for name, reader in gets.items():
         app.router.add_get(f"/_control/{name}", _get_route(reader))
+    _add_settings_routes(app, tg)
 
 
-def _post_route(action: Callable[[Body], Any]) -> Route:
+def _add_settings_routes(app: web.Application, tg: FakeTelegram) -> None:
+    """GET shows, POST replaces the chaos and flood-limit settings: a JSON object of the
+    dataclass's fields (omitted ones take their defaults) or null to switch them off."""
+
+    def set_chaos(body: Body | None) -> Any:
+        tg.chaos = None if body is None else _settings(Chaos, body)
+        return show_chaos(None)
+
+    def show_chaos(_: web.Request | None) -> Any:
+        settings = tg.chaos
+        return {
+            "chaos": None if settings is None else dataclasses.asdict(settings),
+            "counts": tg.chaos_counts,
+        }
+
+    def set_limits(body: Body | None) -> Any:
+        tg.limits = None if body is None else _settings(RateLimits, body)
+        return show_limits(None)
+
+    def show_limits(_: web.Request | None) -> Any:
+        limits = tg.limits
+        return {"limits": None if limits is None else dataclasses.asdict(limits)}
+
+    app.router.add_post("/_control/chaos", _post_route(set_chaos, nullable=True))
+    app.router.add_get("/_control/chaos", _get_route(show_chaos))
+    app.router.add_post("/_control/limits", _post_route(set_limits, nullable=True))
+    app.router.add_get("/_control/limits", _get_route(show_limits))
+
+
+_Settings = TypeVar("_Settings")
+
+
+def _settings(cls: type[_Settings], body: Body) -> _Settings:
+    """A settings dataclass from JSON; unknown fields are refused (a typo would otherwise
+    silently leave a fault off) and the class checks the values."""
+    known = [field.name for field in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    unknown = sorted(set(body) - set(known))
+    if unknown:
+        raise ScenarioError(
+            f"unknown field(s) {', '.join(unknown)}; expected some of {', '.join(known)}"
+        )
+    return cls(**body)
+
+
+def _post_route(action: Callable[[Any], Any], *, nullable: bool = False) -> Route:
     async def route(request: web.Request) -> web.Response:
         try:
             body = await request.json() if request.can_read_body else {}
-            if not isinstance(body, dict):
-                raise ScenarioError("the request body must be a JSON object")
+            if not isinstance(body, dict) and not (nullable and body is None):
+                expected = "a JSON object or null" if nullable else "a JSON object"
+                raise ScenarioError(f"the request body must be {expected}")
             result = action(body)
         except (ScenarioError, FakeError, KeyError, ValueError, TypeError) as error:
             return _error(error)
@@ -208,6 +256,7 @@ _FAULTS: dict[str, Callable[[Body], FakeError]] = {
         float(b.get("seconds", 5)), applied=bool(b.get("applied"))
     ),
     "chat_not_found": lambda b: FakeError.chat_not_found(),
+    "dropped": lambda b: FakeError.connection_dropped(applied=bool(b.get("applied"))),
     "bad_request": lambda b: FakeError.bad_request(str(b["description"])),
 }
 

@@ -20,6 +20,7 @@ class FakeError(Exception):
         parameters: dict[str, Any] | None = None,
         delay: float = 0.0,
         applied: bool = False,
+        dropped: bool = False,
     ) -> None:
         super().__init__(description)
         self.status = status
@@ -30,6 +31,8 @@ class FakeError(Exception):
         # When true the call takes effect before the error is returned, the nasty case of
         # "Telegram did it but the answer was lost" that makes clients send twice.
         self.applied = applied
+        # When true no HTTP answer is sent at all: the server closes the connection.
+        self.dropped = dropped
 
     def body(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -99,6 +102,12 @@ class FakeError(Exception):
         return cls(502, "Bad Gateway", delay=seconds, applied=applied)
 
     @classmethod
+    def connection_dropped(cls, *, applied: bool = False) -> FakeError:
+        """The server closes the TCP connection without answering; the client sees a
+        network error. Its status and description are never sent, only logged."""
+        return cls(0, "connection closed without an answer", applied=applied, dropped=True)
+
+    @classmethod
     def unauthorized(cls) -> FakeError:
         return cls(401, "Unauthorized")
 
@@ -109,6 +118,11 @@ class FakeError(Exception):
     @classmethod
     def conflict(cls, description: str) -> FakeError:
         return cls(409, f"Conflict: {description}")
+
+
+class ConnectionDropped(Exception):
+    """Raised by `api.call` after a dropped call is logged: the HTTP layer must then close
+    the connection instead of answering."""
 
 
 class ScenarioError(ValueError):

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterable
 from types import EllipsisType
 
+from .chaos import Chaos
 from .errors import FakeError, ScenarioError
 from .limits import RateLimits
 from .messages import chat_ref, post, publish, publish_message, render
@@ -240,10 +241,23 @@ class FakeTelegram(PersonActions):
             for topic in self._world.chat(chat_id).topics.values()
         }
 
+    def posted_at(self, chat_id: int, message_id: int) -> float:
+        """When the message was stored, in the clock's scale (Unix time by default) with
+        sub-second precision; deleted messages included. For measuring delivery."""
+        message = self._world.chat(chat_id).messages.get(message_id)
+        if message is None:
+            raise ScenarioError(f"message {message_id} in chat {chat_id} does not exist")
+        return message.posted_at
+
     @property
     def calls(self) -> list[ApiCall]:
         """Every Bot API call so far, in the order they finished."""
         return self._world.calls
+
+    def answered(self, status: int) -> int:
+        """How many calls were answered with this HTTP status (429 counts flood limits,
+        chaos and scripted faults alike; dropped calls have no status)."""
+        return sum(1 for call in self._world.calls if call.status == status)
 
     @property
     def callback_answers(self) -> dict[str, JSON]:
@@ -272,10 +286,7 @@ class FakeTelegram(PersonActions):
         while not predicate():
             left = deadline - loop.time()
             if left <= 0:
-                recent = ", ".join(
-                    f"{c.method}({'ok' if c.ok else c.error and c.error.get('description')})"
-                    for c in self._world.calls[-8:]
-                )
+                recent = ", ".join(f"{c.method}({c.outcome})" for c in self._world.calls[-8:])
                 name = getattr(predicate, "__qualname__", repr(predicate))
                 raise TimeoutError(
                     f"wait_for: {name} still false after {timeout}s; "
@@ -306,3 +317,18 @@ class FakeTelegram(PersonActions):
     @limits.setter
     def limits(self, value: RateLimits | None) -> None:
         self._world.limiter.limits = value
+
+    @property
+    def chaos(self) -> Chaos | None:
+        """Faults injected at a rate into the bot's sends and edits; None (the default)
+        means none. Setting it (again) restarts the random sequence from its seed."""
+        return self._world.chaos.settings
+
+    @chaos.setter
+    def chaos(self, value: Chaos | None) -> None:
+        self._world.chaos.configure(value)
+
+    @property
+    def chaos_counts(self) -> dict[str, int]:
+        """Fault kind -> how many chaos has injected since the fake was created."""
+        return self._world.chaos.snapshot()

@@ -20,12 +20,26 @@ class RateLimits:
     """Messages a bot may send: per private chat per second, per group per minute, in all
     per second. The defaults are the figures Telegram documents. Telegram tolerates short
     bursts to one private chat, so `chat_burst` messages may go at once as long as the
-    average stays at `chat_per_second`."""
+    average stays at `chat_per_second`.
+
+    Every message counts, so an album counts as its number of messages, whether sent
+    with sendMediaGroup or relayed with copyMessages/forwardMessages (which count the
+    messages actually sent: ids that are missing or service messages are skipped, as
+    Telegram skips them). A call refused with 429 counts nothing."""
 
     chat_per_second: float = 1.0
     chat_burst: int = 3
     group_per_minute: int = 20
     global_per_second: int = 30
+
+    def __post_init__(self) -> None:
+        rate = self.chat_per_second
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+            raise ValueError("chat_per_second must be a positive number")
+        for name in ("chat_burst", "group_per_minute", "global_per_second"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a whole number of at least 1")
 
 
 @dataclass

@@ -76,11 +76,12 @@ def post(
 ) -> StoredMessage:
     """Store a new message in `chat` and return it (nobody is told yet)."""
     message_id = chat.allocate_message_id()
+    posted_at = world.clock()  # read once, so `date` and `posted_at` agree
     body: JSON = {
         "message_id": message_id,
         "from": dict(sender),
         "chat": chat_ref(chat, world),
-        "date": world.now(),
+        "date": int(posted_at),
     }
     in_topic = chat.is_forum and thread_id is not None
     if in_topic:
@@ -101,7 +102,9 @@ def post(
         # Telegram quirk: a topic message that replies to nothing replies to the
         # topic's forum_topic_created message.
         reply_to = thread_id
-    message = StoredMessage(body, reply_to, sender_bot=sender_bot, sender_user=sender_user)
+    message = StoredMessage(
+        body, reply_to, sender_bot=sender_bot, sender_user=sender_user, posted_at=posted_at
+    )
     chat.messages[message_id] = message
     world.touch()
     return message

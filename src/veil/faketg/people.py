@@ -439,24 +439,30 @@ class PersonActions:
         return render(chat, message)
 
     def _set_blocked(self, person: Person, blocked: bool) -> None:
-        if person.blocked == blocked:
-            return
-        person.blocked = blocked
-        world = self._world
-        chat = world.chat(person.id)
-        for bot in world.bots.values():
-            before: JSON = {"status": "member", "user": dict(bot.user)}
-            after: JSON = {"status": "kicked", "user": dict(bot.user), "until_date": 0}
-            old, new = (before, after) if blocked else (after, before)
-            update: JSON = {
-                "chat": chat_ref(chat, world),
-                "from": dict(person.user),
-                "date": world.now(),
-                "old_chat_member": old,
-                "new_chat_member": new,
-            }
-            enqueue(world, bot, "my_chat_member", update)
-        world.touch()
+        set_blocked(self._world, person, blocked)
+
+
+def set_blocked(world: World, person: Person, blocked: bool) -> None:
+    """Block or unblock every bot, telling each through a my_chat_member update.
+
+    A function of the world, not of `PersonActions`, because chaos blocks people too."""
+    if person.blocked == blocked:
+        return
+    person.blocked = blocked
+    chat = world.chat(person.id)
+    for bot in world.bots.values():
+        before: JSON = {"status": "member", "user": dict(bot.user)}
+        after: JSON = {"status": "kicked", "user": dict(bot.user), "until_date": 0}
+        old, new = (before, after) if blocked else (after, before)
+        update: JSON = {
+            "chat": chat_ref(chat, world),
+            "from": dict(person.user),
+            "date": world.now(),
+            "old_chat_member": old,
+            "new_chat_member": new,
+        }
+        enqueue(world, bot, "my_chat_member", update)
+    world.touch()
 
 
 def _first_member(chat: Chat) -> int:

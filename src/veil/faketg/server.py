@@ -93,4 +93,9 @@ drive it:
   curl -s -X POST {url}/_control/send -d '{{"user_id": ID, "chat_id": ID, "text": "/start"}}'
   curl -s -X POST {url}/_control/members -d '{{"chat_id": {desk}, "user_id": ID}}'
   curl -s '{url}/_control/messages?chat_id={desk}'
-  curl -s '{url}/_control/calls?since=0'"""
+  curl -s '{url}/_control/calls?since=0'
+
+make it misbehave (null switches off):
+  curl -s -X POST {url}/_control/limits -d '{{}}'
+  curl -s -X POST {url}/_control/chaos -d '{{"too_many": 0.1, "dropped": 0.01, "seed": 1}}'
+  curl -s {url}/_control/chaos"""

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .chaos import ChaosDice
 from .errors import FakeError, ScenarioError
 from .files import FileStore
 from .limits import RateLimiter
@@ -45,7 +46,9 @@ SERVICE_FIELDS = frozenset(
 
 @dataclass(frozen=True)
 class ApiCall:
-    """One Bot API request as the fake saw it."""
+    """One Bot API request as the fake saw it. `result` is what the call gave: for a
+    failure that was applied anyway (a dropped or timed-out call), what it did although
+    the bot never saw it."""
 
     method: str
     params: dict[str, Any]
@@ -54,6 +57,21 @@ class ApiCall:
     result: Any
     error: dict[str, Any] | None
     at: float
+    # The HTTP status answered; None when the connection was dropped without an answer.
+    status: int | None = 200
+    # What injected the failure or delay, if anything: "scripted" (fail_next) or a chaos
+    # kind ("too_many", "slow", "dropped", ...). Failures the fake found itself (a flood
+    # limit, a bad parameter) have None.
+    fault: str | None = None
+
+    @property
+    def outcome(self) -> str:
+        """'ok', the error description, or 'dropped': for messages about recent calls."""
+        if self.ok:
+            return "ok"
+        if self.error is None:
+            return "dropped"
+        return str(self.error.get("description"))
 
 
 @dataclass
@@ -131,6 +149,9 @@ class StoredMessage:
     sender_bot: int | None = None
     sender_user: int | None = None
     deleted: bool = False
+    # When it was stored, by the fake's clock with sub-second precision (`date` is whole
+    # seconds): benchmarks measure delivery latency with it. Never shown to bots.
+    posted_at: float = 0.0
 
     @property
     def message_id(self) -> int:
@@ -226,6 +247,7 @@ class World:
         self.callback_answers: dict[str, JSON] = {}
         self.faults: list[Fault] = []
         self.limiter = RateLimiter()
+        self.chaos = ChaosDice()
         self.closing = False
         self.webhook_tasks: dict[str, asyncio.Task[None]] = {}
         self._random = random.Random()

@@ -177,3 +177,6 @@ desk-owner-offline = ⚫ { $agent } has been offline too long; this ticket went 
 desk-queue-alert = 🚨 { $late } of { $count } waiting tickets have waited more than the target (longest: { $minutes } min). Agents who can: go /online.
 away-ping = 🚨 The queue needs help: { $late } tickets have waited too long (longest { $minutes } min). Send /online if you can take some.
 join-desk-first = ⚠️ You are not a member of the support desk group yet, so you can't see its topics. Ask an admin to add you, then send /online again. You are offline for now.
+
+# An edit of a client's text that went out bundled with others follows as a reply.
+edited-part = ✏️ Edited:

@@ -6,7 +6,7 @@ import logging
 
 from veil.domain.content import Handling, handling_of, split_text
 from veil.domain.ids import new_ticket_id
-from veil.domain.model import ClosedBy, Direction, Ticket, User
+from veil.domain.model import ClosedBy, Direction, Level, Ticket, User
 from veil.services import actions, routing
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import (
@@ -73,7 +73,7 @@ async def open_ticket(uow: UnitOfWork, ctx: Context, sender: Sender) -> Ticket:
         client_id=client_id,
         created_at=now,
         last_activity_at=now,
-        desk_chat_id=ctx.desk_chat_id,
+        desk_chat_id=await _desk_for_new_ticket(uow, ctx),
     )
     await uow.tickets.add(ticket)
     ticket_id = id_of(ticket)
@@ -84,6 +84,13 @@ async def open_ticket(uow: UnitOfWork, ctx: Context, sender: Sender) -> Ticket:
     await routing.tell_queue_position(uow, ctx, ticket)
     log.info("ticket opened", extra={"ticket": ticket.public_id})
     return ticket
+
+
+async def _desk_for_new_ticket(uow: UnitOfWork, ctx: Context) -> int:
+    if len(ctx.desks.chat_ids) == 1:
+        return ctx.desks.primary
+    # New tickets start at the first level; the least busy group serving it takes them.
+    return ctx.desks.for_new_ticket(Level.L1, await uow.tickets.open_by_desk())
 
 
 async def _unused_ticket_id(uow: UnitOfWork, ctx: Context) -> str:

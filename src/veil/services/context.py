@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from veil.services.desks import Desks
 from veil.services.ports import Clock, Texts
 
 
@@ -49,6 +50,17 @@ class Context:
     bot_username: str = "bot"  # learnt from Telegram at start; used in deep links
     default_capacity: int = 5
     invite_lifetime: timedelta = timedelta(hours=24)
+    # Every desk group; built from desk_chat_id alone when not given.
+    desk_groups: Desks | None = None
+
+    def __post_init__(self) -> None:
+        if self.desk_groups is None:
+            object.__setattr__(self, "desk_groups", Desks.single(self.desk_chat_id))
+
+    @property
+    def desks(self) -> Desks:
+        assert self.desk_groups is not None  # set in __post_init__
+        return self.desk_groups
 
     def desk_text(self, key: str, **args: Any) -> str:
         return self.texts(self.desk_language, key, **args)

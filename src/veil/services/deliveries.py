@@ -8,6 +8,7 @@ written), which is also what keeps client Telegram ids out of the outbox.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Any
 
 
@@ -67,6 +68,10 @@ class CopyContent:
     has_caption: bool = False
     reply_to_record: int | None = None
     record: int | None = None
+    # Items of one client album share this key; consecutive ones go as one call when a
+    # plain copy carries the same content (``verbatim``: no caption rewritten).
+    album: str | None = None
+    verbatim: bool = False
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,45 @@ def address_lane(address: Address) -> str:
             return f"topic:{ticket_id}"
         case RawChat(chat_id, _):
             return f"chat:{chat_id}"
+
+
+def chat_key(delivery: Delivery, lane: str, desk_chat_id: int | None) -> tuple[str | None, bool]:
+    """The flood-control key of the chat a delivery lands in, and whether it is a group.
+
+    None for calls that post no message (answering a button, asking about a member).
+    A ticket's topic counts against its desk group, whatever the topic.
+    """
+    if isinstance(delivery, AnswerCallback | CheckMembership | CloseTopic):
+        return None, False
+    if lane.startswith("topic:"):
+        if desk_chat_id is None:
+            return None, False  # the ticket is gone; the delivery will fail on its own
+        return f"chat:{desk_chat_id}", True
+    if lane.startswith("chat:"):
+        return lane, lane.startswith("chat:-")
+    return lane, False
+
+
+def mergeable(delivery: Delivery) -> bool:
+    """A client's text bound for the desk, which may share one desk message with the
+    client's texts next to it when the desk group's budget is the bottleneck."""
+    return (
+        isinstance(delivery, SendText)
+        and isinstance(delivery.to, TicketTopic)
+        and delivery.record is not None
+        and not delivery.buttons
+    )
+
+
+# Telegram hands over an album as separate messages within a moment of each other; its
+# items wait this long so that they are all in when the first goes, and go as one call.
+ALBUM_GATHERING = timedelta(seconds=1)
+
+
+def gathering_time(delivery: Delivery) -> timedelta:
+    if isinstance(delivery, CopyContent) and delivery.album is not None:
+        return ALBUM_GATHERING
+    return timedelta(0)
 
 
 def ticket_of(delivery: Delivery) -> int | None:

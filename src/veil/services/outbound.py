@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from veil.services.context import Context
 from veil.services.deliveries import Address, RawChat, SendText, TicketTopic, UserChat
+from veil.services.desks import Desks
 from veil.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,8 @@ class TopicMissing(Exception):
         self.ticket_id = ticket_id
 
 
-async def resolve(uow: UnitOfWork, address: Address) -> Target:
+async def resolve(uow: UnitOfWork, address: Address, desks: Desks | None = None) -> Target:
+    """Where an address is now. ``desks`` maps a raw desk chat id that Telegram moved."""
     match address:
         case UserChat(user_id):
             user = await uow.users.get(user_id)
@@ -48,6 +50,8 @@ async def resolve(uow: UnitOfWork, address: Address) -> Target:
                 raise TopicMissing(ticket_id)
             return Target(ticket.desk_chat_id, ticket.desk_topic_id, Side.DESK)
         case RawChat(chat_id, thread_id):
+            if desks is not None:
+                chat_id = desks.current(chat_id)
             return Target(chat_id, thread_id, Side.DESK if chat_id < 0 else Side.CLIENT)
 
 
@@ -59,6 +63,14 @@ async def message_id_on(uow: UnitOfWork, record_id: int | None, side: Side) -> i
     if record is None:
         return None
     return record.client_message_id if side is Side.CLIENT else record.desk_message_id
+
+
+async def copy_is_shared(uow: UnitOfWork, record_id: int, side: Side) -> bool:
+    """True when the record's copy on ``side`` carries other messages too (a bundle)."""
+    record = await uow.messages.get(record_id)
+    if record is None or side is Side.CLIENT or record.desk_message_id is None:
+        return False
+    return await uow.messages.count_on_desk(record.ticket_id, record.desk_message_id) > 1
 
 
 async def record_delivered(uow: UnitOfWork, record_id: int, side: Side, message_id: int) -> None:
@@ -89,3 +101,17 @@ async def client_unreachable(uow: UnitOfWork, ctx: Context, user_id: int) -> Non
     if ticket is not None and ticket.id is not None:
         uow.outbox.add(SendText(TicketTopic(ticket.id), ctx.desk_text("desk-client-unreachable")))
         log.warning("client unreachable", extra={"ticket": ticket.public_id})
+
+
+async def desk_moved(uow: UnitOfWork, ctx: Context, old: int, new: int) -> None:
+    """Telegram moved a desk group to a new id: its tickets, and the settings' view of
+    it, follow; the move is stored so that a restart with the old id still works."""
+    moved = await uow.tickets.move_desk(old, new)
+    await uow.desk_moves.record(old, new, ctx.clock())
+    ctx.desks.moved(old, new)
+    log.warning(
+        "desk group %s moved to %s (%s tickets follow); set the new id in the settings",
+        old,
+        new,
+        moved,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,6 +38,14 @@ class TicketRepository(Protocol):
     async def by_public_id(self, public_id: str) -> Ticket | None: ...
     async def open_for_client(self, client_id: int) -> Ticket | None: ...
     async def by_topic(self, desk_chat_id: int, topic_id: int) -> Ticket | None: ...
+    async def open_by_desk(self) -> Mapping[int, int]:
+        """Open tickets per desk group."""
+        ...
+
+    async def move_desk(self, old_chat_id: int, new_chat_id: int) -> int:
+        """Tickets of a desk group that Telegram moved follow it; returns how many."""
+        ...
+
     async def for_client(self, client_id: int, limit: int) -> Sequence[Ticket]: ...
     async def count_for_client(self, client_id: int) -> int: ...
     async def waiting(self, levels: Sequence[Level], limit: int) -> Sequence[Ticket]:
@@ -106,9 +114,11 @@ class MessageRepository(Protocol):
     async def by_client_message(
         self, ticket_id: int, client_message_id: int
     ) -> SupportMessage | None: ...
-    async def by_desk_message(
-        self, ticket_id: int, desk_message_id: int
-    ) -> SupportMessage | None: ...
+    async def by_desk_message(self, ticket_id: int, desk_message_id: int) -> SupportMessage | None:
+        """The (first) message a desk message carries; a bundle carries several."""
+        ...
+
+    async def count_on_desk(self, ticket_id: int, desk_message_id: int) -> int: ...
     async def for_ticket(
         self, ticket_id: int, *, include_internal: bool
     ) -> Sequence[SupportMessage]: ...
@@ -120,15 +130,50 @@ class PendingDelivery:
     lane: str
     delivery: Delivery
     attempts: int
+    # The Telegram chat the delivery lands in, as a flood-control key ("user:7",
+    # "chat:-100..."), or None for calls that send no message (callback answers).
+    chat: str | None = None
+    is_group: bool = False
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChatBacklog:
+    chat: str
+    pending: int
+    oldest: datetime
 
 
 class Outbox(Protocol):
     def add(self, delivery: Delivery) -> None: ...
-    async def heads(self, now: datetime, limit: int) -> Sequence[PendingDelivery]: ...
-    async def mark_sent(self, outbox_id: int, now: datetime) -> None: ...
-    async def retry_later(self, outbox_id: int, not_before: datetime, error: str) -> None: ...
+    async def heads(self, now: datetime, limit: int) -> Sequence[PendingDelivery]:
+        """The first pending row of each lane, when it is due and not held by a worker."""
+        ...
+
+    async def following(self, head: PendingDelivery, limit: int) -> Sequence[PendingDelivery]:
+        """Pending rows of the head's lane after it, in order (to merge with it)."""
+        ...
+
+    async def claim(self, ids: Sequence[int], worker: str, now: datetime, until: datetime) -> bool:
+        """Hold the rows for ``worker`` until ``until``; all or none. False when another
+        worker holds one, or one is no longer pending."""
+        ...
+
+    async def release(self, ids: Sequence[int]) -> None: ...
+    async def mark_sent(self, ids: Sequence[int], now: datetime) -> None: ...
+    async def retry_later(
+        self, outbox_id: int, not_before: datetime, error: str, *, attempt: bool = True
+    ) -> None:
+        """Due again at ``not_before`` (and released); ``attempt`` counts it as a failure
+        for the backoff, which a flood-control pause is not."""
+        ...
+
     async def mark_failed(self, outbox_id: int, now: datetime, error: str) -> None: ...
     async def backlog(self) -> int: ...
+    async def backlog_by_chat(self, limit: int) -> Sequence[ChatBacklog]:
+        """Pending deliveries per chat, the longest-waiting chats first."""
+        ...
+
     async def forget_sent_before(self, cutoff: datetime) -> int: ...
 
 
@@ -143,6 +188,13 @@ class UpdateLog(Protocol):
 
     async def forget_before(self, done: datetime, failed: datetime) -> int:
         """Drop records of updates handled before ``done``, failed ones before ``failed``."""
+        ...
+
+
+class DeskMoves(Protocol):
+    async def record(self, old_chat_id: int, new_chat_id: int, now: datetime) -> None: ...
+    async def all(self) -> Sequence[tuple[int, int]]:
+        """(old, new) chat ids, oldest move first."""
         ...
 
 
@@ -168,6 +220,8 @@ class UnitOfWork(Protocol):
     def canned(self) -> CannedRepository: ...
     @property
     def alerts(self) -> AlertLog: ...
+    @property
+    def desk_moves(self) -> DeskMoves: ...
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

@@ -69,10 +69,17 @@ def relay(
             record=record_id,
         )
         return [first, *(SendText(to, part) for part in parts[1:])]
+    album = msg.media_group_id
     if not msg.is_captioned:
         return [
             CopyContent(
-                to, source, msg.message_id, reply_to_record=reply_to_record, record=record_id
+                to,
+                source,
+                msg.message_id,
+                reply_to_record=reply_to_record,
+                record=record_id,
+                album=album,
+                verbatim=True,
             )
         ]
     caption = msg.text or ""
@@ -87,6 +94,9 @@ def relay(
                 has_caption=True,
                 reply_to_record=reply_to_record,
                 record=record_id,
+                album=album,
+                # A plain copy keeps the caption as sent: only safe when nothing was cut.
+                verbatim=entities == tuple(msg.entities),
             )
         ]
     # Too long for a caption: the media goes bare and the words follow as text.
@@ -98,6 +108,7 @@ def relay(
         has_caption=True,
         reply_to_record=reply_to_record,
         record=record_id,
+        album=album,
     )
     return [media, *(SendText(to, part) for part in split_text(caption))]
 

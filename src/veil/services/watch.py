@@ -64,7 +64,7 @@ async def watch_queue(uow: UnitOfWork, ctx: Context, threshold: timedelta) -> bo
     longest = max(int((now - t.created_at).total_seconds() // 60) for t in late)
     uow.outbox.add(
         SendText(
-            RawChat(ctx.desk_chat_id),
+            RawChat(ctx.desks.primary),
             ctx.desk_text("desk-queue-alert", count=len(waiting), late=len(late), minutes=longest),
         )
     )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import Select, case, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -15,10 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from veil.domain.model import Direction, Level, Priority, SupportMessage, Ticket, TicketStatus, User
 from veil.domain.routing import WaitingTicket
-from veil.services.deliveries import Delivery, decode, encode, lane_of, ticket_of
-from veil.services.ports import Conflict, PendingDelivery
+from veil.services.deliveries import (
+    Delivery,
+    chat_key,
+    decode,
+    encode,
+    gathering_time,
+    lane_of,
+    ticket_of,
+)
+from veil.services.ports import ChatBacklog, Conflict, PendingDelivery
 from veil.store.tables import (
     support_agent_assignments,
+    support_desk_moves,
     support_messages,
     support_outbox,
     support_processed_updates,
@@ -101,6 +111,23 @@ class SqlTickets:
             .limit(1)
         )
         return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def open_by_desk(self) -> Mapping[int, int]:
+        t = support_tickets.c
+        query = (
+            select(t.desk_chat_id, func.count())
+            .where(t.status != TicketStatus.CLOSED)
+            .group_by(t.desk_chat_id)
+        )
+        return {chat: int(n) for chat, n in await self._session.execute(query)}
+
+    async def move_desk(self, old_chat_id: int, new_chat_id: int) -> int:
+        result = await self._session.execute(
+            update(support_tickets)
+            .where(support_tickets.c.desk_chat_id == old_chat_id)
+            .values(desk_chat_id=new_chat_id)
+        )
+        return int(getattr(result, "rowcount", 0))
 
     async def for_client(self, client_id: int, limit: int) -> Sequence[Ticket]:
         query = (
@@ -187,7 +214,15 @@ class SqlMessages:
             support_messages.c.ticket_id == ticket_id,
             support_messages.c.desk_message_id == desk_message_id,
         )
-        return (await self._session.execute(query.limit(1))).scalar_one_or_none()
+        query = query.order_by(support_messages.c.id).limit(1)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def count_on_desk(self, ticket_id: int, desk_message_id: int) -> int:
+        query = select(func.count()).where(
+            support_messages.c.ticket_id == ticket_id,
+            support_messages.c.desk_message_id == desk_message_id,
+        )
+        return int((await self._session.execute(query)).scalar_one())
 
     async def for_ticket(
         self, ticket_id: int, *, include_internal: bool
@@ -220,7 +255,7 @@ class SqlOutbox:
                 "status": "pending",
                 "attempts": 0,
                 "created_at": now,
-                "not_before": now,
+                "not_before": now + gathering_time(d),
             }
             for d in self.added
         ]
@@ -232,34 +267,101 @@ class SqlOutbox:
         o = support_outbox.c
         first_per_lane = select(func.min(o.id)).where(o.status == "pending").group_by(o.lane)
         query = (
-            select(o.id, o.lane, o.delivery, o.attempts)
-            .where(o.id.in_(first_per_lane), o.not_before <= now)
+            self._pending_rows()
+            .where(
+                o.id.in_(first_per_lane),
+                o.not_before <= now,
+                or_(o.claimed_until.is_(None), o.claimed_until < now),
+            )
             .order_by(o.id)
             .limit(limit)
         )
-        result = await self._session.execute(query)
-        return [
-            PendingDelivery(id=r.id, lane=r.lane, delivery=decode(r.delivery), attempts=r.attempts)
-            for r in result
-        ]
+        return [_pending(row) for row in await self._session.execute(query)]
 
-    async def mark_sent(self, outbox_id: int, now: datetime) -> None:
-        await self._set(outbox_id, status="sent", sent_at=now, error=None)
+    async def following(self, head: PendingDelivery, limit: int) -> Sequence[PendingDelivery]:
+        o = support_outbox.c
+        query = (
+            self._pending_rows()
+            .where(o.lane == head.lane, o.status == "pending", o.id > head.id)
+            .order_by(o.id)
+            .limit(limit)
+        )
+        return [_pending(row) for row in await self._session.execute(query)]
 
-    async def retry_later(self, outbox_id: int, not_before: datetime, error: str) -> None:
+    def _pending_rows(self) -> Select[Any]:
+        o, t = support_outbox.c, support_tickets.c
+        return select(
+            o.id, o.lane, o.delivery, o.attempts, o.created_at, t.desk_chat_id
+        ).select_from(
+            support_outbox.outerjoin(support_tickets, support_tickets.c.id == o.ticket_id)
+        )
+
+    async def claim(self, ids: Sequence[int], worker: str, now: datetime, until: datetime) -> bool:
+        o = support_outbox.c
+        result = await self._session.execute(
+            update(support_outbox)
+            .where(
+                o.id.in_(ids),
+                o.status == "pending",
+                or_(o.claimed_until.is_(None), o.claimed_until < now),
+            )
+            .values(claimed_by=worker, claimed_until=until)
+        )
+        # All or none: a partial claim means another worker got there first.
+        return int(getattr(result, "rowcount", 0)) == len(set(ids))
+
+    async def release(self, ids: Sequence[int]) -> None:
+        await self._session.execute(
+            update(support_outbox)
+            .where(support_outbox.c.id.in_(ids))
+            .values(claimed_by=None, claimed_until=None)
+        )
+
+    async def mark_sent(self, ids: Sequence[int], now: datetime) -> None:
+        await self._session.execute(
+            update(support_outbox)
+            .where(support_outbox.c.id.in_(ids))
+            .values(status="sent", sent_at=now, error=None, claimed_by=None, claimed_until=None)
+        )
+
+    async def retry_later(
+        self, outbox_id: int, not_before: datetime, error: str, *, attempt: bool = True
+    ) -> None:
+        attempts = support_outbox.c.attempts + (1 if attempt else 0)
         await self._set(
             outbox_id,
             not_before=not_before,
             error=error[:2000],
-            attempts=support_outbox.c.attempts + 1,
+            attempts=attempts,
+            claimed_by=None,
+            claimed_until=None,
         )
 
     async def mark_failed(self, outbox_id: int, now: datetime, error: str) -> None:
-        await self._set(outbox_id, status="failed", sent_at=now, error=error[:2000])
+        await self._set(
+            outbox_id,
+            status="failed",
+            sent_at=now,
+            error=error[:2000],
+            claimed_by=None,
+            claimed_until=None,
+        )
 
     async def backlog(self) -> int:
         query = select(func.count()).where(support_outbox.c.status == "pending")
         return int((await self._session.execute(query)).scalar_one())
+
+    async def backlog_by_chat(self, limit: int) -> Sequence[ChatBacklog]:
+        o = support_outbox.c
+        query = self._pending_rows().where(o.status == "pending").order_by(o.id)
+        per_chat: dict[str, tuple[int, datetime]] = {}
+        for row in await self._session.execute(query):
+            pending = _pending(row)
+            chat = pending.chat or pending.lane
+            count, oldest = per_chat.get(chat, (0, row.created_at))
+            per_chat[chat] = (count + 1, min(oldest, row.created_at))
+        ranked = sorted(per_chat.items(), key=lambda item: item[1][1])[:limit]
+        return [ChatBacklog(chat, count, oldest) for chat, (count, oldest) in ranked]
 
     async def forget_sent_before(self, cutoff: datetime) -> int:
         o = support_outbox.c
@@ -272,6 +374,20 @@ class SqlOutbox:
         await self._session.execute(
             update(support_outbox).where(support_outbox.c.id == outbox_id).values(**values)
         )
+
+
+def _pending(row: Any) -> PendingDelivery:
+    delivery = decode(row.delivery)
+    chat, is_group = chat_key(delivery, row.lane, row.desk_chat_id)
+    return PendingDelivery(
+        id=row.id,
+        lane=row.lane,
+        delivery=delivery,
+        attempts=row.attempts,
+        chat=chat,
+        is_group=is_group,
+        created_at=row.created_at,
+    )
 
 
 class SqlUpdateLog:
@@ -311,3 +427,31 @@ class SqlUpdateLog:
             )
         )
         return int(getattr(result, "rowcount", 0))
+
+
+class SqlDeskMoves:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, old_chat_id: int, new_chat_id: int, now: datetime) -> None:
+        m = support_desk_moves.c
+        exists = await self._session.execute(
+            select(m.old_chat_id).where(m.old_chat_id == old_chat_id)
+        )
+        if exists.first() is None:
+            await self._session.execute(
+                insert(support_desk_moves).values(
+                    old_chat_id=old_chat_id, new_chat_id=new_chat_id, moved_at=now
+                )
+            )
+        else:
+            await self._session.execute(
+                update(support_desk_moves)
+                .where(m.old_chat_id == old_chat_id)
+                .values(new_chat_id=new_chat_id, moved_at=now)
+            )
+
+    async def all(self) -> Sequence[tuple[int, int]]:
+        m = support_desk_moves.c
+        query = select(m.old_chat_id, m.new_chat_id).order_by(m.moved_at)
+        return [(int(old), int(new)) for old, new in await self._session.execute(query)]

@@ -254,7 +254,21 @@ support_outbox = Table(
     Column("not_before", UtcDateTime, nullable=False),
     Column("sent_at", UtcDateTime),
     Column("error", Text),
+    # A sender worker holds a row while it delivers it; a worker that dies lets go when
+    # the lease ends, so another may deliver the row (the one possible duplicate).
+    Column("claimed_by", String(64)),
+    Column("claimed_until", UtcDateTime),
     Index("ix_support_outbox_pending", "status", "lane", "id"),
+)
+
+# A desk group that Telegram moved to a new chat id (migrate_to_chat_id): remembered so a
+# restart with the old id in the settings still finds the desk.
+support_desk_moves = Table(
+    "support_desk_moves",
+    metadata,
+    Column("old_chat_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("new_chat_id", BigInteger, nullable=False),
+    Column("moved_at", UtcDateTime, nullable=False),
 )
 
 support_processed_updates = Table(

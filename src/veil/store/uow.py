@@ -11,6 +11,7 @@ from veil.services.ports import Clock
 from veil.store.agents import SqlAgents, SqlAlerts, SqlAssignments, SqlCanned, SqlInvites
 from veil.store.orm import start_mappers
 from veil.store.repositories import (
+    SqlDeskMoves,
     SqlMessages,
     SqlOutbox,
     SqlTickets,
@@ -35,6 +36,7 @@ class SqlUnitOfWork:
         self.invites = SqlInvites(session)
         self.canned = SqlCanned(session)
         self.alerts = SqlAlerts(session)
+        self.desk_moves = SqlDeskMoves(session)
 
     async def commit(self) -> None:
         wrote_deliveries = bool(self.outbox.added)

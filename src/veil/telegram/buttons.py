@@ -27,13 +27,13 @@ async def pressed(query: CallbackQuery, uow: UnitOfWork, ctx: Context) -> None:
     sender = sender_of(query.from_user)
     chat = query.message.chat if query.message is not None else None
     in_private = chat is not None and chat.type == "private"
-    in_desk = chat is not None and chat.id == ctx.desk_chat_id
+    in_desk = chat is not None and ctx.desks.is_desk(chat.id)
     notice: str | None
     answer_id = canned.parse(query.data)
     if answer_id is not None and in_desk and query.message is not None:
         message = query.message
         thread = message.message_thread_id if isinstance(message, Message) else None
-        notice = await canned.send(uow, ctx, sender, ctx.desk_chat_id, thread, answer_id)
+        notice = await canned.send(uow, ctx, sender, message.chat.id, thread, answer_id)
     elif action is None or not (in_private or in_desk):
         log.warning("button with unknown payload ignored", extra={"data": (query.data or "")[:64]})
         notice = ctx.texts(sender.language, "notice-stale-button")

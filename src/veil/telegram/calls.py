@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -13,6 +15,7 @@ from aiogram.types import (
     ReplyParameters,
 )
 
+from veil.domain.bundling import Piece, bundle, utf16_len
 from veil.services import agents, desk, outbound
 from veil.services.context import Context
 from veil.services.deliveries import (
@@ -29,7 +32,7 @@ from veil.services.deliveries import (
     SendText,
     TicketTopic,
 )
-from veil.services.outbound import Target, TopicMissing
+from veil.services.outbound import Side, Target, TopicMissing
 from veil.services.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -57,16 +60,30 @@ def _reply(message_id: int | None) -> ReplyParameters | None:
     return ReplyParameters(message_id=message_id, allow_sending_without_reply=True)
 
 
+@dataclass(frozen=True)
+class Learned:
+    """A stored message's id on one side, learnt from a send: recorded with the outcome."""
+
+    record: int
+    side: Side
+    message_id: int
+
+
 class DeliveryCalls:
-    """Turns one delivery into Bot API calls; raises aiogram's errors for the sender."""
+    """Turns deliveries into Bot API calls; raises aiogram's errors for the sender."""
 
     def __init__(self, bot: Bot, units: UnitOfWorkFactory, ctx: Context) -> None:
         self._bot = bot
         self._units = units
         self._ctx = ctx
 
-    async def perform(self, delivery: Delivery) -> None:
-        match delivery:
+    async def perform(self, batch: Sequence[Delivery]) -> list[Learned]:
+        """Carry out one delivery, or a run of one lane's deliveries that go as one call:
+        a client's texts bundled into one desk message, or an album copied at once."""
+        first = batch[0]
+        if len(batch) > 1:
+            return await self._with_topic_recovery(first, lambda: self._send_many(batch))
+        match first:
             case OpenTopic(ticket_id):
                 await self._ensure_topic(ticket_id)
             case PostCard(ticket_id):
@@ -80,40 +97,102 @@ class DeliveryCalls:
             case CheckMembership(agent_id):
                 await self._check_membership(agent_id)
             case SendText() | CopyContent() | EditContent():
-                await self._with_topic_recovery(delivery)
+                return await self._with_topic_recovery(first, lambda: self._send(first))
+        return []
 
-    async def _with_topic_recovery(self, delivery: SendText | CopyContent | EditContent) -> None:
+    async def _with_topic_recovery(
+        self, delivery: Delivery, send: Callable[[], Awaitable[list[Learned]]]
+    ) -> list[Learned]:
         try:
-            await self._send(delivery)
+            return await send()
         except TopicMissing as missing:
             await self._reopen_topic(missing.ticket_id)
-            await self._send(delivery)
+            return await send()
         except TelegramBadRequest as exc:
-            ticket_id = getattr(delivery.to, "ticket_id", None)
+            ticket_id = getattr(getattr(delivery, "to", None), "ticket_id", None)
             if THREAD_GONE not in exc.message or ticket_id is None:
                 raise
             log.warning("topic of ticket %s was deleted; opening a new one", ticket_id)
             await self._reopen_topic(ticket_id, forget_old=True)
-            await self._send(delivery)
+            return await send()
 
-    async def _send(self, delivery: SendText | CopyContent | EditContent) -> None:
+    async def _send(self, delivery: SendText | CopyContent | EditContent) -> list[Learned]:
         async with self._units() as uow:
-            target = await outbound.resolve(uow, delivery.to)
+            target = await outbound.resolve(uow, delivery.to, self._ctx.desks)
             if isinstance(delivery, EditContent):
                 reply_to = await outbound.message_id_on(uow, delivery.record, target.side)
+                shared = reply_to is not None and await outbound.copy_is_shared(
+                    uow, delivery.record, target.side
+                )
             else:
                 reply_to = await outbound.message_id_on(uow, delivery.reply_to_record, target.side)
+                shared = False
             source = (
                 await outbound.resolve(uow, delivery.source)
                 if isinstance(delivery, CopyContent)
                 else None
             )
+        if isinstance(delivery, EditContent) and shared:
+            # The original went out bundled with other texts: editing the bundle would
+            # drop them, so the new wording follows as a reply to it.
+            await self._edit_as_reply(delivery, target, reply_to)
+            return []
         message_id = await self._call(delivery, target, reply_to, source)
         record = getattr(delivery, "record", None)
-        if message_id is not None and record is not None and not isinstance(delivery, EditContent):
-            async with self._units() as uow:
-                await outbound.record_delivered(uow, record, target.side, message_id)
-                await uow.commit()
+        if message_id is None or record is None or isinstance(delivery, EditContent):
+            return []
+        return [Learned(record, target.side, message_id)]
+
+    async def _send_many(self, batch: Sequence[Delivery]) -> list[Learned]:
+        first = batch[0]
+        if isinstance(first, CopyContent):
+            return await self._copy_album([d for d in batch if isinstance(d, CopyContent)])
+        texts = [d for d in batch if isinstance(d, SendText)]
+        joined = bundle([Piece(t.text, t.entities) for t in texts])
+        merged = SendText(
+            texts[0].to,
+            joined.text,
+            entities=joined.entities,
+            reply_to_record=texts[0].reply_to_record,
+            record=texts[0].record,
+        )
+        learned = await self._send(merged)
+        return [
+            Learned(t.record, item.side, item.message_id)
+            for item in learned
+            for t in texts[: joined.count]
+            if t.record is not None
+        ]
+
+    async def _copy_album(self, items: Sequence[CopyContent]) -> list[Learned]:
+        async with self._units() as uow:
+            target = await outbound.resolve(uow, items[0].to, self._ctx.desks)
+            source = await outbound.resolve(uow, items[0].source)
+        copied = await self._bot.copy_messages(
+            chat_id=target.chat_id,
+            message_thread_id=target.thread_id,
+            from_chat_id=source.chat_id,
+            message_ids=[item.message_id for item in items],
+        )
+        return [
+            Learned(item.record, target.side, made.message_id)
+            for item, made in zip(items, copied, strict=False)
+            if item.record is not None
+        ]
+
+    async def _edit_as_reply(
+        self, delivery: EditContent, target: Target, reply_to: int | None
+    ) -> None:
+        prefix = self._ctx.texts(self._ctx.desk_language, "edited-part") + "\n"
+        shift = utf16_len(prefix)
+        entities = tuple({**e, "offset": int(e["offset"]) + shift} for e in delivery.entities)
+        await self._bot.send_message(
+            chat_id=target.chat_id,
+            message_thread_id=target.thread_id,
+            text=prefix + delivery.text,
+            entities=_entities(entities),
+            reply_parameters=_reply(reply_to),
+        )
 
     async def _call(
         self,
@@ -227,7 +306,7 @@ class DeliveryCalls:
             user = await uow.users.get(agent_id)
         if user is None:
             return
-        member = await self._bot.get_chat_member(self._ctx.desk_chat_id, user.telegram_id)
+        member = await self._bot.get_chat_member(self._ctx.desks.primary, user.telegram_id)
         if member.status in IN_GROUP or getattr(member, "is_member", False):
             return
         async with self._units() as uow:

@@ -8,16 +8,18 @@ from aiogram.types import Message
 
 from veil.services import canned, desk, handover
 from veil.services.context import Context, Incoming
+from veil.services.desks import Desks
 from veil.services.ports import UnitOfWork
 from veil.telegram import client
 from veil.telegram.handlers import on_message
 from veil.telegram.incoming import is_command
 
 
-def build_router(desk_chat_id: int) -> Router:
+def build_router(desks: Desks) -> Router:
     router = Router(name="desk")
-    router.message.filter(F.chat.id == desk_chat_id)
-    router.edited_message.filter(F.chat.id == desk_chat_id)
+    # Asked at every update: a desk group that Telegram moved is still recognised.
+    router.message.filter(F.chat.id.func(desks.is_desk))
+    router.edited_message.filter(F.chat.id.func(desks.is_desk))
     # Sent "as the group" (an admin with Remain anonymous on): nobody to trust or answer.
     router.message.register(anonymous, F.sender_chat)
     router.message.register(on_message(desk.add_note), Command("note"))

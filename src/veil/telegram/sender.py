@@ -1,19 +1,29 @@
-"""Delivers the outbox to Telegram: one call at a time per lane, in order, never lost.
+"""Delivers the outbox to Telegram: paced under the flood limits, in order, never lost.
 
 Each lane (a private chat, a ticket's topic) has at most one delivery in flight, so
 order holds per chat; other lanes go on meanwhile, so a slow or failing chat holds up
-only itself. Resolving an address and recording the result happen in short
-transactions *around* the HTTP call, never across it. A crash between the call and the
-record can repeat that one delivery: at most one duplicate per lane.
+only itself. Before a lane's head goes, the flood gate must have room for its chat
+(1 a second per private chat, 20 a minute per group, 30 a second in all), so 429s are
+rare; while a desk group's budget is short, a ticket's waiting texts go as one bundle
+and an album as one call.
+
+Several workers (tasks of one process, or processes on one PostgreSQL) may run: a
+worker claims rows before sending them, for a lease. Resolving an address, claiming and
+recording the result happen in short transactions *around* the HTTP call, never across
+it. A worker that dies between the call and the record lets its claim run out, and the
+row goes again: at most one duplicate per lane and crash.
 
 What happens on an error:
-- 429: the lane waits ``retry_after``.
-- network trouble, 5xx, 401/404/409, a migrated group: retried with backoff and jitter,
-  forever (these pass; dropping the message would not).
+- 429: that chat pauses for ``retry_after`` (through the gate, for every worker), the
+  others go on.
+- network trouble, 5xx, 401/404/409: retried with backoff and jitter, forever (these
+  pass; dropping the message would not).
+- a migrated desk group: its tickets move to the new chat id, and the row goes again.
 - the desk refusing us (kicked, not a forum, no rights): retried at the longest backoff
   and logged loudly, so an operator can fix it without losing anything.
 - 403 from a client: the message is marked failed and the ticket's agents are told.
-- any other 400: the delivery is malformed and can never succeed: failed and logged.
+- any other 400: the delivery is malformed and can never succeed: failed and logged
+  (a bundle that fails so is taken apart, and its texts go one by one).
 - an unexpected exception: retried a few times, then failed and logged.
 """
 
@@ -25,7 +35,10 @@ import enum
 import functools
 import logging
 import random
-from collections.abc import Awaitable, Callable
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from aiogram import Bot
@@ -33,18 +46,23 @@ from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramMigrateToChat,
     TelegramRetryAfter,
 )
 
 from veil.services import outbound
 from veil.services.context import Context
-from veil.services.deliveries import UserChat
+from veil.services.deliveries import CopyContent, UserChat, mergeable
 from veil.services.ports import PendingDelivery, UnitOfWork, UnitOfWorkFactory
-from veil.telegram.calls import DeliveryCalls
+from veil.telegram.calls import DeliveryCalls, Learned
+from veil.telegram.flood import FloodGate
+from veil.telegram.metrics import DeliveryMetrics
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
+RUN_LIMIT = 50  # rows looked at after a lane's head when bundling
+ALBUM_LIMIT = 10  # Telegram's album size
 NOT_MODIFIED = "message is not modified"
 DESK_SETUP_ERRORS = ("chat not found", "the chat is not a forum", "not enough rights")
 UNEXPECTED_ATTEMPTS = 5
@@ -75,8 +93,60 @@ def classify(exc: BaseException, lane: str) -> Verdict:
             return Verdict.WAIT_FOR_OPERATOR
         return Verdict.FAIL
     if isinstance(exc, TelegramAPIError | TimeoutError | OSError):
-        return Verdict.RETRY  # 429, 5xx, network, 401, 404, 409, migration
+        return Verdict.RETRY  # 429, 5xx, network, 401, 404, 409
     return Verdict.UNEXPECTED
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A lane's head, and the rows after it that go in the same call."""
+
+    rows: list[PendingDelivery]
+
+    @property
+    def head(self) -> PendingDelivery:
+        return self.rows[0]
+
+    @property
+    def ids(self) -> list[int]:
+        return [r.id for r in self.rows]
+
+    @property
+    def messages(self) -> int:
+        """Messages the call posts, as the flood limits count them."""
+        return len(self.rows) if isinstance(self.head.delivery, CopyContent) else 1
+
+
+def album_run(head: PendingDelivery, after: Sequence[PendingDelivery]) -> list[PendingDelivery]:
+    """The head and the rest of its album, when one copyMessages call can carry them."""
+    first = head.delivery
+    if not isinstance(first, CopyContent) or first.album is None or not first.verbatim:
+        return [head]
+    if first.reply_to_record is not None:
+        return [head]  # copyMessages cannot reply; the album goes item by item
+    run = [head]
+    for row in after:
+        d = row.delivery
+        if (
+            len(run) == ALBUM_LIMIT
+            or not isinstance(d, CopyContent)
+            or (d.album, d.verbatim, d.to, d.source) != (first.album, True, first.to, first.source)
+            or d.reply_to_record is not None
+        ):
+            break
+        run.append(row)
+    return run
+
+
+def text_run(head: PendingDelivery, after: Sequence[PendingDelivery]) -> list[PendingDelivery]:
+    """The head and the client texts right after it, which may share one desk message."""
+    run = [head]
+    for row in after:
+        d = row.delivery
+        if not mergeable(d) or getattr(d, "reply_to_record", None) is not None:
+            break
+        run.append(row)
+    return run
 
 
 class OutboxSender:
@@ -85,24 +155,31 @@ class OutboxSender:
         bot: Bot,
         units: UnitOfWorkFactory,
         ctx: Context,
+        gate: FloodGate,
         *,
+        metrics: DeliveryMetrics | None = None,
         poll_interval: float = 0.5,
         concurrency: int = 8,
         max_backoff: float = 60.0,
+        lease: float = 60.0,
+        name: str | None = None,
     ) -> None:
         self._calls = DeliveryCalls(bot, units, ctx)
         self._units = units
         self._ctx = ctx
+        self.gate = gate
+        self.metrics = metrics or DeliveryMetrics()
         self._poll_interval = poll_interval
         self._concurrency = concurrency
         self._max_backoff = max_backoff
+        self._lease = timedelta(seconds=lease)
+        self.worker = name or f"w-{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
         self._stopping = False
         self._in_flight: dict[str, asyncio.Task[None]] = {}
-        self._finished_count = 0
+        self._blocked: dict[str, float] = {}  # chat -> monotonic time its budget returns
+        self._solo: set[int] = set()  # heads whose bundle Telegram refused: go alone
         self._told_unreachable: set[int] = set()
-        self.delivered = 0
-        self.failed = 0
 
     def wake(self) -> None:
         self._wake.set()
@@ -112,107 +189,212 @@ class OutboxSender:
         self._wake.set()
 
     async def run(self) -> None:
-        log.info("outbox sender started")
+        log.info("outbox sender %s started", self.worker)
         while not self._stopping:
             self._wake.clear()
+            pause = self._poll_interval
             try:
-                await self._start_ready()
+                pause = min(pause, await self._start_ready())
             except Exception:
                 # A store hiccup must not end delivery: log it and try again next pass.
                 log.exception("outbox pass failed; retrying")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                await asyncio.wait_for(self._wake.wait(), max(0.005, pause))
         # Let deliveries under way finish and record their outcome before leaving.
         await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
-        log.info("outbox sender stopped")
+        log.info("outbox sender %s stopped", self.worker)
 
-    async def _start_ready(self) -> None:
-        """Start the head of every ready lane that is not already in flight."""
+    async def _start_ready(self) -> float:
+        """Start every ready lane head the budgets allow; returns the seconds until a
+        waiting chat's budget comes back (or the poll interval)."""
         free = self._concurrency - len(self._in_flight)
         if free <= 0:
-            return
-        heads = await self._fresh_heads()
-        for pending in heads:
-            if free <= 0:
+            return self._poll_interval
+        async with self._units() as uow:
+            heads = await uow.outbox.heads(self._ctx.clock(), BATCH)
+        soonest = self._poll_interval
+        chosen: list[Batch] = []
+        taken_chats: set[str] = set()
+        for head in heads:
+            if len(chosen) >= free:
                 break
-            if pending.lane in self._in_flight:
+            if head.lane in self._in_flight:
                 continue
-            task = asyncio.create_task(self._deliver(pending), name=f"deliver-{pending.lane}")
-            self._in_flight[pending.lane] = task
-            task.add_done_callback(functools.partial(self._finished, pending.lane))
-            free -= 1
+            if head.chat is not None:
+                wait = await self._budget_wait(head)
+                if wait > 0 or head.chat in taken_chats:
+                    soonest = min(soonest, max(wait, 0.005))
+                    continue
+                taken_chats.add(head.chat)  # one per chat a pass: the gate decides the next
+            chosen.append(await self._batch_of(head))
+        for batch in await self._claim(chosen):
+            if not await self._reserve(batch):
+                soonest = min(soonest, 0.05)
+                continue
+            self._launch(batch)
+        return soonest
 
-    async def _fresh_heads(self) -> list[PendingDelivery]:
-        """Lane heads read while no delivery finished.
+    async def _budget_wait(self, head: PendingDelivery) -> float:
+        assert head.chat is not None
+        now = time.monotonic()
+        if self._blocked.get(head.chat, 0.0) > now:
+            return self._blocked[head.chat] - now
+        wait = await self.gate.wait_time(head.chat, head.is_group)
+        if wait > 0:
+            self._blocked[head.chat] = now + wait
+        return wait
 
-        A delivery that finishes during the read has recorded its outcome and left the
-        in-flight set, yet the read may predate that record: its row would look pending
-        and not in flight, and go out a second time. Such a read is thrown away.
-        """
-        while True:
-            generation = self._finished_count
-            async with self._units() as uow:
-                heads = await uow.outbox.heads(self._ctx.clock(), BATCH)
-            if generation == self._finished_count:
-                return list(heads)
+    async def _batch_of(self, head: PendingDelivery) -> Batch:
+        d = head.delivery
+        may_bundle = head.id not in self._solo and (
+            mergeable(d) or (isinstance(d, CopyContent) and d.album is not None)
+        )
+        if not may_bundle:
+            return Batch([head])
+        async with self._units() as uow:
+            after = list(await uow.outbox.following(head, RUN_LIMIT))
+        if isinstance(d, CopyContent):
+            return Batch(album_run(head, after))
+        return Batch(text_run(head, after))
+
+    async def _claim(self, batches: list[Batch]) -> list[Batch]:
+        """The batches this worker now holds; another worker may hold some of them."""
+        if not batches:
+            return []
+        now = self._ctx.clock()
+        held: list[Batch] = []
+        async with self._units() as uow:
+            for batch in batches:
+                if await uow.outbox.claim(batch.ids, self.worker, now, now + self._lease):
+                    held.append(batch)
+            await uow.commit()
+        return held
+
+    async def _reserve(self, batch: Batch) -> bool:
+        """Take the flood budget for the batch; a worker that lost the race lets go."""
+        head = batch.head
+        if head.chat is None:
+            return True
+        wait = await self.gate.reserve(head.chat, head.is_group, batch.messages)
+        if wait <= 0:
+            return True
+        self._blocked[head.chat] = time.monotonic() + wait
+        await self._bookkeep(lambda uow: uow.outbox.release(batch.ids))
+        return False
+
+    def _launch(self, batch: Batch) -> None:
+        lane = batch.head.lane
+        task = asyncio.create_task(self._deliver(batch), name=f"deliver-{lane}")
+        self._in_flight[lane] = task
+        task.add_done_callback(functools.partial(self._finished, lane))
 
     def _finished(self, lane: str, _task: asyncio.Task[None]) -> None:
         self._in_flight.pop(lane, None)
-        self._finished_count += 1
         self._wake.set()  # the lane's next delivery may go now
 
-    async def _deliver(self, pending: PendingDelivery) -> None:
+    async def _deliver(self, batch: Batch) -> None:
         try:
-            await self._calls.perform(pending.delivery)
+            learned = await self._calls.perform([row.delivery for row in batch.rows])
         except TelegramRetryAfter as exc:
-            await self._later(pending, float(exc.retry_after), f"429 retry after {exc.retry_after}")
+            await self._too_many(batch, float(exc.retry_after))
+        except TelegramMigrateToChat as exc:
+            await self._migrated(batch, exc.migrate_to_chat_id)
         except Exception as exc:
-            await self._handle(pending, exc)
+            await self._handle(batch, exc)
         else:
-            await self._done(pending)
+            await self._done(batch, learned)
 
-    async def _handle(self, pending: PendingDelivery, exc: Exception) -> None:
-        verdict = classify(exc, pending.lane)
+    async def _too_many(self, batch: Batch, retry_after: float) -> None:
+        self.metrics.too_many.inc()
+        head = batch.head
+        if head.chat is not None:
+            await self.gate.pause(head.chat, retry_after)
+            self._blocked[head.chat] = time.monotonic() + retry_after
+        await self._later(batch, retry_after, f"429 retry after {retry_after:g}", attempt=False)
+
+    async def _migrated(self, batch: Batch, new_chat_id: int) -> None:
+        head = batch.head
+        old = int(head.chat.removeprefix("chat:")) if head.chat else None
+        if old is None or old >= 0 or not self._ctx.desks.is_desk(old):
+            await self._later(batch, self._backoff(head.attempts), "migrated chat: not a desk")
+            return
+
+        async def follow(uow: UnitOfWork) -> None:
+            await outbound.desk_moved(uow, self._ctx, old, new_chat_id)
+
+        await self._bookkeep(follow)
+        await self._later(batch, 0.0, f"desk moved to {new_chat_id}", attempt=False)
+
+    async def _handle(self, batch: Batch, exc: Exception) -> None:
+        head = batch.head
+        verdict = classify(exc, head.lane)
         error = getattr(exc, "message", None) or repr(exc)
         if verdict is Verdict.DONE:
-            await self._done(pending)
+            await self._done(batch, [])
         elif verdict is Verdict.RETRY:
-            await self._later(pending, self._backoff(pending.attempts), error)
+            self.metrics.retries.labels("transient").inc()
+            await self._later(batch, self._backoff(head.attempts), error)
         elif verdict is Verdict.WAIT_FOR_OPERATOR:
             log.error("the desk group refuses the bot's messages (%s); waiting", error)
-            await self._later(pending, self._max_backoff, error)
+            self.metrics.retries.labels("desk_setup").inc()
+            await self._later(batch, self._max_backoff, error)
+        elif verdict is Verdict.FAIL and len(batch.rows) > 1:
+            log.warning("bundle of %s refused (%s); sending one by one", len(batch.rows), error)
+            self._solo.add(head.id)
+            await self._later(batch, 0.0, error, attempt=False)
         elif verdict is Verdict.UNREACHABLE:
-            await self._unreachable(pending, error)
-        elif verdict is Verdict.UNEXPECTED and pending.attempts + 1 < UNEXPECTED_ATTEMPTS:
-            log.exception("delivery %s met an unexpected error; will retry", pending.id)
-            await self._later(pending, self._backoff(pending.attempts), error)
+            await self._unreachable(batch, error)
+        elif verdict is Verdict.UNEXPECTED and head.attempts + 1 < UNEXPECTED_ATTEMPTS:
+            log.exception("delivery %s met an unexpected error; will retry", head.id)
+            self.metrics.retries.labels("unexpected").inc()
+            await self._later(batch, self._backoff(head.attempts), error)
         else:
-            await self._fail(pending, error)
+            await self._fail(batch, error)
 
     def _backoff(self, attempts: int) -> float:
         base = min(self._max_backoff, 0.5 * 2.0**attempts)
         jitter: float = random.uniform(0.5, 1.0)  # spreads the retries of many lanes
         return base * jitter
 
-    async def _done(self, pending: PendingDelivery) -> None:
-        await self._bookkeep(lambda uow: uow.outbox.mark_sent(pending.id, self._ctx.clock()))
-        self.delivered += 1
+    async def _done(self, batch: Batch, learned: list[Learned]) -> None:
+        async def record(uow: UnitOfWork) -> None:
+            for item in learned:
+                await outbound.record_delivered(uow, item.record, item.side, item.message_id)
+            await uow.outbox.mark_sent(batch.ids, self._ctx.clock())
 
-    async def _later(self, pending: PendingDelivery, delay: float, error: str) -> None:
-        log.warning("delivery %s (%s) postponed %.1fs: %s", pending.id, pending.lane, delay, error)
+        await self._bookkeep(record)
+        self.metrics.delivered.inc(len(batch.rows))
+        if len(batch.rows) > 1 and not isinstance(batch.head.delivery, CopyContent):
+            self.metrics.bundled.inc(len(batch.rows))
+        self._solo.discard(batch.head.id)
+
+    async def _later(self, batch: Batch, delay: float, error: str, *, attempt: bool = True) -> None:
+        head = batch.head
+        log.warning("delivery %s (%s) postponed %.1fs: %s", head.id, head.lane, delay, error)
         when = self._ctx.clock() + timedelta(seconds=delay)
-        await self._bookkeep(lambda uow: uow.outbox.retry_later(pending.id, when, error))
 
-    async def _fail(self, pending: PendingDelivery, error: str) -> None:
-        log.error("delivery %s (%s) failed for good: %s", pending.id, pending.lane, error)
-        await self._bookkeep(
-            lambda uow: uow.outbox.mark_failed(pending.id, self._ctx.clock(), error)
-        )
-        self.failed += 1
+        async def postpone(uow: UnitOfWork) -> None:
+            await uow.outbox.retry_later(head.id, when, error, attempt=attempt)
+            if len(batch.rows) > 1:
+                await uow.outbox.release(batch.ids[1:])
 
-    async def _unreachable(self, pending: PendingDelivery, error: str) -> None:
-        await self._fail(pending, error)
-        to = getattr(pending.delivery, "to", None)
+        await self._bookkeep(postpone)
+
+    async def _fail(self, batch: Batch, error: str) -> None:
+        head = batch.head
+        log.error("delivery %s (%s) failed for good: %s", head.id, head.lane, error)
+        now = self._ctx.clock()
+
+        async def give_up(uow: UnitOfWork) -> None:
+            for row in batch.rows:
+                await uow.outbox.mark_failed(row.id, now, error)
+
+        await self._bookkeep(give_up)
+        self.metrics.failed.inc(len(batch.rows))
+
+    async def _unreachable(self, batch: Batch, error: str) -> None:
+        await self._fail(batch, error)
+        to = getattr(batch.head.delivery, "to", None)
         if isinstance(to, UserChat) and to.user_id not in self._told_unreachable:
             self._told_unreachable.add(to.user_id)
             await self._bookkeep(
