@@ -233,6 +233,7 @@ def build(settings: Settings, *, clock: Clock = utcnow) -> Veil:
             concurrency=settings.sender_concurrency,
             max_backoff=settings.sender_max_backoff,
             lease=settings.sender_lease_seconds,
+            bundle_after=settings.sender_bundle_after,
         )
         for _ in range(settings.sender_workers)
     ]

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     # a row held past its lease is taken to be abandoned and sent again.
     sender_lease_seconds: float = Field(90.0, gt=0)
     request_timeout: float = Field(30.0, gt=0)
+    # A client's text waiting this long for the desk's budget is bundled with the next.
+    sender_bundle_after: float = Field(1.0, ge=0)
     flood_chat_per_second: float = Field(1.0, gt=0)
     flood_group_per_minute: float = Field(20.0, gt=0)
     flood_global_per_second: float = Field(30.0, gt=0)

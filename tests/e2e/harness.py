@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from veil.domain.bundling import BOUNDARY
 from veil.faketg import FakeTelegram
 
 TOKEN = "424242:E2E-test-token"
@@ -81,6 +82,11 @@ class Desk:
     def bot_texts(self, chat_id: int, thread_id: Any = ...) -> list[str]:
         return [_text(m) for m in self.tg.bot_messages(chat_id, thread_id)]
 
+    def bot_lines(self, chat_id: int, thread_id: Any = ...) -> list[str]:
+        """Like bot_texts, with bundles (texts that queued behind the flood limits and went
+        as one message) taken apart into the client's lines."""
+        return [line for t in self.bot_texts(chat_id, thread_id) for line in t.split(BOUNDARY)]
+
     async def client_gets(
         self, needle: str, person: Person | None = None, *, skip: int = 0
     ) -> dict[str, Any]:
@@ -146,6 +152,11 @@ def bot_env(
         VEIL_POLLING_TIMEOUT="1",
         VEIL_SENDER_POLL_INTERVAL="0.1",
         VEIL_SENDER_MAX_BACKOFF="1",
+        # faketg enforces no limits unless a test asks; pacing as if it did would only
+        # slow the scenarios down (test_delivery_limits.py runs with both on).
+        VEIL_FLOOD_CHAT_PER_SECOND="200",
+        VEIL_FLOOD_GROUP_PER_MINUTE="60000",
+        VEIL_FLOOD_GLOBAL_PER_SECOND="2000",
         VEIL_LOG_LEVEL="INFO",
     )
     return env

@@ -145,7 +145,7 @@ async def test_telegram_hiccups_delay_but_lose_nothing(desk: Desk) -> None:
     for n in range(3):
         tg.send_text(desk.client.id, desk.client.id, f"message {n}")
     await desk.desk_gets("message 2", topic)
-    texts = [t for t in desk.bot_texts(desk.chat_id, topic) if t.startswith("message")]
+    texts = [t for t in desk.bot_lines(desk.chat_id, topic) if t.startswith("message")]
     assert texts == ["message 0", "message 1", "message 2"]
 
 

@@ -27,7 +27,7 @@ async def test_restart_mid_conversation_loses_and_doubles_nothing(desk: Desk) ->
     await desk.desk_gets("after", topic)
     relayed = [
         t
-        for t in desk.bot_texts(desk.chat_id, topic)
+        for t in desk.bot_lines(desk.chat_id, topic)
         if t.startswith(("before", "during", "after"))
     ]
     assert relayed == [

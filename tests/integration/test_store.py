@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import itertools
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import inspect, text

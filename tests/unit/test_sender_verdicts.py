@@ -53,6 +53,12 @@ CALL = SendMessage(chat_id=1, text="x")
             Verdict.DONE,
         ),
         (TelegramBadRequest(CALL, "Bad Request: can't parse entities"), "topic:1", Verdict.FAIL),
+        # The topic was deleted again right after it was opened anew: try again, not lose.
+        (
+            TelegramBadRequest(CALL, "Bad Request: message thread not found"),
+            "topic:2",
+            Verdict.RETRY,
+        ),
         (LookupError("ticket 9 does not exist"), "topic:9", Verdict.UNEXPECTED),
     ],
 )

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from veil.domain.content import TEXT_LIMIT
-from veil.domain.pacing import BOUNDARY
+
+# Where one client message ends and the next begins, inside a bundle.
+BOUNDARY = "\n· · ·\n"
 
 
 def utf16_len(text: str) -> int:

@@ -1,19 +1,13 @@
-"""Telegram's flood limits as arithmetic: token buckets, and merging a burst of texts.
+"""Telegram's flood limits as arithmetic: token buckets and the limits they are set to.
 
-Not wired into delivery yet (issue 4 does that): these are the rules the sender will
-follow. Time is passed in as seconds on any monotonic scale.
+The flood gates (``veil.telegram.flood``) keep one bucket per chat and one for the whole
+bot. Time is passed in as seconds on any monotonic scale.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
-
-from veil.domain.content import TEXT_LIMIT
-
-# Where one client message ends and the next begins, inside a merged desk message.
-BOUNDARY = "\n· · ·\n"
 
 
 @dataclass
@@ -88,26 +82,3 @@ class FloodLimits:
     def new_bucket(self, scope: Scope, now: float) -> TokenBucket:
         rate, burst = self.bucket(scope)
         return TokenBucket.full(rate, burst, now)
-
-
-def merge_texts(texts: Sequence[str], limit: int = TEXT_LIMIT) -> list[list[int]]:
-    """Group consecutive texts into as few messages as fit ``limit`` characters each,
-    joined by ``BOUNDARY``; order is kept. Returns the indices of each group.
-
-    A text longer than the limit on its own stays alone (it is split elsewhere).
-    """
-    groups: list[list[int]] = []
-    size = 0
-    for index, text in enumerate(texts):
-        joined = size + len(BOUNDARY) + len(text)
-        if groups and size and joined <= limit:
-            groups[-1].append(index)
-            size = joined
-        else:
-            groups.append([index])
-            size = len(text)
-    return groups
-
-
-def join(texts: Sequence[str]) -> str:
-    return BOUNDARY.join(texts)

@@ -6,7 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from veil.services import canned, desk, handover
+from veil.services import canned, desk, handover, outbound
 from veil.services.context import Context, Incoming
 from veil.services.desks import Desks
 from veil.services.ports import UnitOfWork
@@ -20,6 +20,7 @@ def build_router(desks: Desks) -> Router:
     # Asked at every update: a desk group that Telegram moved is still recognised.
     router.message.filter(F.chat.id.func(desks.is_desk))
     router.edited_message.filter(F.chat.id.func(desks.is_desk))
+    router.message.register(group_moved, F.migrate_to_chat_id)
     # Sent "as the group" (an admin with Remain anonymous on): nobody to trust or answer.
     router.message.register(anonymous, F.sender_chat)
     router.message.register(on_message(desk.add_note), Command("note"))
@@ -36,6 +37,12 @@ def build_router(desks: Desks) -> Router:
     router.message.register(on_message(desk.relay_from_agent))
     router.edited_message.register(on_message(desk.edit_from_agent))
     return router
+
+
+async def group_moved(message: Message, uow: UnitOfWork, ctx: Context) -> None:
+    """Telegram moved the desk group to a new chat id: follow it before any send fails."""
+    if message.migrate_to_chat_id is not None:
+        await outbound.desk_moved(uow, ctx, message.chat.id, message.migrate_to_chat_id)
 
 
 async def anonymous(message: Message, uow: UnitOfWork, ctx: Context) -> None:

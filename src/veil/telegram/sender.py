@@ -54,7 +54,7 @@ from veil.services import outbound
 from veil.services.context import Context
 from veil.services.deliveries import CopyContent, UserChat, mergeable
 from veil.services.ports import PendingDelivery, UnitOfWork, UnitOfWorkFactory
-from veil.telegram.calls import DeliveryCalls, Learned
+from veil.telegram.calls import THREAD_GONE, DeliveryCalls, Learned
 from veil.telegram.flood import FloodGate
 from veil.telegram.metrics import DeliveryMetrics
 
@@ -91,6 +91,8 @@ def classify(exc: BaseException, lane: str) -> Verdict:
             return Verdict.DONE  # the other side already shows this content
         if _desk_lane(lane) and any(e in exc.message for e in DESK_SETUP_ERRORS):
             return Verdict.WAIT_FOR_OPERATOR
+        if _desk_lane(lane) and THREAD_GONE in exc.message:
+            return Verdict.RETRY  # the new topic went too: the next try opens another
         return Verdict.FAIL
     if isinstance(exc, TelegramAPIError | TimeoutError | OSError):
         return Verdict.RETRY  # 429, 5xx, network, 401, 404, 409
@@ -162,6 +164,7 @@ class OutboxSender:
         concurrency: int = 8,
         max_backoff: float = 60.0,
         lease: float = 60.0,
+        bundle_after: float = 1.0,
         name: str | None = None,
     ) -> None:
         self._calls = DeliveryCalls(bot, units, ctx)
@@ -173,6 +176,9 @@ class OutboxSender:
         self._concurrency = concurrency
         self._max_backoff = max_backoff
         self._lease = timedelta(seconds=lease)
+        # A client's texts are bundled only once they queue behind the flood budget;
+        # a text this old has been waiting for it (an idle desk sends within ms).
+        self._bundle_after = timedelta(seconds=bundle_after)
         self.worker = name or f"w-{uuid.uuid4().hex[:12]}"
         self._wake = asyncio.Event()
         self._stopping = False
@@ -251,11 +257,19 @@ class OutboxSender:
         )
         if not may_bundle:
             return Batch([head])
+        if not isinstance(d, CopyContent) and not self._queued(head):
+            return Batch([head])  # no budget pressure: each text goes as written
         async with self._units() as uow:
             after = list(await uow.outbox.following(head, RUN_LIMIT))
         if isinstance(d, CopyContent):
             return Batch(album_run(head, after))
         return Batch(text_run(head, after))
+
+    def _queued(self, head: PendingDelivery) -> bool:
+        """Has the head waited long enough that its chat's budget must be the reason?"""
+        if head.created_at is None:
+            return False
+        return self._ctx.clock() - head.created_at >= self._bundle_after
 
     async def _claim(self, batches: list[Batch]) -> list[Batch]:
         """The batches this worker now holds; another worker may hold some of them."""
