@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -36,12 +35,12 @@ from veil.telegram.flood_redis import RedisFloodGate
 from veil.telegram.metrics import DeliveryMetrics, watch_backlog
 from veil.telegram.metrics import serve as serve_metrics
 from veil.telegram.middlewares import UnitOfWorkMiddleware
+from veil.telegram.polling import Poller
 from veil.telegram.redis_conn import RedisUnavailable, connect_redis, redact
 from veil.telegram.sender import OutboxSender
 
 log = logging.getLogger(__name__)
 
-POLLING_MAX_BACKOFF = 60.0
 BACKLOG_INTERVAL = 5.0  # seconds between readings of the outbox backlog for the gauges
 
 
@@ -158,11 +157,16 @@ class Veil:
             ),
             name="desk-watch",
         )
-        polling = asyncio.create_task(self._keep_polling(stop), name="polling")
+        poller = Poller(
+            self.bot,
+            self.dispatcher,
+            timeout=self.settings.polling_timeout,
+            concurrency=self.settings.update_concurrency,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+        )
+        polling = asyncio.create_task(poller.run(stop), name="polling")
         await stop.wait()
         log.info("stopping")
-        with contextlib.suppress(RuntimeError):  # polling may be between attempts
-            await self.dispatcher.stop_polling()
         for sender in self.senders:
             sender.stop()
         backlog.cancel()
@@ -170,28 +174,6 @@ class Veil:
         if exposing is not None:
             await exposing.cleanup()
         await self.senders[0].gate.close()
-
-    async def _keep_polling(self, stop: asyncio.Event) -> None:
-        """Poll until stopped; if polling dies (Telegram unreachable at start), start again."""
-        delay = 1.0
-        while not stop.is_set():
-            try:
-                await self.dispatcher.start_polling(
-                    self.bot,
-                    # One update at a time, confirmed only after its transaction committed.
-                    handle_as_tasks=False,
-                    polling_timeout=self.settings.polling_timeout,
-                    handle_signals=False,
-                    close_bot_session=False,
-                    allowed_updates=self.dispatcher.resolve_used_update_types(),
-                )
-            except Exception as exc:
-                log.error("polling stopped (%r); starting again in %.0fs", exc, delay)
-            if stop.is_set():
-                return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
-            delay = min(delay * 2, POLLING_MAX_BACKOFF)
 
     async def close(self) -> None:
         await self.bot.session.close()

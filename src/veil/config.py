@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     desk_language: str = "en"
     log_level: str = "INFO"
     polling_timeout: int = Field(30, ge=0, le=50)
+    # Updates of different chats handled side by side (each chat's in order).
+    update_concurrency: int = Field(8, ge=1, le=64)
     sender_poll_interval: float = Field(0.5, gt=0)
     sender_concurrency: int = Field(8, ge=1, le=64)
     sender_max_backoff: float = Field(60.0, gt=0)
