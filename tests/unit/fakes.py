@@ -72,6 +72,16 @@ class FakeTickets:
             None,
         )
 
+    async def worked_privately_by(self, agent_id: int) -> Ticket | None:
+        return next(
+            (
+                t
+                for t in self.m.tickets.values()
+                if t.private_agent_id == agent_id and t.status is not TicketStatus.CLOSED
+            ),
+            None,
+        )
+
     async def open_by_desk(self) -> dict[int, int]:
         counts: dict[int, int] = {}
         for t in self.m.tickets.values():

@@ -91,6 +91,9 @@ class Ticket:
     closed_by: ClosedBy | None = None
     message_count: int = 0
     escalation_reason: str | None = None  # told to the next owner, then cleared
+    # The agent working the ticket from their private chat with the bot, where the
+    # client's messages then go (their chat's budget is their own, not the desk's).
+    private_agent_id: int | None = None
     id: int | None = None
 
     @property
@@ -120,10 +123,22 @@ class Ticket:
         if self.assigned_agent_id == agent_id:
             raise TicketError(f"ticket {self.public_id} is already with that agent")
         self.assigned_agent_id = agent_id
+        if self.private_agent_id not in (None, agent_id):
+            self.private_agent_id = None  # a new owner works it in the topic first
 
     def release(self) -> int | None:
         """Back to the queue; returns who had it."""
         previous, self.assigned_agent_id = self.assigned_agent_id, None
+        self.private_agent_id = None
+        return previous
+
+    def work_privately(self, agent_id: int) -> None:
+        self._require_open("work on")
+        self.private_agent_id = agent_id
+
+    def back_to_topic(self) -> int | None:
+        """The ticket's messages go to its topic again; returns who had it privately."""
+        previous, self.private_agent_id = self.private_agent_id, None
         return previous
 
     def reprioritise(self, priority: Priority) -> None:
@@ -141,6 +156,7 @@ class Ticket:
         self.closed_at = now
         self.closed_by = by
         self.last_activity_at = now
+        self.private_agent_id = None
 
     def _require_open(self, action: str) -> None:
         if self.is_closed:

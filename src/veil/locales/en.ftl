@@ -70,7 +70,7 @@ desk-closed = ✅ Ticket closed. The client has been told.
 desk-client-ended = 👋 The client ended the chat. The ticket is closed.
 desk-client-unreachable = 🚫 The client can't be reached (they blocked the bot or left Telegram). Messages to them are not delivered.
 desk-wrong-chat = This command is for clients in their private chat with the bot. Nothing was sent to the client.
-desk-unknown-command = ⚠️ Unknown command; nothing was sent to the client. In a ticket's topic: /note <text> (internal), /close. A plain message goes to the client.
+desk-unknown-command = ⚠️ Unknown command; nothing was sent to the client. In a ticket's topic: /note <text> (internal), /close, /private. A plain message goes to the client.
 desk-anonymous = ⚠️ Messages sent as the group (Remain anonymous) can't be sent to a client: nobody can be checked as an agent. Turn off Remain anonymous in your admin rights and write again.
 desk-private-wrong-chat = Desk commands (/close, /note) work inside a ticket's topic in the support group.
 client-contact-withheld = 🔒 The client shared a contact card. It is not shown, to keep the client anonymous.
@@ -180,3 +180,13 @@ join-desk-first = ⚠️ You are not a member of the support desk group yet, so 
 
 # An edit of a client's text that went out bundled with others follows as a reply.
 edited-part = ✏️ Edited:
+
+# Working a ticket from the agent's private chat with the bot (/private, /back).
+private-started = 🔒 You now work { $client } here. Their messages come to this chat; what you write here goes to them. /note <text> keeps a note, /close closes the ticket, /back hands it back to its topic.
+private-already = You already work { $client } here.
+private-ended = ↩️ { $client } is back in its topic; its messages go there again.
+private-none = You work no ticket here. In a ticket's topic, /private brings it to this chat.
+private-lost = ⛔ { $client } is no longer yours to answer; it went back to its topic. Nothing was sent.
+desk-private-started = 🔒 { $agent } works this ticket from their private chat; the client's messages go there until /back. The conversation is kept with the ticket.
+desk-private-ended = ↩️ This ticket is worked here in the topic again.
+desk-closed-private = ✅ Ticket { $ticket } is closed; the client has been told.

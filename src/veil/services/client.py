@@ -159,7 +159,10 @@ async def end_chat(
     if ticket is None:
         _say(uow, ctx, user, "nothing-to-end", _support_button(ctx, user))
         return None
+    private = ticket.private_agent_id
     ticket.close(ClosedBy.CLIENT, ctx.clock())
+    if private is not None:  # an agent works it from their private chat: tell them there
+        uow.outbox.add(SendText(UserChat(private), ctx.desk_text("desk-client-ended")))
     await routing.release(uow, ctx, ticket, "closed")
     await routing.route(uow, ctx)
     ticket_id = id_of(ticket)

@@ -177,14 +177,20 @@ def address_lane(address: Address) -> str:
             return f"chat:{chat_id}"
 
 
-def chat_key(delivery: Delivery, lane: str, desk_chat_id: int | None) -> tuple[str | None, bool]:
+def chat_key(
+    delivery: Delivery, lane: str, desk_chat_id: int | None, private_agent_id: int | None = None
+) -> tuple[str | None, bool]:
     """The flood-control key of the chat a delivery lands in, and whether it is a group.
 
     None for calls that post no message (answering a button, asking about a member).
-    A ticket's topic counts against its desk group, whatever the topic.
+    A ticket's topic counts against its desk group, whatever the topic; a ticket worked
+    from an agent's private chat counts against that chat, except for its card.
     """
     if isinstance(delivery, AnswerCallback | CheckMembership | CloseTopic):
         return None, False
+    in_topic = isinstance(delivery, OpenTopic | PostCard | RefreshCard)
+    if lane.startswith("topic:") and private_agent_id is not None and not in_topic:
+        return f"user:{private_agent_id}", False
     if lane.startswith("topic:"):
         if desk_chat_id is None:
             return None, False  # the ticket is gone; the delivery will fail on its own

@@ -167,7 +167,7 @@ async def close_from_topic(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None
     await uow.agents.lock_routing()  # before reading: see routing.py
     found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is not None:
-        await _close(uow, ctx, found[1])
+        await close_ticket(uow, ctx, found[1])
 
 
 async def topic_closed_by_hand(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
@@ -176,7 +176,7 @@ async def topic_closed_by_hand(uow: UnitOfWork, ctx: Context, msg: Incoming) -> 
     await uow.agents.lock_routing()  # before reading: see routing.py
     found = await ticket_of_topic(uow, ctx, msg, answer_outside=False)
     if found is not None:
-        await _close(uow, ctx, found[1], close_topic=False)
+        await close_ticket(uow, ctx, found[1], close_topic=False)
 
 
 async def close_from_button(
@@ -188,21 +188,26 @@ async def close_from_button(
     if not user.role.can_answer_tickets:
         return ctx.desk_text("desk-not-an-agent")
     ticket = await uow.tickets.by_public_id(public_id)
-    if ticket is None or ticket.desk_chat_id != ctx.desk_chat_id:
+    if ticket is None or not ctx.desks.is_desk(ticket.desk_chat_id):
         return ctx.desk_text("notice-unknown-ticket")
     if ticket.is_closed:
         return ctx.desk_text("desk-ticket-closed", ticket=ticket.public_id)
     if not await may_act(uow, ctx, user, ticket):
         return ctx.desk_text("desk-not-yours", owner=await _owner_alias(uow, ctx, ticket))
-    await _close(uow, ctx, ticket)
+    await close_ticket(uow, ctx, ticket)
     return ctx.desk_text("notice-closed", ticket=ticket.public_id)
 
 
-async def _close(
+async def close_ticket(
     uow: UnitOfWork, ctx: Context, ticket: Ticket, *, close_topic: bool = True
 ) -> None:
+    """An agent closes the ticket: the client and the desk are told, the owner freed."""
     ticket_id = id_of(ticket)
+    private = ticket.private_agent_id
     ticket.close(ClosedBy.AGENT, ctx.clock())
+    if private is not None:  # worked from a private chat: tell it there too
+        told = ctx.desk_text("desk-closed-private", ticket=ticket.public_id)
+        uow.outbox.add(SendText(UserChat(private), told))
     await routing.release(uow, ctx, ticket, "closed")
     await routing.route(uow, ctx)
     client = await uow.users.get(ticket.client_id)

@@ -46,6 +46,10 @@ async def resolve(uow: UnitOfWork, address: Address, desks: Desks | None = None)
             ticket = await uow.tickets.get(ticket_id)
             if ticket is None:
                 raise LookupError(f"ticket {ticket_id} does not exist")
+            if ticket.private_agent_id is not None:
+                agent = await uow.users.get(ticket.private_agent_id)
+                if agent is not None:  # worked from the agent's private chat
+                    return Target(agent.telegram_id, None, Side.DESK)
             if ticket.desk_topic_id is None:
                 raise TopicMissing(ticket_id)
             return Target(ticket.desk_chat_id, ticket.desk_topic_id, Side.DESK)

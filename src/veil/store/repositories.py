@@ -112,6 +112,13 @@ class SqlTickets:
         )
         return (await self._session.execute(query)).scalar_one_or_none()
 
+    async def worked_privately_by(self, agent_id: int) -> Ticket | None:
+        query = select(Ticket).where(
+            support_tickets.c.private_agent_id == agent_id,
+            support_tickets.c.status != TicketStatus.CLOSED,
+        )
+        return (await self._session.execute(query.limit(1))).scalar_one_or_none()
+
     async def open_by_desk(self) -> Mapping[int, int]:
         t = support_tickets.c
         query = (
@@ -291,7 +298,7 @@ class SqlOutbox:
     def _pending_rows(self) -> Select[Any]:
         o, t = support_outbox.c, support_tickets.c
         return select(
-            o.id, o.lane, o.delivery, o.attempts, o.created_at, t.desk_chat_id
+            o.id, o.lane, o.delivery, o.attempts, o.created_at, t.desk_chat_id, t.private_agent_id
         ).select_from(
             support_outbox.outerjoin(support_tickets, support_tickets.c.id == o.ticket_id)
         )
@@ -378,7 +385,7 @@ class SqlOutbox:
 
 def _pending(row: Any) -> PendingDelivery:
     delivery = decode(row.delivery)
-    chat, is_group = chat_key(delivery, row.lane, row.desk_chat_id)
+    chat, is_group = chat_key(delivery, row.lane, row.desk_chat_id, row.private_agent_id)
     return PendingDelivery(
         id=row.id,
         lane=row.lane,

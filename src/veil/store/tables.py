@@ -108,6 +108,7 @@ support_tickets = Table(
     Column("card_message_id", BigInteger),
     Column("message_count", Integer, nullable=False, server_default="0"),
     Column("escalation_reason", Text),
+    Column("private_agent_id", Id, ForeignKey("users.id")),
     Column("created_at", UtcDateTime, nullable=False),
     Column("first_response_at", UtcDateTime),
     Column("last_activity_at", UtcDateTime, nullable=False),
@@ -117,6 +118,7 @@ support_tickets = Table(
     Index("ix_support_tickets_topic", "desk_chat_id", "desk_topic_id"),
     Index("ix_support_tickets_status", "status", "priority", "created_at"),
     Index("ix_support_tickets_agent", "assigned_agent_id", "status"),
+    Index("ix_support_tickets_private", "private_agent_id"),
     # The queue: only waiting tickets, so the head is found without reading the rest.
     Index(
         "ix_support_tickets_queue",

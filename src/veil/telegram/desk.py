@@ -6,7 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from veil.services import canned, desk, handover, outbound
+from veil.services import canned, desk, handover, outbound, private
 from veil.services.context import Context, Incoming
 from veil.services.desks import Desks
 from veil.services.ports import UnitOfWork
@@ -30,6 +30,7 @@ def build_router(desks: Desks) -> Router:
     router.message.register(on_message(handover.escalate), Command("escalate"))
     router.message.register(on_message(handover.set_priority), Command("priority"))
     router.message.register(on_message(canned.offer), Command("canned"))
+    router.message.register(on_message(private.work_privately), Command("private"))
     router.message.register(on_message(client_command_here), Command(*client.MENU_COMMANDS))
     # Every other command stops here: a command is never relayed to a client.
     router.message.register(on_message(unknown_command), is_command)

@@ -1,4 +1,4 @@
-"""Bundling a client's waiting texts into one desk message, and choosing what goes together."""
+"""Rules of delivery: bundling texts, what goes in one call, flood keys, desk groups."""
 
 from __future__ import annotations
 
@@ -123,3 +123,15 @@ def test_bad_desk_lists_are_refused_with_the_reason() -> None:
             assert reason in str(exc)
         else:
             raise AssertionError(f"{spec!r} was accepted")
+
+
+def test_flood_keys_follow_where_a_delivery_lands() -> None:
+    from veil.services.deliveries import AnswerCallback, PostCard, chat_key
+
+    text = SendText(TicketTopic(7), "hi", record=1)
+    assert chat_key(text, "topic:7", -100) == ("chat:-100", True)  # the desk group's budget
+    # Worked from an agent's private chat: that chat's budget, except for the card.
+    assert chat_key(text, "topic:7", -100, private_agent_id=42) == ("user:42", False)
+    assert chat_key(PostCard(7), "topic:7", -100, private_agent_id=42) == ("chat:-100", True)
+    assert chat_key(SendText(UserChat(5), "x"), "user:5", None) == ("user:5", False)
+    assert chat_key(AnswerCallback("q"), "callback:q", None) == (None, False)  # no message

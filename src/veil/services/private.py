@@ -1,0 +1,162 @@
+"""Working a ticket from one's private chat with the bot.
+
+A desk group takes about 20 messages a minute from the bot, shared by every ticket in
+it; an agent's private chat takes about one a second, theirs alone. An agent with a
+chatty client types ``/private`` in the ticket's topic: from then on the client's
+messages come to the agent's private chat, and what the agent writes there goes to the
+client. ``/back`` (or closing, transferring, losing the ticket) returns it to the topic.
+One ticket at a time, so that nothing the agent writes can reach the wrong client.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from veil.domain.agents import alias_for
+from veil.domain.content import Handling, handling_of
+from veil.domain.ids import client_alias
+from veil.domain.model import Direction, Ticket, User
+from veil.services import client, desk
+from veil.services.context import Context, Incoming, Sender
+from veil.services.deliveries import RawChat, SendText, TicketTopic, UserChat
+from veil.services.people import ensure_user, id_of
+from veil.services.ports import UnitOfWork
+from veil.services.relay import counterpart, edit, record_message, relay
+
+log = logging.getLogger(__name__)
+
+
+def _tell(uow: UnitOfWork, ctx: Context, user: User, key: str, **args: object) -> None:
+    uow.outbox.add(SendText(UserChat(id_of(user)), ctx.texts(user.language, key, **args)))
+
+
+async def work_privately(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """``/private`` in a ticket's topic: the ticket moves to the agent's private chat."""
+    found = await desk.ticket_of_topic(uow, ctx, msg, answer_outside=True)
+    if found is None:
+        return
+    agent, ticket = found
+    if ticket.private_agent_id == agent.id:
+        _tell(uow, ctx, agent, "private-already", client=client_alias(ticket.public_id))
+        return
+    earlier = await uow.tickets.worked_privately_by(id_of(agent))
+    if earlier is not None:
+        _hand_back(uow, ctx, earlier)
+        _tell(uow, ctx, agent, "private-ended", client=client_alias(earlier.public_id))
+    ticket.work_privately(id_of(agent))
+    alias = alias_for(id_of(agent))
+    # Straight into this topic: the ticket's own address now leads to the agent.
+    uow.outbox.add(
+        SendText(
+            RawChat(msg.chat_id, msg.thread_id),
+            ctx.desk_text("desk-private-started", agent=alias),
+        )
+    )
+    _tell(uow, ctx, agent, "private-started", client=client_alias(ticket.public_id))
+    log.info("ticket worked privately", extra={"ticket": ticket.public_id})
+
+
+async def back_to_topic(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
+    """``/back`` in the private chat: the ticket's messages go to its topic again."""
+    user = await ensure_user(uow, ctx, sender)
+    ticket = await uow.tickets.worked_privately_by(id_of(user))
+    if ticket is None:
+        _tell(uow, ctx, user, "private-none")
+        return
+    _hand_back(uow, ctx, ticket)
+    _tell(uow, ctx, user, "private-ended", client=client_alias(ticket.public_id))
+
+
+def _hand_back(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> None:
+    ticket.back_to_topic()
+    uow.outbox.add(SendText(TicketTopic(id_of(ticket)), ctx.desk_text("desk-private-ended")))
+
+
+async def from_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> bool:
+    """An agent's message in their private chat while they work a ticket there goes to
+    its client. False when the sender works no ticket privately (a client, say)."""
+    user = await uow.users.by_telegram_id(msg.sender.telegram_id)
+    if user is None or not user.role.can_answer_tickets:
+        return False
+    ticket = await uow.tickets.worked_privately_by(id_of(user))
+    if ticket is None:
+        return False
+    handling = handling_of(msg.kind)
+    if handling is Handling.IGNORE:
+        return True
+    if handling is not Handling.RELAY:
+        _tell(uow, ctx, user, "desk-kind-not-relayed", kind=msg.kind)
+        return True
+    if not await desk.may_act(uow, ctx, user, ticket):
+        ticket.back_to_topic()  # no longer theirs to answer: stop sending it here
+        _tell(uow, ctx, user, "private-lost", client=client_alias(ticket.public_id))
+        return True
+    ticket_id = id_of(ticket)
+    reply_to = await counterpart(uow, ticket_id, msg.reply_to_message_id, from_client=False)
+    record = await record_message(uow, ctx, ticket, msg, Direction.FROM_AGENT, id_of(user))
+    ticket.agent_answered(ctx.clock())
+    for delivery in relay(
+        msg,
+        record_id=id_of(record),
+        to=UserChat(ticket.client_id),
+        source=RawChat(msg.chat_id),
+        reply_to_record=reply_to,
+        withheld_text="",  # never used: withheld kinds were refused above
+    ):
+        uow.outbox.add(delivery)
+    return True
+
+
+async def edit_in_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> bool:
+    """An agent edits a message they sent a client from their private chat."""
+    user = await uow.users.by_telegram_id(msg.sender.telegram_id)
+    if user is None or not user.role.can_answer_tickets or msg.text is None:
+        return False
+    ticket = await uow.tickets.worked_privately_by(id_of(user))
+    if ticket is None:
+        return False
+    record = await uow.messages.by_desk_message(id_of(ticket), msg.message_id)
+    if record is not None and record.direction is Direction.FROM_AGENT:
+        record.edit(msg.text, ctx.clock())
+        uow.outbox.add(edit(UserChat(ticket.client_id), record, msg))
+    return True
+
+
+async def relay_private(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """A plain message in a private chat: an agent answering the ticket they work
+    there, or else a client writing to support."""
+    if not await from_private_chat(uow, ctx, msg):
+        await client.relay_from_client(uow, ctx, msg)
+
+
+async def edit_private(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    if not await edit_in_private_chat(uow, ctx, msg):
+        await client.edit_from_client(uow, ctx, msg)
+
+
+async def desk_command_in_private(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """/note and /close in the private chat act on the ticket worked there; elsewhere
+    (or other desk commands) the sender is told where they belong."""
+    user = await ensure_user(uow, ctx, msg.sender)
+    ticket = None
+    if user.role.can_answer_tickets:
+        ticket = await uow.tickets.worked_privately_by(id_of(user))
+    command = (msg.text or "").split(maxsplit=1)[0].split("@")[0].lower()
+    if ticket is None or command not in ("/note", "/close"):
+        await client.wrong_chat(uow, ctx, msg.sender)
+        return
+    if command == "/note":
+        text = desk.command_args(msg.text or "")
+        if not text:
+            _tell(uow, ctx, user, "desk-note-empty")
+            return
+        note = Incoming(msg.chat_id, msg.message_id, msg.sender, "text", text)
+        await record_message(uow, ctx, ticket, note, Direction.NOTE, author_id=user.id)
+        _tell(uow, ctx, user, "desk-note-saved")
+        return
+    await uow.agents.lock_routing()  # before changing holdings: see routing.py
+    if not await desk.may_act(uow, ctx, user, ticket):
+        _tell(uow, ctx, user, "private-lost", client=client_alias(ticket.public_id))
+        ticket.back_to_topic()
+        return
+    await desk.close_ticket(uow, ctx, ticket)
