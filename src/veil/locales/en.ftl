@@ -129,6 +129,7 @@ invite-invalid = ⛔ This invite link is not valid: it was used already or has e
 invite-accepted =
     🎉 You are now a support agent ({ $level }), known to the team as { $alias }.
     Join the support desk group, then send /online to start receiving tickets.
+    In a ticket's topic, /private brings a busy conversation to this chat (/back returns it).
 status-now-online = 🟢 You are online as { $alias } ({ $load }/{ $capacity } tickets). New tickets will come to you{ $assigned ->
     [0] .
    *[other] ; { $assigned } assigned just now.
