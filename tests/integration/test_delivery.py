@@ -230,6 +230,7 @@ async def test_a_429_pauses_that_chat_and_the_others_go_on(scene: Scene) -> None
     await scene.until(lambda: all(scene.tg.bot_messages(o) for o in others))
     assert not _tags(scene.desk_texts(desk, thread))  # still paused
     await scene.until(lambda: _tags(scene.desk_texts(desk, thread)) == ["[m1]"])
+    assert scene.senders[0].metrics.snapshot().too_many_requests == 1
 
 
 async def test_several_workers_never_send_a_row_twice(scene: Scene, database_url: str) -> None:
