@@ -11,6 +11,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from veil.domain.pacing import FloodLimits
 from veil.faketg import FakeError, FakeTelegram
 from veil.i18n import default_catalog
 from veil.services.context import Context, Sender
@@ -18,7 +19,6 @@ from veil.services.deliveries import SendText, UserChat
 from veil.services.people import ensure_user
 from veil.store.uow import SqlStore
 from veil.system import utcnow
-from veil.domain.pacing import FloodLimits
 from veil.telegram.flood import MemoryFloodGate
 from veil.telegram.sender import OutboxSender
 
@@ -54,9 +54,7 @@ async def test_every_chat_gets_its_messages_once_and_in_order(
     tg.fail_next(FakeError.timeout(1), chat_id=chats[2])
     # Pacing is tested on its own; here the chats may take the messages as fast as they come.
     gate = MemoryFloodGate(FloodLimits(chat_per_second=1000, global_per_second=10_000))
-    sender = OutboxSender(
-        bot, store, ctx, gate, poll_interval=0.05, concurrency=3, max_backoff=1
-    )
+    sender = OutboxSender(bot, store, ctx, gate, poll_interval=0.05, concurrency=3, max_backoff=1)
     store.on_commit = sender.wake
     running = asyncio.create_task(sender.run())
     for n in range(EACH):  # written while the sender runs, interleaved across chats

@@ -45,9 +45,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("support_tickets") as batch:
         batch.drop_index("ix_support_tickets_private")
-        batch.drop_constraint(
-            op.f("fk_support_tickets_private_agent_id_users"), type_="foreignkey"
-        )
+        batch.drop_constraint(op.f("fk_support_tickets_private_agent_id_users"), type_="foreignkey")
         batch.drop_column("private_agent_id")
     op.drop_table("support_desk_moves")
     with op.batch_alter_table("support_outbox") as batch:
