@@ -231,5 +231,96 @@ def bench_routing(
     _run(go())
 
 
+@bench_app.command("delivery")
+def bench_delivery(
+    clients: Annotated[int, typer.Option(min=1, help="Clients, one ticket each.")] = 200,
+    agents: Annotated[int, typer.Option(min=1, help="Agents online.")] = 10,
+    duration: Annotated[
+        float | None,
+        typer.Option(help="Seconds of traffic [default: 120; --capacity: 30 per phase]."),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(help="An EMPTY database [default: a temporary SQLite file]."),
+    ] = None,
+    limits: Annotated[bool, typer.Option(help="faketg enforces Telegram's limits.")] = True,
+    chaos: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of the bot's calls given a fault.")
+    ] = 0.0,
+    kill_every: Annotated[
+        float | None, typer.Option(min=1, help="SIGKILL and restart the bot this often, s.")
+    ] = None,
+    desks: Annotated[int, typer.Option(min=1, help="Desk groups.")] = 1,
+    seed: Annotated[int | None, typer.Option(help="Seed of the traffic and faults.")] = None,
+    drain_timeout: Annotated[float, typer.Option(help="Longest wait for the backlog, s.")] = 600,
+    idle_mean: Annotated[float, typer.Option(help="Mean pause between bursts, s.")] = 45.0,
+    max_messages: Annotated[
+        int | None, typer.Option(help="Stop clients after this many messages in all.")
+    ] = None,
+    bot_log: Annotated[str | None, typer.Option(help="Where the bot's log goes.")] = None,
+    bot_env: Annotated[
+        list[str] | None, typer.Option(help="Extra bot setting, VEIL_X=value (repeatable).")
+    ] = None,
+    capacity: Annotated[
+        bool, typer.Option(help="The bot's own speed, limits off, no faults.")
+    ] = False,
+    rate: Annotated[float, typer.Option(help="--capacity: offered load, messages/s.")] = 100.0,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Delivery under Telegram's flood limits: N bursty clients, M agents, faketg."""
+    import json
+    from pathlib import Path
+
+    from veil.bench import delivery as bench
+    from veil.bench.botproc import BenchError
+    from veil.bench.traffic import Shape
+
+    extra = dict(item.partition("=")[::2] for item in bot_env or [])
+    if any(not key.startswith("VEIL_") for key in extra):
+        err.print("[red]--bot-env takes VEIL_NAME=value[/red]")
+        raise typer.Exit(2)
+    config = bench.DeliveryConfig(
+        clients=clients,
+        agents=agents,
+        duration=duration if duration is not None else (30.0 if capacity else 120.0),
+        database_url=database_url,
+        limits=limits and not capacity,
+        chaos=0.0 if capacity else chaos,
+        kill_every=None if capacity else kill_every,
+        desks=desks,
+        seed=seed,
+        drain_timeout=drain_timeout,
+        shape=Shape(idle_mean=idle_mean),
+        max_messages=max_messages,
+        bot_log=Path(bot_log) if bot_log else None,
+        bot_env=extra,
+        capacity=capacity,
+        rate=rate,
+    )
+    console = Console() if sys.stdout.isatty() else Console(width=160)
+
+    def progress(line: str) -> None:
+        err.print(f"[dim]{line}[/dim]")
+
+    try:
+        report: bench.DeliveryReport | bench.CapacityReport
+        if capacity:
+            report = asyncio.run(bench.run_capacity(config, progress))
+        else:
+            report = asyncio.run(bench.run_delivery(config, progress))
+    except BenchError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    if json_output:
+        typer.echo(json.dumps(bench.as_json(report), indent=2))
+    elif isinstance(report, bench.CapacityReport):
+        bench.print_capacity(report, console)
+    else:
+        bench.print_delivery(report, console)
+    if not report.ok:
+        err.print("[red]messages were lost, misrouted or delivered out of order[/red]")
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":
     app()
