@@ -211,6 +211,7 @@ def build(settings: Settings, *, clock: Clock = utcnow) -> Veil:
             ctx,
             gate,
             metrics=metrics,
+            limits=settings.flood_limits(),
             poll_interval=settings.sender_poll_interval,
             concurrency=settings.sender_concurrency,
             max_backoff=settings.sender_max_backoff,

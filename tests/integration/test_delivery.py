@@ -64,6 +64,7 @@ class Scene:
                 store,
                 self.ctx,
                 gate,
+                limits=GATE_LIMITS,
                 poll_interval=0.05,
                 max_backoff=1,
                 lease=20,

@@ -50,6 +50,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 
+from veil.domain.pacing import FloodLimits
 from veil.services import outbound
 from veil.services.context import Context
 from veil.services.deliveries import CopyContent, UserChat, mergeable
@@ -160,6 +161,7 @@ class OutboxSender:
         gate: FloodGate,
         *,
         metrics: DeliveryMetrics | None = None,
+        limits: FloodLimits | None = None,
         poll_interval: float = 0.5,
         concurrency: int = 8,
         max_backoff: float = 60.0,
@@ -172,6 +174,7 @@ class OutboxSender:
         self._ctx = ctx
         self.gate = gate
         self.metrics = metrics or DeliveryMetrics()
+        self.limits = limits or FloodLimits()  # what the gate paces to
         self._poll_interval = poll_interval
         self._concurrency = concurrency
         self._max_backoff = max_backoff
@@ -307,6 +310,7 @@ class OutboxSender:
         self._wake.set()  # the lane's next delivery may go now
 
     async def _deliver(self, batch: Batch) -> None:
+        await self._settle_debt(batch)
         try:
             learned = await self._calls.perform([row.delivery for row in batch.rows])
         except TelegramRetryAfter as exc:
@@ -317,6 +321,16 @@ class OutboxSender:
             await self._handle(batch, exc)
         else:
             await self._done(batch, learned)
+
+    async def _settle_debt(self, batch: Batch) -> None:
+        """An album took the budget of all its items at once; it goes when the last of
+        them would have gone one by one. Telegram counts the items over a sliding window,
+        so sending them earlier would overrun it when the chat is busy."""
+        head = batch.head
+        if batch.messages <= 1 or head.chat is None:
+            return
+        rate, _ = self.limits.bucket("group" if head.is_group else "private")
+        await asyncio.sleep((batch.messages - 1) / rate)
 
     async def _too_many(self, batch: Batch, retry_after: float) -> None:
         self.metrics.too_many.inc()
