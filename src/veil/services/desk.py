@@ -90,6 +90,13 @@ async def relay_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None
     if handling is not Handling.RELAY:
         _reply(uow, ctx, msg, "desk-kind-not-relayed", kind=msg.kind)
         return
+    await answer_client(uow, ctx, agent, ticket, msg)
+
+
+async def answer_client(
+    uow: UnitOfWork, ctx: Context, agent: User, ticket: Ticket, msg: Incoming
+) -> None:
+    """Record an agent's message and send it to the client, as the bot."""
     ticket_id = id_of(ticket)
     reply_to = await counterpart(uow, ticket_id, msg.reply_to_message_id, from_client=False)
     record = await record_message(uow, ctx, ticket, msg, Direction.FROM_AGENT, id_of(agent))

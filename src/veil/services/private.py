@@ -21,7 +21,7 @@ from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import RawChat, SendText, TicketTopic, UserChat
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
-from veil.services.relay import counterpart, edit, record_message, relay
+from veil.services.relay import edit, record_message
 
 log = logging.getLogger(__name__)
 
@@ -91,19 +91,7 @@ async def from_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> boo
         ticket.back_to_topic()  # no longer theirs to answer: stop sending it here
         _tell(uow, ctx, user, "private-lost", client=client_alias(ticket.public_id))
         return True
-    ticket_id = id_of(ticket)
-    reply_to = await counterpart(uow, ticket_id, msg.reply_to_message_id, from_client=False)
-    record = await record_message(uow, ctx, ticket, msg, Direction.FROM_AGENT, id_of(user))
-    ticket.agent_answered(ctx.clock())
-    for delivery in relay(
-        msg,
-        record_id=id_of(record),
-        to=UserChat(ticket.client_id),
-        source=RawChat(msg.chat_id),
-        reply_to_record=reply_to,
-        withheld_text="",  # never used: withheld kinds were refused above
-    ):
-        uow.outbox.add(delivery)
+    await desk.answer_client(uow, ctx, user, ticket, msg)
     return True
 
 
