@@ -75,6 +75,7 @@ async def test_run_says_when_telegram_rejects_the_token_or_the_desk(tmp_path: Pa
     tg = FakeTelegram()
     tg.add_bot(TOKEN)
     group = tg.add_supergroup("Plain group", is_forum=False)
+    forum = tg.add_supergroup("Desk", is_forum=True)
     url = await tg.start()
     try:
         env = _env(tmp_path, VEIL_TELEGRAM_API_URL=url, VEIL_DESK_CHAT_ID=str(group))
@@ -86,6 +87,16 @@ async def test_run_says_when_telegram_rejects_the_token_or_the_desk(tmp_path: Pa
             "run", env={**env, "VEIL_BOT_TOKEN": TOKEN, "VEIL_DESK_CHAT_ID": "-100777"}
         )
         assert code == 2 and "chat not found" in out
+        code, out = await veil(
+            "run",
+            env={
+                **env,
+                "VEIL_BOT_TOKEN": TOKEN,
+                "VEIL_DESK_CHAT_ID": str(forum),
+                "VEIL_REDIS_URL": "redis://127.0.0.1:1/0",
+            },
+        )
+        assert code == 2 and "VEIL_REDIS_URL" in out and "127.0.0.1:1" in out
         assert "Traceback" not in out
     finally:
         await tg.stop()

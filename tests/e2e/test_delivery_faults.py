@@ -7,23 +7,36 @@ message's tag. Tags may share a call (a bundle), never appear in two.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 
 import pytest
 
+from tests.conftest import require_service
 from tests.e2e.harness import Desk
 from veil.faketg import Chaos, FakeTelegram, RateLimits
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
+REDIS_HOST = os.environ.get("VEIL_TEST_REDIS_HOST", "127.0.0.1")
+REDIS_PORT = int(os.environ.get("VEIL_TEST_REDIS_PORT", "6379"))
 # Pacing as Telegram's real shape, scaled so the scenarios take seconds: a desk group
-# takes 2 messages a second (the real one 20 a minute), private chats 5 a second.
+# takes 2 messages a second (the real one 20 a minute), private chats 5 a second. The
+# buckets live in Redis, as they do when several processes share a desk.
 BOT_SETTINGS = {
     "VEIL_FLOOD_CHAT_PER_SECOND": "5",
     "VEIL_FLOOD_GROUP_PER_MINUTE": "120",
     "VEIL_FLOOD_GLOBAL_PER_SECOND": "300",
+    "VEIL_REDIS_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/0",
 }
+
+
+@pytest.fixture(autouse=True)
+def _redis_is_there() -> None:
+    require_service("Redis", REDIS_HOST, REDIS_PORT)
+
+
 LIMITS = RateLimits(chat_per_second=5, chat_burst=5, group_per_minute=120, global_per_second=300)
 
 
