@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
-import pytest
 from aiogram import Bot, Dispatcher, Router
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Message
 
 from veil.faketg import FakeTelegram
@@ -24,17 +21,6 @@ async def _until(predicate: Callable[[], bool]) -> None:
             return
         await asyncio.sleep(0.02)
     raise AssertionError("condition never held")
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[tuple[FakeTelegram, Bot]]:
-    tg = FakeTelegram()
-    tg.add_bot(TOKEN)
-    url = await tg.start()
-    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(url)))
-    yield tg, bot
-    await bot.session.close()
-    await tg.stop()
 
 
 async def test_chats_go_side_by_side_in_order_and_a_batch_is_confirmed_when_done(

@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from veil.domain.pacing import FloodLimits
@@ -25,17 +21,6 @@ from veil.telegram.sender import OutboxSender
 TOKEN = "77:SENDER"
 PEOPLE = 5
 EACH = 30
-
-
-@pytest.fixture
-async def telegram() -> AsyncIterator[tuple[FakeTelegram, Bot]]:
-    tg = FakeTelegram()
-    tg.add_bot(TOKEN)
-    url = await tg.start()
-    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(url)))
-    yield tg, bot
-    await bot.session.close()
-    await tg.stop()
 
 
 async def test_every_chat_gets_its_messages_once_and_in_order(
