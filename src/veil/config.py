@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     flood_chat_per_second: float = Field(1.0, gt=0)
     flood_group_per_minute: float = Field(20.0, gt=0)
     flood_global_per_second: float = Field(30.0, gt=0)
-    flood_margin: float = Field(0.05, ge=0, lt=1)
+    flood_margin: float = Field(0.10, ge=0, lt=1)
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(None, ge=1, le=65535)
     housekeeping_interval: float = Field(3600.0, gt=0)

@@ -32,9 +32,9 @@ def test_a_bucket_never_saves_more_than_its_burst() -> None:
 
 def test_flood_limits_give_burst_one_buckets_shaved_by_the_margin() -> None:
     limits = FloodLimits()
-    assert limits.bucket("private") == (0.95, 1.0)
-    assert limits.bucket("group") == pytest.approx((20 / 60 * 0.95, 1.0))
-    assert limits.bucket("global") == (28.5, 1.0)
+    assert limits.bucket("private") == pytest.approx((0.9, 1.0))
+    assert limits.bucket("group") == pytest.approx((20 / 60 * 0.9, 1.0))
+    assert limits.bucket("global") == pytest.approx((27.0, 1.0))
     assert FloodLimits(margin=0).bucket("group") == pytest.approx((1 / 3, 1.0))
     with pytest.raises(ValueError):
         FloodLimits(group_per_minute=0)
@@ -46,8 +46,8 @@ def test_a_private_chat_waits_a_little_over_a_second_between_messages() -> None:
     bucket = FloodLimits().new_bucket("private", now=100.0)
     assert bucket.wait(100.0) == 0.0
     bucket.take(100.0)
-    assert bucket.wait(100.0) == pytest.approx(1 / 0.95)
-    assert bucket.wait(100.0 + 1 / 0.95) == pytest.approx(0.0, abs=1e-9)
+    assert bucket.wait(100.0) == pytest.approx(1 / 0.9)
+    assert bucket.wait(100.0 + 1 / 0.9) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_an_album_is_taken_at_once_and_its_debt_delays_what_follows() -> None:
