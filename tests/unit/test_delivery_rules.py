@@ -76,6 +76,23 @@ def test_only_a_clients_plain_texts_run_together() -> None:
     assert [r.id for r in text_run(head, system)] == [1]
 
 
+def test_a_text_run_stops_where_one_message_is_full() -> None:
+    # Every row of a batch is marked sent with the bundle: a text left out of the
+    # bundle but kept in the run would be lost (the bench found this).
+    to = TicketTopic(1)
+    head = _row(1, SendText(to, "short", record=1))
+    rows = [
+        _row(2, SendText(to, "also short", record=2)),
+        _row(3, SendText(to, "x" * 4080, record=3)),
+        _row(4, SendText(to, "after", record=4)),
+    ]
+    assert [r.id for r in text_run(head, rows)] == [1, 2]
+    many = [_row(n, SendText(to, "y" * 300, record=n)) for n in range(2, 40)]
+    run = text_run(head, many)
+    assert 1 < len(run) < 39
+    assert utf16_len(BOUNDARY.join(r.delivery.text for r in run)) <= 4096  # type: ignore[union-attr]
+
+
 def test_an_album_runs_together_only_when_a_plain_copy_is_faithful() -> None:
     to, source = TicketTopic(1), UserChat(9)
 

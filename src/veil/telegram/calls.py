@@ -149,6 +149,9 @@ class DeliveryCalls:
             return await self._copy_album([d for d in batch if isinstance(d, CopyContent)])
         texts = [d for d in batch if isinstance(d, SendText)]
         joined = bundle([Piece(t.text, t.entities) for t in texts])
+        if joined.count != len(texts):
+            # The sender marks every row of the batch sent: all must be in the bundle.
+            raise ValueError(f"a bundle of {len(texts)} texts fits only {joined.count}")
         merged = SendText(
             texts[0].to,
             joined.text,
@@ -160,7 +163,7 @@ class DeliveryCalls:
         return [
             Learned(t.record, item.side, item.message_id)
             for item in learned
-            for t in texts[: joined.count]
+            for t in texts
             if t.record is not None
         ]
 

@@ -50,10 +50,11 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 
+from veil.domain.bundling import Piece, bundle
 from veil.domain.pacing import FloodLimits
 from veil.services import outbound
 from veil.services.context import Context
-from veil.services.deliveries import CopyContent, UserChat, mergeable
+from veil.services.deliveries import CopyContent, SendText, UserChat, mergeable
 from veil.services.ports import PendingDelivery, UnitOfWork, UnitOfWorkFactory
 from veil.telegram.calls import THREAD_GONE, DeliveryCalls, Learned
 from veil.telegram.flood import FloodGate
@@ -142,14 +143,20 @@ def album_run(head: PendingDelivery, after: Sequence[PendingDelivery]) -> list[P
 
 
 def text_run(head: PendingDelivery, after: Sequence[PendingDelivery]) -> list[PendingDelivery]:
-    """The head and the client texts right after it, which may share one desk message."""
+    """The head and the client texts right after it that fit one desk message together.
+
+    Exactly what the bundle carries: every row of a batch is marked sent with it.
+    """
     run = [head]
     for row in after:
         d = row.delivery
         if not mergeable(d) or getattr(d, "reply_to_record", None) is not None:
             break
         run.append(row)
-    return run
+    pieces = [
+        Piece(d.text, d.entities) for d in (r.delivery for r in run) if isinstance(d, SendText)
+    ]
+    return run[: bundle(pieces).count] if len(pieces) == len(run) else [head]
 
 
 class OutboxSender:
