@@ -3,6 +3,8 @@ client's messages come there, the agent's answers go from there, anonymously."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.e2e.harness import Desk
@@ -21,7 +23,9 @@ async def test_a_ticket_worked_from_the_private_chat_and_handed_back(desk: Desk)
     question = tg.send_text(client, client, "[v1] is my appointment moved?")
     got = await desk.client_gets("[v1] is my appointment moved?", desk.agent)
     assert not any("[v1]" in t for t in desk.bot_texts(desk.chat_id, topic))  # not the topic
-    # The agent answers from their private chat, replying to the client's message.
+    # The agent answers from their private chat, replying to the client's message. The bot
+    # notes which message carried it just after Telegram took it; a person replies later.
+    await asyncio.sleep(0.5)
     tg.send_text(agent, agent, "[w1] yes, to Friday", reply_to=got["message_id"])
     answer = await desk.client_gets("[w1] yes, to Friday")
     assert answer["reply_to_message"]["message_id"] == question["message_id"]
