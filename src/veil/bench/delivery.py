@@ -50,7 +50,7 @@ from veil.bench.botproc import TOKEN, BenchError, BotProcess, add_agents, bot_en
 from veil.bench.observe import Observer
 from veil.bench.traffic import Shape, client_tag, long_text, short_answer, short_text
 from veil.faketg import FakeTelegram, RateLimits, ScenarioError
-from veil.faketg.chaos import FAULT_KINDS, Chaos
+from veil.faketg.chaos import FAULT_KINDS, POSTING_METHODS, Chaos
 
 LOST_EXAMPLES = 10
 SETUP_TIMEOUT = 60.0  # for one ticket to open, one agent to go online
@@ -124,6 +124,8 @@ class DeliveryReport:
     api_calls: int  # traffic and drain, getUpdates not counted
     api_calls_429: int
     api_429_percent: float
+    api_posting_calls: int  # calls that post messages, the ones Telegram's limits count
+    api_429_percent_of_posting: float
     api_429_from_limits: int  # the rest were injected by chaos
     api_other_errors: int
     faults_injected: dict[str, int]
@@ -666,6 +668,7 @@ def _report(
     ]
     sends = [c for c in calls if c.method != "getUpdates"]
     too_many = [c for c in sends if c.status == 429]
+    posting = sum(1 for c in sends if c.method in POSTING_METHODS)
     flood = sum(1 for c in too_many if c.fault is None)  # the limits, not chaos
     failed = sum(1 for c in sends if not c.ok)
     blocked = {c.params.get("chat_id") for c in sends if c.status == 403}
@@ -694,6 +697,8 @@ def _report(
         api_calls=len(sends),
         api_calls_429=len(too_many),
         api_429_percent=100.0 * len(too_many) / len(sends) if sends else 0.0,
+        api_posting_calls=posting,
+        api_429_percent_of_posting=100.0 * len(too_many) / posting if posting else 0.0,
         api_429_from_limits=flood,
         api_other_errors=failed - len(too_many),
         faults_injected=injected,
@@ -948,6 +953,10 @@ def print_delivery(report: DeliveryReport, console: Console) -> None:
         "Bot API calls (getUpdates aside) / answered 429",
         f"{r.api_calls} / {r.api_calls_429} ({r.api_429_percent:.2f}%; "
         f"{r.api_429_from_limits} from the limits); other errors {r.api_other_errors}",
+    )
+    table.add_row(
+        "  of which posting messages / 429 share of those",
+        f"{r.api_posting_calls} / {r.api_429_percent_of_posting:.2f}%",
     )
     if r.faults_injected:
         table.add_row(
