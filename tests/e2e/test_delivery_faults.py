@@ -82,6 +82,23 @@ async def all_through(desk: Desk, topic: int, prefix: str, count: int = 10) -> N
     )
 
 
+async def under_chaos(desk: Desk, topic: int, prefix: str, chaos: Chaos) -> None:
+    """A whole conversation while Telegram misbehaves as ``chaos`` says."""
+    desk.tg.chaos = chaos
+    try:
+        await converse(desk, topic, prefix)
+        await all_through(desk, topic, prefix)
+    finally:
+        desk.tg.chaos = None
+
+
+def delivered_once(desk: Desk, prefix: str) -> bool:
+    """Every line of the conversation went in exactly one successful call, both ways."""
+    to_desk = delivered(desk.tg, desk.chat_id, prefix)
+    to_client = delivered(desk.tg, desk.client.id, f"{prefix}a")
+    return set(to_desk.values()) == {1} and set(to_client.values()) == {1}
+
+
 async def test_paced_under_the_limits_bundled_and_never_pushed_back(desk: Desk) -> None:
     _, topic = await desk.open_ticket()
     desk.tg.limits = LIMITS
@@ -102,15 +119,9 @@ async def test_paced_under_the_limits_bundled_and_never_pushed_back(desk: Desk) 
 
 async def test_a_429_storm_delays_but_loses_and_doubles_nothing(desk: Desk) -> None:
     _, topic = await desk.open_ticket()
-    desk.tg.chaos = Chaos(too_many=0.4, retry_after_max=1, seed=4)
-    try:
-        await converse(desk, topic, "s")
-        await all_through(desk, topic, "s")
-    finally:
-        desk.tg.chaos = None
+    await under_chaos(desk, topic, "s", Chaos(too_many=0.4, retry_after_max=1, seed=4))
     assert desk.tg.chaos_counts["too_many"] > 0
-    assert set(delivered(desk.tg, desk.chat_id, "s").values()) == {1}
-    assert set(delivered(desk.tg, desk.client.id, "sa").values()) == {1}
+    assert delivered_once(desk, "s")
 
 
 async def test_5xx_slow_answers_and_lost_connections_lose_and_double_nothing(
@@ -118,18 +129,13 @@ async def test_5xx_slow_answers_and_lost_connections_lose_and_double_nothing(
 ) -> None:
     _, topic = await desk.open_ticket()
     # Connections drop before Telegram acted: a retry is safe and must come.
-    desk.tg.chaos = Chaos(
+    chaos = Chaos(
         server_error=0.2, slow=0.2, slow_seconds=0.4, dropped=0.2, dropped_applied=0.0, seed=5
     )
-    try:
-        await converse(desk, topic, "f")
-        await all_through(desk, topic, "f")
-    finally:
-        desk.tg.chaos = None
+    await under_chaos(desk, topic, "f", chaos)
     counts = desk.tg.chaos_counts
     assert counts["server_error"] and counts["slow"] and counts["dropped"]
-    assert set(delivered(desk.tg, desk.chat_id, "f").values()) == {1}
-    assert set(delivered(desk.tg, desk.client.id, "fa").values()) == {1}
+    assert delivered_once(desk, "f")
 
 
 async def test_a_dropped_answer_after_telegram_acted_repeats_at_most_that_message(
@@ -137,12 +143,7 @@ async def test_a_dropped_answer_after_telegram_acted_repeats_at_most_that_messag
 ) -> None:
     _, topic = await desk.open_ticket()
     dropped_before = desk.tg.chaos_counts["dropped"]
-    desk.tg.chaos = Chaos(dropped=0.3, dropped_applied=1.0, seed=6)
-    try:
-        await converse(desk, topic, "d")
-        await all_through(desk, topic, "d")
-    finally:
-        desk.tg.chaos = None
+    await under_chaos(desk, topic, "d", Chaos(dropped=0.3, dropped_applied=1.0, seed=6))
     drops = desk.tg.chaos_counts["dropped"] - dropped_before
     assert drops > 0
     # Telegram did it but the answer was lost: nobody can know, so the message goes
