@@ -72,7 +72,9 @@ class Veil:
             client = await connect_redis(self.settings.redis_url)
         except RedisUnavailable as exc:
             raise ConfigError(f"VEIL_REDIS_URL: {exc}") from None
-        gate = RedisFloodGate(client, self.settings.flood_limits())
+        gate = RedisFloodGate(
+            client, self.settings.flood_limits(), namespace=self.settings.redis_namespace
+        )
         for sender in self.senders:
             sender.gate = gate
         log.info("flood control shared through Redis at %s", redact(self.settings.redis_url))

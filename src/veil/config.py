@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     database_url: str = "sqlite+aiosqlite:///./veil.db"
     redis_url: str | None = None
+    # Prefix of every Redis key: deployments (or test runs) sharing one Redis stay apart.
+    redis_namespace: str = Field("veil", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     encryption_keys: SecretStr | None = None
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = Field(8080, ge=1, le=65535)

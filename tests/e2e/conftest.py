@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -23,6 +24,7 @@ from tests.e2e.harness import (
     World,
     anonymity_violations,
     bot_env,
+    forget_redis_keys,
 )
 from tests.e2e.team import Team
 from veil.faketg import FakeTelegram
@@ -55,6 +57,9 @@ async def world(
     env = bot_env(backend_url, url, desk_id, admins=[admin.id])
     # A module may shrink durations for its scenarios (say, the offline grace period).
     env.update(getattr(request.module, "BOT_SETTINGS", {}))
+    # Keys of its own in a shared Redis: faketg hands out the same chat ids to every
+    # world, and a pause or a drained bucket left by another module must not slow this one.
+    env["VEIL_REDIS_NAMESPACE"] = f"veil-e2e-{uuid.uuid4().hex[:12]}"
     # `veil agents add` is how an operator names an agent; use it for real.
     add = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "veil", "agents", "add", str(agent.id)),
@@ -72,6 +77,8 @@ async def world(
     finally:
         code = await bot.stop()
         await tg.stop()
+        if "VEIL_REDIS_URL" in env:
+            await forget_redis_keys(env["VEIL_REDIS_URL"], env["VEIL_REDIS_NAMESPACE"])
     problems = anonymity_violations(tg, desk_id, the_world.clients, [agent])
     assert not problems, "anonymity broken:\n" + "\n".join(problems[:20])
     assert code == 0, f"bot exited with {code}\n{bot.log()[-3000:]}"

@@ -17,7 +17,10 @@ from veil.domain.bundling import BOUNDARY
 from veil.faketg import FakeTelegram
 
 TOKEN = "424242:E2E-test-token"
-WAIT = 20.0
+# A wait fails once the bot made no progress for STALL seconds (it is stuck), or after
+# WAIT_LIMIT in all: a busy machine makes a scenario slower, not red.
+STALL = 20.0
+WAIT_LIMIT = 240.0
 
 
 @dataclass
@@ -73,7 +76,7 @@ class Desk:
     # --- waiting ---------------------------------------------------------------
     async def until(self, predicate: Callable[[], bool], what: str) -> None:
         try:
-            await self.tg.wait_for(predicate, timeout=WAIT)
+            await self.tg.wait_for(predicate, timeout=WAIT_LIMIT, stall=STALL)
         except TimeoutError:
             raise AssertionError(
                 f"timed out waiting for: {what}\n--- bot log ---\n{self.bot.log()[-4000:]}"
@@ -160,6 +163,19 @@ def bot_env(
         VEIL_LOG_LEVEL="INFO",
     )
     return env
+
+
+async def forget_redis_keys(url: str, namespace: str) -> None:
+    """Leave the shared Redis as the scenario found it."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.Redis.from_url(url)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"*{namespace}*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
 
 
 # --- the anonymity rules, over every outbound call ---------------------------------

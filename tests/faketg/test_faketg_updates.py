@@ -162,3 +162,22 @@ async def test_dispatcher_answers_start(bot: Bot, tg: FakeTelegram, alice: int) 
     finally:
         await dispatcher.stop_polling()
         await asyncio.wait_for(polling, 5)
+
+
+async def test_a_stall_wait_lasts_while_the_bot_makes_progress(
+    bot: Bot, tg: FakeTelegram, alice: int
+) -> None:
+    async def slow_but_busy() -> None:
+        for n in range(12):  # 1.2 s of work, each step well inside the 1 s stall
+            await bot.send_message(alice, f"step {n}")
+            await asyncio.sleep(0.1)
+
+    work = asyncio.create_task(slow_but_busy())
+    await tg.wait_for(lambda: len(tg.bot_messages(alice)) == 12, timeout=30, stall=1.0)
+    await work
+
+
+async def test_a_stall_wait_fails_once_nothing_moves(bot: Bot, tg: FakeTelegram) -> None:
+    await bot.get_updates(timeout=0)  # an empty poll is no progress
+    with pytest.raises(TimeoutError, match=r"no progress for 0\.5s"):
+        await tg.wait_for(lambda: False, timeout=30, stall=0.5)

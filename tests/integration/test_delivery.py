@@ -85,7 +85,7 @@ class Scene:
         await asyncio.gather(*self.tasks)
 
     async def until(self, predicate: Callable[[], bool]) -> None:
-        await self.tg.wait_for(predicate, timeout=WAIT)
+        await self.tg.wait_for(predicate, timeout=WAIT * 8, stall=WAIT)
 
     async def open_ticket(self, name: str) -> tuple[int, int, int]:
         """A client opens a ticket; returns their Telegram id, the desk and the topic."""

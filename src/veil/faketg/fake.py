@@ -27,6 +27,7 @@ class FakeTelegram(PersonActions):
         """`clock` gives the Unix time stamped on messages (`date`, `edit_date`)."""
         self._world = World(clock=clock)
         self._server: HttpServer | None = None
+        self._started_at = time.monotonic()
 
     @property
     def world(self) -> World:
@@ -140,6 +141,7 @@ class FakeTelegram(PersonActions):
         if self._server is not None:
             raise ScenarioError("already started")
         self._world.closing = False
+        self._started_at = time.monotonic()
         server = HttpServer(build_app(self))
         url = await server.start(host, port)
         self._server = server
@@ -279,20 +281,40 @@ class FakeTelegram(PersonActions):
         self,
         predicate: Callable[[], bool],
         timeout: float = 10.0,  # noqa: ASYNC109
+        *,
+        stall: float | None = None,
     ) -> None:
-        """Return once `predicate()` holds, re-checking after every change of state."""
+        """Return once `predicate()` holds, re-checking after every change of state.
+
+        With `stall`, fail only once the bots made no progress (no Bot API call but empty
+        getUpdates) for that long, `timeout` being the limit in all: a slow, busy machine
+        then takes longer instead of failing a test, while a bot that is stuck still fails
+        it after `stall` seconds.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while not predicate():
-            left = deadline - loop.time()
+            now = loop.time()
+            left = deadline - now
+            if stall is not None:
+                idle = time.monotonic() - self._last_progress()
+                left = min(left, stall - idle)
             if left <= 0:
                 recent = ", ".join(f"{c.method}({c.outcome})" for c in self._world.calls[-8:])
                 name = getattr(predicate, "__qualname__", repr(predicate))
+                why = f"no progress for {stall}s" if now < deadline else f"after {timeout}s"
                 raise TimeoutError(
-                    f"wait_for: {name} still false after {timeout}s; "
+                    f"wait_for: {name} still false ({why}); "
                     f"last Bot API calls: [{recent or 'none'}]"
                 )
             await self._world.changed(left)
+
+    def _last_progress(self) -> float:
+        """When a bot last did something: any call but a getUpdates that got nothing."""
+        for call in reversed(self._world.calls):
+            if call.method != "getUpdates" or call.result:
+                return call.at
+        return self._started_at
 
     # -- faults and limits -----------------------------------------------------------------------
 

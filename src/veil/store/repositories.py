@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, case, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veil.domain.model import Direction, Level, Priority, SupportMessage, Ticket, TicketStatus, User
@@ -37,17 +37,26 @@ from veil.store.tables import (
 )
 
 _RULE = re.compile(r"\b(uq|pk)_\w+|UNIQUE constraint failed: [\w.]+")
+# PostgreSQL's "deadlock detected" and "could not serialize": the transaction lost a
+# race and was rolled back whole; running it again is the documented answer.
+_RETRYABLE_STATES = {"40P01": "a deadlock", "40001": "a serialization failure"}
 
 
 @contextmanager
 def conflicts_reported() -> Iterator[None]:
-    """A broken unique rule becomes the port's Conflict, which callers may retry."""
+    """A broken unique rule, or a transaction PostgreSQL rolled back for losing a race,
+    becomes the port's Conflict, which callers may retry."""
     try:
         yield
     except IntegrityError as exc:
         # Name the rule, not the values: PostgreSQL's message quotes the duplicate key.
         rule = _RULE.search(str(exc.orig))
         raise Conflict(rule.group(0) if rule else "a unique rule") from exc
+    except DBAPIError as exc:
+        state = getattr(exc.orig, "sqlstate", None)
+        if state in _RETRYABLE_STATES:
+            raise Conflict(_RETRYABLE_STATES[state]) from exc
+        raise
 
 
 async def add_entity(session: AsyncSession, entity: object) -> None:
@@ -79,6 +88,19 @@ class SqlUsers:
         await add_entity(self._session, user)
 
 
+def _held(query: Select[Ticket]) -> Select[Ticket]:
+    """A ticket a unit of work reads is that unit's until it ends (PostgreSQL: FOR UPDATE).
+
+    A ticket's client and its agents write from different chats, whose updates are
+    handled side by side: without the row lock both would number their message from the
+    same count (a unique conflict on the sequence, retried, and lost once retries ran
+    out), and a message could land in a ticket that a concurrent /close had just closed.
+    With it, the second waits for the first to commit and reads what it wrote. SQLite
+    needs nothing here: BEGIN IMMEDIATE serialises its writers already.
+    """
+    return query.with_for_update()
+
+
 class SqlTickets:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -87,10 +109,10 @@ class SqlTickets:
         await add_entity(self._session, ticket)
 
     async def get(self, ticket_id: int) -> Ticket | None:
-        return await self._session.get(Ticket, ticket_id)
+        return await self._session.get(Ticket, ticket_id, with_for_update=True)
 
     async def by_public_id(self, public_id: str) -> Ticket | None:
-        query = select(Ticket).where(support_tickets.c.public_id == public_id)
+        query = _held(select(Ticket).where(support_tickets.c.public_id == public_id))
         return (await self._session.execute(query)).scalar_one_or_none()
 
     async def open_for_client(self, client_id: int) -> Ticket | None:
@@ -98,7 +120,7 @@ class SqlTickets:
             support_tickets.c.client_id == client_id,
             support_tickets.c.status != TicketStatus.CLOSED,
         )
-        return (await self._session.execute(query)).scalar_one_or_none()
+        return (await self._session.execute(_held(query))).scalar_one_or_none()
 
     async def by_topic(self, desk_chat_id: int, topic_id: int) -> Ticket | None:
         query = (
@@ -110,14 +132,14 @@ class SqlTickets:
             .order_by(support_tickets.c.id.desc())
             .limit(1)
         )
-        return (await self._session.execute(query)).scalar_one_or_none()
+        return (await self._session.execute(_held(query))).scalar_one_or_none()
 
     async def worked_privately_by(self, agent_id: int) -> Ticket | None:
         query = select(Ticket).where(
             support_tickets.c.private_agent_id == agent_id,
             support_tickets.c.status != TicketStatus.CLOSED,
         )
-        return (await self._session.execute(query.limit(1))).scalar_one_or_none()
+        return (await self._session.execute(_held(query.limit(1)))).scalar_one_or_none()
 
     async def open_by_desk(self) -> Mapping[int, int]:
         t = support_tickets.c
@@ -143,7 +165,7 @@ class SqlTickets:
             .order_by(support_tickets.c.created_at.desc(), support_tickets.c.id.desc())
             .limit(limit)
         )
-        return (await self._session.execute(query)).scalars().all()
+        return (await self._session.execute(_held(query))).scalars().all()
 
     async def count_for_client(self, client_id: int) -> int:
         query = select(func.count()).where(support_tickets.c.client_id == client_id)
@@ -157,7 +179,7 @@ class SqlTickets:
             .order_by(_priority_rank, t.created_at, t.id)
             .limit(limit)
         )
-        return (await self._session.execute(query)).scalars().all()
+        return (await self._session.execute(_held(query))).scalars().all()
 
     async def queue_head(self, levels: Sequence[Level], limit: int) -> Sequence[WaitingTicket]:
         t = support_tickets.c
@@ -185,7 +207,7 @@ class SqlTickets:
         a = support_agent_assignments.c
         held = select(a.ticket_id).where(a.agent_id == agent_id, a.release_reason == "closed")
         query = select(Ticket).where(support_tickets.c.id.in_(held))
-        return (await self._session.execute(query)).scalars().all()
+        return (await self._session.execute(_held(query))).scalars().all()
 
     async def open_for_agent(self, agent_id: int) -> Sequence[Ticket]:
         t = support_tickets.c
@@ -194,7 +216,7 @@ class SqlTickets:
             .where(t.assigned_agent_id == agent_id, t.status != TicketStatus.CLOSED)
             .order_by(t.created_at)
         )
-        return (await self._session.execute(query)).scalars().all()
+        return (await self._session.execute(_held(query))).scalars().all()
 
 
 class SqlMessages:

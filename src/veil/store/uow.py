@@ -69,7 +69,10 @@ class SqlStore:
         async with self._sessions() as session:
             uow = SqlUnitOfWork(session, self._clock, lambda: self.on_commit())
             try:
-                yield uow
+                # Any statement of the unit may be the one PostgreSQL picks as a deadlock's
+                # victim, not only the flush and commit below.
+                with conflicts_reported():
+                    yield uow
             finally:
                 # Closing rolls back whatever was not committed; unlike rollback() it
                 # leaves loaded objects readable for the caller.

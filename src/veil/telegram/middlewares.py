@@ -53,7 +53,13 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                 # The boundary that keeps the bot alive, whatever a handler does.
                 last = exc
                 break
-        log.error("update %s failed", event.update_id, exc_info=last)
+        if isinstance(last, Conflict):
+            # Expected under contention and already explained above: one line, no trace.
+            log.error(
+                "update %s still conflicted after %s attempts", event.update_id, CONFLICT_ATTEMPTS
+            )
+        else:
+            log.error("update %s failed", event.update_id, exc_info=last)
         if last is not None:
             await self._keep_failed(event, last)
         return None

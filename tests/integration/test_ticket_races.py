@@ -1,0 +1,111 @@
+"""Two units of work on one ticket at once, as a client and an agent writing side by side.
+
+Their updates come from different chats, so the bot handles them concurrently; on
+PostgreSQL the second must wait for the first instead of numbering its message from the
+same count (a unique conflict, retried, and lost once the retries ran out).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.conftest import FakeClock
+from tests.integration.test_store import make_ctx
+from veil.domain.model import ClosedBy, Direction, TicketError
+from veil.services import client
+from veil.services.context import Incoming, Sender
+from veil.services.people import id_of
+from veil.services.relay import record_message
+from veil.store.uow import SqlStore
+
+ALICE = Sender(telegram_id=5_000_000_101, language="en")
+
+
+async def _someone_waits_for_a_lock(engine: AsyncEngine) -> None:
+    """Until another connection is blocked on a row lock (PostgreSQL); at once on SQLite,
+    whose second writer waits in BEGIN IMMEDIATE whatever the test does."""
+    if engine.dialect.name != "postgresql":
+        return
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    async with engine.connect() as conn:
+        while True:
+            if (await conn.execute(query)).scalar_one():
+                return
+            await asyncio.sleep(0.01)  # polling a server-side state: nothing to await
+
+
+def _message(n: int) -> Incoming:
+    return Incoming(chat_id=ALICE.telegram_id, message_id=n, sender=ALICE, kind="text", text="hi")
+
+
+async def test_messages_written_side_by_side_are_numbered_one_after_the_other(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    store = SqlStore(engine, clock)
+    ctx = make_ctx(clock)
+    async with store() as uow:
+        opened = await client.open_ticket(uow, ctx, ALICE)
+        await uow.commit()
+    ticket_id = id_of(opened)
+
+    async def second_writer() -> int:
+        async with store() as uow:
+            ticket = await uow.tickets.get(ticket_id)
+            assert ticket is not None
+            record = await record_message(uow, ctx, ticket, _message(2), Direction.FROM_AGENT, 1)
+            await uow.commit()
+            return record.seq
+
+    async with store() as first:
+        ticket = await first.tickets.get(ticket_id)
+        assert ticket is not None
+        mine = await record_message(first, ctx, ticket, _message(1), Direction.FROM_CLIENT, None)
+        other = asyncio.create_task(second_writer())
+        # The other writer has read the ticket (or is waiting to) before this one commits.
+        await asyncio.wait_for(_someone_waits_for_a_lock(engine), 30)
+        await first.commit()
+    assert (mine.seq, await asyncio.wait_for(other, 30)) == (1, 2)
+    async with store() as uow:
+        stored = await uow.messages.for_ticket(ticket_id, include_internal=True)
+        after = await uow.tickets.get(ticket_id)
+    assert [m.seq for m in stored] == [1, 2]
+    assert after is not None and after.message_count == 2
+
+
+async def test_a_message_cannot_slip_into_a_ticket_closed_meanwhile(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    store = SqlStore(engine, clock)
+    ctx = make_ctx(clock)
+    async with store() as uow:
+        opened = await client.open_ticket(uow, ctx, ALICE)
+        await uow.commit()
+    ticket_id = id_of(opened)
+
+    async def late_writer() -> str:
+        async with store() as uow:
+            ticket = await uow.tickets.get(ticket_id)
+            assert ticket is not None
+            try:
+                await record_message(uow, ctx, ticket, _message(3), Direction.FROM_CLIENT, None)
+            except TicketError:
+                return "refused"
+            await uow.commit()
+            return "stored"
+
+    async with store() as closing:
+        ticket = await closing.tickets.get(ticket_id)
+        assert ticket is not None
+        ticket.close(ClosedBy.AGENT, clock())
+        await closing.session.flush()
+        writer = asyncio.create_task(late_writer())
+        await asyncio.wait_for(_someone_waits_for_a_lock(engine), 30)
+        await closing.commit()
+    # It waited for the close and saw it: the closed-ticket rule held.
+    assert await asyncio.wait_for(writer, 30) == "refused"
