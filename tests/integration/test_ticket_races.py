@@ -35,7 +35,11 @@ async def _someone_waits_for_a_lock(engine: AsyncEngine) -> None:
     )
     async with engine.connect() as conn:
         while True:
-            if (await conn.execute(query)).scalar_one():
+            waiting = (await conn.execute(query)).scalar_one()
+            # pg_stat_activity is a snapshot kept until the transaction ends: end it, or
+            # every poll reads the first answer again.
+            await conn.rollback()
+            if waiting:
                 return
             await asyncio.sleep(0.01)  # polling a server-side state: nothing to await
 

@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from veil.domain.agents import Agent, AgentStatus, AssignmentRecord
 from veil.domain.model import Direction, Level, SupportMessage, Ticket, TicketStatus, User
 from veil.domain.routing import AgentLoad, WaitingTicket, queue_key
 from veil.services.deliveries import Delivery, lane_of
-from veil.services.ports import Conflict, PendingDelivery
+from veil.services.ports import Conflict, PendingDelivery, RoutingLockTooLate
 
 
 @dataclass
@@ -149,9 +150,51 @@ class FakeTickets:
         ]
 
 
+class HoldingsGuard:
+    """The store's routing-lock rule: holdings are read under the lock, or not locked."""
+
+    def __init__(self) -> None:
+        self.locked = False
+        self.read: str | None = None
+
+    def note_read(self, what: str) -> None:
+        if not self.locked and self.read is None:
+            self.read = what
+
+    def lock(self) -> None:
+        if self.locked:
+            return
+        if self.read is not None:
+            raise RoutingLockTooLate(f"the routing lock was asked for after reading {self.read}")
+        self.locked = True
+
+
+class Watched:
+    """A repository whose reads the guard sees, as the store's session sees them."""
+
+    WRITES = frozenset({"add", "remove", "lock_routing", "move_desk"})
+
+    def __init__(self, repository: Any, guard: HoldingsGuard, name: str) -> None:
+        self._repository = repository
+        self._guard = guard
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        value = getattr(self._repository, attr)
+        if attr in self.WRITES or attr.startswith("_") or not callable(value):
+            return value
+
+        async def read(*args: Any, **kwargs: Any) -> Any:
+            self._guard.note_read(f"{self._name}.{attr}")
+            return await value(*args, **kwargs)
+
+        return read
+
+
 class FakeAgents:
-    def __init__(self, memory: Memory) -> None:
+    def __init__(self, memory: Memory, guard: HoldingsGuard | None = None) -> None:
         self.m = memory
+        self.guard = guard or HoldingsGuard()
 
     async def get(self, agent_id: int) -> Agent | None:
         return self.m.agents.get(agent_id)
@@ -176,7 +219,8 @@ class FakeAgents:
         ]
 
     async def lock_routing(self) -> None:
-        return None  # one test, one task: nothing to serialise
+        # One test, one task: nothing to serialise, but the store's rule holds here too.
+        self.guard.lock()
 
 
 class FakeAssignments:
@@ -309,12 +353,13 @@ class FakeUnitOfWork:
     def __init__(self, memory: Memory) -> None:
         self.memory = memory
         self.users = FakeUsers(memory)
-        self.tickets = FakeTickets(memory)
+        self.guard = HoldingsGuard()
+        self.tickets: Any = Watched(FakeTickets(memory), self.guard, "tickets")
         self.messages = FakeMessages(memory)
         self.outbox = FakeOutbox(memory)
         self.updates = FakeUpdates(memory)
-        self.agents = FakeAgents(memory)
-        self.assignments = FakeAssignments(memory)
+        self.agents: Any = Watched(FakeAgents(memory, self.guard), self.guard, "agents")
+        self.assignments: Any = Watched(FakeAssignments(memory), self.guard, "assignments")
         self.alerts = FakeAlerts(memory)
         self.desk_moves = FakeDeskMoves(memory)
         self.committed = False

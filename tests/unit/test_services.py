@@ -197,3 +197,22 @@ async def test_a_stale_end_button_leaves_the_current_chat_alone(
         await uow.commit()
     assert notice is not None and "already ended" in notice
     assert not store.memory.tickets[second].is_closed
+
+
+async def test_closing_a_ticket_from_the_private_chat_locks_routing_before_reading(
+    store: FakeStore, ctx: Context
+) -> None:
+    from veil.services import private
+
+    ticket_id = await _open(store, ctx)
+    async with store() as uow:
+        bob = await uow.users.by_telegram_id(BOB.telegram_id)
+        assert bob is not None and bob.id is not None
+        ticket = await uow.tickets.get(ticket_id)
+        ticket.assigned_agent_id = bob.id
+        ticket.work_privately(bob.id)
+    async with store() as uow:
+        close = Incoming(BOB.telegram_id, 50, BOB, "text", "/close")
+        await private.desk_command_in_private(uow, ctx, close)  # no RoutingLockTooLate
+        await uow.commit()
+    assert store.memory.tickets[ticket_id].status is TicketStatus.CLOSED

@@ -88,9 +88,9 @@ async def accept_invite(uow: UnitOfWork, ctx: Context, sender: Sender, token: st
     log.info("agent joined", extra={"agent": agent.alias, "level": agent.level.value})
 
 
+@routing.changes_holdings
 async def set_status(uow: UnitOfWork, ctx: Context, sender: Sender, status: AgentStatus) -> None:
     """``/online``, ``/away``, ``/offline``."""
-    await uow.agents.lock_routing()  # before reading: see routing.py
     user = await ensure_user(uow, ctx, sender)
     agent = await ensure_agent(uow, ctx, user)
     if agent is None:
@@ -112,9 +112,9 @@ async def set_status(uow: UnitOfWork, ctx: Context, sender: Sender, status: Agen
         uow.outbox.add(CheckMembership(agent.agent_id))
 
 
+@routing.changes_holdings
 async def not_in_desk(uow: UnitOfWork, ctx: Context, agent_id: int) -> None:
     """Telegram says the agent is not in the desk group: they cannot work there yet."""
-    await uow.agents.lock_routing()
     agent = await uow.agents.get(agent_id)
     user = await uow.users.get(agent_id)
     if agent is None or user is None:
@@ -155,11 +155,11 @@ async def _named_agent(uow: UnitOfWork, ctx: Context, admin: User, alias: str) -
     return agent
 
 
+@routing.changes_holdings
 async def change_agent(
     uow: UnitOfWork, ctx: Context, sender: Sender, args: str, *, what: str
 ) -> None:
     """``/agent_level Agent-7 L2`` and ``/agent_capacity Agent-7 8``."""
-    await uow.agents.lock_routing()  # before reading: see routing.py
     admin = await _admin(uow, ctx, sender)
     if admin is None:
         return
@@ -190,9 +190,9 @@ async def change_agent(
     )
 
 
+@routing.changes_holdings
 async def remove_agent(uow: UnitOfWork, ctx: Context, sender: Sender, alias: str) -> None:
     """``/remove_agent Agent-7``: their open tickets go back to the queue."""
-    await uow.agents.lock_routing()  # before reading: see routing.py
     admin = await _admin(uow, ctx, sender)
     if admin is None:
         return

@@ -51,9 +51,9 @@ async def show_menu(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
     _say(uow, ctx, user, "menu", _support_button(ctx, user))
 
 
+@routing.changes_holdings
 async def open_ticket(uow: UnitOfWork, ctx: Context, sender: Sender) -> Ticket:
     """Open a ticket for the client, or continue the one already open."""
-    await uow.agents.lock_routing()  # before reading: see routing.py
     user = await ensure_user(uow, ctx, sender)
     client_id = id_of(user)
     current = await uow.tickets.open_for_client(client_id)
@@ -146,11 +146,11 @@ async def edit_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None
     uow.outbox.add(edit(TicketTopic(id_of(ticket)), record, msg))
 
 
+@routing.changes_holdings
 async def end_chat(
     uow: UnitOfWork, ctx: Context, sender: Sender, public_id: str | None = None
 ) -> str | None:
     """The client ends their conversation. Returns a short notice for a button press."""
-    await uow.agents.lock_routing()  # before reading: see routing.py
     user = await ensure_user(uow, ctx, sender)
     ticket = await uow.tickets.open_for_client(id_of(user))
     if public_id is not None and (ticket is None or ticket.public_id != public_id):

@@ -169,28 +169,28 @@ async def add_note(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     _reply(uow, ctx, msg, "desk-note-saved")
 
 
+@routing.changes_holdings
 async def close_from_topic(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/close`` in a ticket's topic."""
-    await uow.agents.lock_routing()  # before reading: see routing.py
     found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is not None:
         await close_ticket(uow, ctx, found[1])
 
 
+@routing.changes_holdings
 async def topic_closed_by_hand(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """An agent closed the topic in Telegram itself: the ticket closes with it, so that
     the client is told rather than writing into a topic nobody reads."""
-    await uow.agents.lock_routing()  # before reading: see routing.py
     found = await ticket_of_topic(uow, ctx, msg, answer_outside=False)
     if found is not None:
         await close_ticket(uow, ctx, found[1], close_topic=False)
 
 
+@routing.changes_holdings
 async def close_from_button(
     uow: UnitOfWork, ctx: Context, sender: Sender, public_id: str
 ) -> str | None:
     """The card's Close button. Returns a short notice for the presser, or None."""
-    await uow.agents.lock_routing()  # before reading: see routing.py
     user = await ensure_user(uow, ctx, sender)
     if not user.role.can_answer_tickets:
         return ctx.desk_text("desk-not-an-agent")

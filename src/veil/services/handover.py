@@ -22,9 +22,9 @@ def _reply(uow: UnitOfWork, ctx: Context, msg: Incoming, key: str, **args: objec
     uow.outbox.add(SendText(RawChat(msg.chat_id, msg.thread_id), ctx.desk_text(key, **args)))
 
 
+@routing.changes_holdings
 async def take(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/take``: an agent of the ticket's level or above takes it over."""
-    await uow.agents.lock_routing()  # before reading: see routing.py
     found = await ticket_of_topic(uow, ctx, msg, answer_outside=True, act=False)
     if found is None:
         return
@@ -33,11 +33,11 @@ async def take(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
         uow.outbox.add(SendText(RawChat(msg.chat_id, msg.thread_id), refusal))
 
 
+@routing.changes_holdings
 async def take_from_button(
     uow: UnitOfWork, ctx: Context, sender: Sender, public_id: str
 ) -> str | None:
     """The card's Take button; returns a short notice for the presser."""
-    await uow.agents.lock_routing()  # before reading: see routing.py
     user = await ensure_user(uow, ctx, sender)
     ticket = await uow.tickets.by_public_id(public_id)
     if ticket is None or ticket.desk_chat_id != ctx.desk_chat_id:
@@ -63,9 +63,9 @@ async def _take(uow: UnitOfWork, ctx: Context, user: User, ticket: Ticket) -> st
     return None
 
 
+@routing.changes_holdings
 async def transfer(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/transfer Agent-7`` hands the ticket over; ``/transfer queue`` puts it back."""
-    await uow.agents.lock_routing()  # before reading: see routing.py
     found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is None:
         return
@@ -101,9 +101,9 @@ async def transfer(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
         await routing.route(uow, ctx)
 
 
+@routing.changes_holdings
 async def escalate(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/escalate [reason]``: the next level up takes over, told why and what happened."""
-    await uow.agents.lock_routing()  # before reading: see routing.py
     found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is None:
         return
@@ -133,9 +133,9 @@ async def escalate(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     await routing.route(uow, ctx)  # whoever gets it now, or later, is briefed then
 
 
+@routing.changes_holdings
 async def set_priority(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/priority <low|normal|high|urgent>``."""
-    await uow.agents.lock_routing()  # before reading: see routing.py
     found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is None:
         return

@@ -20,6 +20,11 @@ class Conflict(Exception):
     """Another transaction got there first (a unique rule held); running again may succeed."""
 
 
+class RoutingLockTooLate(Exception):
+    """A use case read tickets, agents or assignments before taking the routing lock: a
+    bug (its decisions could rest on rows another process is changing), never retried."""
+
+
 class Texts(Protocol):
     """The message catalog: every text a person reads comes from here."""
 
@@ -78,7 +83,10 @@ class AgentRepository(Protocol):
         ...
 
     async def lock_routing(self) -> None:
-        """Serialise routing decisions (across processes) until this transaction ends."""
+        """Serialise routing decisions (across processes) until this transaction ends.
+
+        Raises RoutingLockTooLate when this unit of work already read tickets, agents or
+        assignments without it; taking it again once held does nothing."""
         ...
 
 

@@ -16,7 +16,7 @@ from veil.domain.agents import alias_for
 from veil.domain.content import Handling, handling_of
 from veil.domain.ids import client_alias
 from veil.domain.model import Direction, Ticket, User
-from veil.services import client, desk
+from veil.services import client, desk, routing
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import RawChat, SendText, TicketTopic, UserChat
 from veil.services.people import ensure_user, id_of
@@ -125,24 +125,49 @@ async def edit_private(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
 async def desk_command_in_private(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """/note and /close in the private chat act on the ticket worked there; elsewhere
     (or other desk commands) the sender is told where they belong."""
+    command = (msg.text or "").split(maxsplit=1)[0].split("@")[0].lower()
+    if command == "/close":
+        await _close_worked_ticket(uow, ctx, msg)
+    elif command == "/note":
+        await _note_worked_ticket(uow, ctx, msg)
+    else:
+        await client.wrong_chat(uow, ctx, msg.sender)
+
+
+async def _worked_ticket(
+    uow: UnitOfWork, ctx: Context, msg: Incoming
+) -> tuple[User, Ticket] | None:
+    """The sender and the ticket they work in this chat, or None after telling them."""
     user = await ensure_user(uow, ctx, msg.sender)
     ticket = None
     if user.role.can_answer_tickets:
         ticket = await uow.tickets.worked_privately_by(id_of(user))
-    command = (msg.text or "").split(maxsplit=1)[0].split("@")[0].lower()
-    if ticket is None or command not in ("/note", "/close"):
+    if ticket is None:
         await client.wrong_chat(uow, ctx, msg.sender)
+        return None
+    return user, ticket
+
+
+async def _note_worked_ticket(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    found = await _worked_ticket(uow, ctx, msg)
+    if found is None:
         return
-    if command == "/note":
-        text = desk.command_args(msg.text or "")
-        if not text:
-            _tell(uow, ctx, user, "desk-note-empty")
-            return
-        note = Incoming(msg.chat_id, msg.message_id, msg.sender, "text", text)
-        await record_message(uow, ctx, ticket, note, Direction.NOTE, author_id=user.id)
-        _tell(uow, ctx, user, "desk-note-saved")
+    user, ticket = found
+    text = desk.command_args(msg.text or "")
+    if not text:
+        _tell(uow, ctx, user, "desk-note-empty")
         return
-    await uow.agents.lock_routing()  # before changing holdings: see routing.py
+    note = Incoming(msg.chat_id, msg.message_id, msg.sender, "text", text)
+    await record_message(uow, ctx, ticket, note, Direction.NOTE, author_id=user.id)
+    _tell(uow, ctx, user, "desk-note-saved")
+
+
+@routing.changes_holdings
+async def _close_worked_ticket(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    found = await _worked_ticket(uow, ctx, msg)
+    if found is None:
+        return
+    user, ticket = found
     if not await desk.may_act(uow, ctx, user, ticket):
         _tell(uow, ctx, user, "private-lost", client=client_alias(ticket.public_id))
         ticket.back_to_topic()

@@ -9,12 +9,18 @@ Every unit of work that changes who holds what (opening, closing, hand-overs, ag
 status and capacity) takes the routing lock *before it reads anything*. Reading first
 would let two processes act on the same stale row: a ticket closed twice releases its
 owner twice, and the owner's load drifts below the truth (the race test catches it).
+Such a use case says so with ``@changes_holdings``, which takes the lock first thing;
+the store refuses the lock once tickets, agents or assignments were read without it, and
+``assign``, ``release`` and ``route`` ask for it, so a use case that forgets fails the
+first time it runs, in every test that reaches it.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from veil.domain.agents import Agent, AssignmentRecord
 from veil.domain.model import Ticket
@@ -29,6 +35,23 @@ from veil.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 BRIEF_MESSAGES = 15
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def changes_holdings(
+    use_case: Callable[Concatenate[UnitOfWork, P], Awaitable[R]],
+) -> Callable[Concatenate[UnitOfWork, P], Awaitable[R]]:
+    """Declare that a use case may change who holds which ticket: its unit of work takes
+    the routing lock before the use case reads anything."""
+
+    @functools.wraps(use_case)
+    async def locked(uow: UnitOfWork, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        await uow.agents.lock_routing()
+        return await use_case(uow, *args, **kwargs)
+
+    return locked
 
 
 async def route(uow: UnitOfWork, ctx: Context, *, exclude: int | None = None) -> int:
@@ -63,6 +86,7 @@ async def route(uow: UnitOfWork, ctx: Context, *, exclude: int | None = None) ->
 
 async def assign(uow: UnitOfWork, ctx: Context, ticket: Ticket, agent: Agent, reason: str) -> None:
     """Make ``agent`` the owner of ``ticket`` (releasing any previous owner first)."""
+    await uow.agents.lock_routing()
     now = ctx.clock()
     had_owner = ticket.assigned_agent_id is not None
     if had_owner:

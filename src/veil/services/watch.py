@@ -20,9 +20,9 @@ QUEUE_ALERT = "queue-wait"
 QUEUE_LOOKED_AT = 1_000  # the head of the queue is where the long waits are
 
 
+@routing.changes_holdings
 async def requeue_from_offline(uow: UnitOfWork, ctx: Context, grace: timedelta) -> int:
     """Tickets of agents offline for longer than ``grace`` go back to the queue."""
-    await uow.agents.lock_routing()
     cutoff = ctx.clock() - grace
     moved = 0
     for agent in await uow.agents.all():

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from veil.domain.agents import Agent, AgentStatus, AssignmentRecord, CannedAnswer, Invite
 from veil.domain.routing import AgentLoad
+from veil.services.ports import RoutingLockTooLate
+from veil.store.guard import holdings_read, note_routing_locked, routing_locked
 from veil.store.repositories import add_entity
 from veil.store.tables import (
     support_agent_assignments,
@@ -54,6 +56,11 @@ class SqlAgents:
         return [AgentLoad(*row) for row in await self._session.execute(query)]
 
     async def lock_routing(self) -> None:
+        if routing_locked(self._session):
+            return
+        read = holdings_read(self._session)
+        if read is not None:
+            raise RoutingLockTooLate(f"the routing lock was asked for after reading {read}")
         bind = self._session.get_bind()
         if bind.dialect.name == "postgresql":
             # Held to the end of the transaction: one routing decision at a time, in
@@ -61,6 +68,7 @@ class SqlAgents:
             await self._session.execute(
                 text("SELECT pg_advisory_xact_lock(:key)"), {"key": ROUTING_LOCK_KEY}
             )
+        note_routing_locked(self._session)
 
 
 class SqlAssignments:

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from veil.services.ports import Clock
 from veil.store.agents import SqlAgents, SqlAlerts, SqlAssignments, SqlCanned, SqlInvites
+from veil.store.guard import GuardedSession
 from veil.store.orm import start_mappers
 from veil.store.repositories import (
     SqlDeskMoves,
@@ -62,7 +63,9 @@ class SqlStore:
         self.engine = engine
         self._clock = clock
         self.on_commit = on_commit
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._sessions = async_sessionmaker(
+            engine, expire_on_commit=False, sync_session_class=GuardedSession
+        )
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[SqlUnitOfWork]:
