@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from tests.e2e.harness import Desk
+from tests.e2e.team import Team
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -57,3 +58,88 @@ async def test_closing_from_the_private_chat_tells_everyone(desk: Desk) -> None:
     tg.send_text(agent, agent, "[x1] anyone?")
     await desk.client_gets("", desk.agent, skip=seen_by_agent)
     assert not any("[x1]" in t for t in desk.bot_texts(desk.client.id))
+
+
+async def test_a_removed_agent_stops_getting_the_client_and_cannot_edit_answers(
+    team: Team,
+) -> None:
+    # Lena (L2) answers an unowned L1 ticket and works it in private without owning it.
+    lena, alias = await team.invite("L2", "Lena")
+    client, desk = team.client("Removed")
+    ticket, topic = await desk.open_ticket()
+    tg = team.tg
+    tg.send_text(lena.id, desk.chat_id, "[r0] hello from the topic", thread_id=topic)
+    await desk.client_gets("[r0] hello from the topic")
+    answer = next(m for m in tg.messages(desk.chat_id, topic) if "[r0]" in str(m.get("text")))
+    tg.send_text(lena.id, desk.chat_id, "/private", thread_id=topic)
+    await desk.client_gets(f"You now work User-{ticket} here", lena)
+    await team.say(team.world.admin, f"/remove_agent {alias}", f"{alias} is no longer an agent")
+    # The client's next message is read in the topic, and the desk is told why.
+    tg.send_text(client.id, client.id, "[r1] still there?")
+    await desk.desk_gets("[r1] still there?", topic)
+    await desk.desk_gets("may no longer work it", topic)
+    assert not any("[r1]" in t for t in desk.bot_texts(lena.id))
+    # An edit of her old answer passes the rule a new answer passes: it is refused.
+    seen = desk.client_inbox()
+    tg.edit_text(lena.id, desk.chat_id, answer["message_id"], "[r0] send your card number")
+    await desk.desk_gets("Only support agents can answer", topic)
+    assert not any("card number" in t for t in desk.bot_texts(client.id)[seen:])
+    assert "card number" not in str(tg.message(client.id, _copy_of(desk, "[r0]")))
+
+
+async def test_rights_are_asked_again_when_a_message_is_delivered(team: Team) -> None:
+    # Lena-2 (L2) works an L1 ticket in private; an admin escalates it to L3 in the
+    # topic. Nothing tells her chat to stop: the delivery itself finds the right gone.
+    nadia, _ = await team.invite("L2", "Nadia")
+    client, desk = team.client("Escalated")
+    ticket, topic = await desk.open_ticket()
+    tg = team.tg
+    tg.send_text(nadia.id, desk.chat_id, "/private", thread_id=topic)
+    await desk.client_gets(f"You now work User-{ticket} here", nadia)
+    tg.send_text(team.world.admin.id, desk.chat_id, "/escalate to L2", thread_id=topic)
+    await desk.desk_gets("Escalated to L2", topic)
+    tg.send_text(team.world.admin.id, desk.chat_id, "/escalate to L3", thread_id=topic)
+    await desk.desk_gets("Escalated to L3", topic)
+    tg.send_text(client.id, client.id, "[q1] hello?")
+    await desk.desk_gets("[q1] hello?", topic)
+    await desk.desk_gets("may no longer work it", topic)
+    assert not any("[q1]" in t for t in desk.bot_texts(nadia.id))
+
+
+async def test_an_agent_who_blocks_the_bot_does_not_block_the_ticket(team: Team) -> None:
+    mia, _ = await team.invite("L1", "Mia")
+    client, desk = team.client("Blocked")
+    ticket, topic = await desk.open_ticket()
+    tg = team.tg
+    tg.send_text(mia.id, desk.chat_id, "/private", thread_id=topic)
+    await desk.client_gets(f"You now work User-{ticket} here", mia)
+    tg.block_bot(mia.id)
+    tg.send_text(client.id, client.id, "[b1] anyone?")
+    await desk.desk_gets("[b1] anyone?", topic)
+    await desk.desk_gets("may no longer work it", topic)
+
+
+async def test_edits_go_where_the_copy_is_after_back(desk: Desk) -> None:
+    # A client's message copied into the agent's private chat, then /back: the client's
+    # edit must not land on whatever carries the same id in the desk group.
+    ticket, topic = await desk.open_ticket()
+    tg, client, agent = desk.tg, desk.client.id, desk.agent.id
+    tg.send_text(agent, desk.chat_id, "/private", thread_id=topic)
+    await desk.client_gets(f"You now work User-{ticket} here", desk.agent)
+    original = tg.send_text(client, client, "[c1] my old wording")
+    copy = await desk.client_gets("[c1] my old wording", desk.agent)
+    tg.send_text(agent, agent, "/back")
+    await desk.client_gets("is back in its topic", desk.agent)
+    await desk.desk_gets("worked here in the topic again", topic)
+    group_before = {m["message_id"]: m.get("text") for m in tg.bot_messages(desk.chat_id)}
+    tg.edit_text(client, client, original["message_id"], "[c1] my new wording")
+    await desk.desk_gets("[c1] my new wording", topic)  # those who read the ticket now see it
+    # Nothing in the desk group was overwritten, whatever its id.
+    for message in tg.bot_messages(desk.chat_id):
+        if message["message_id"] in group_before:
+            assert message.get("text") == group_before[message["message_id"]]
+    assert tg.message(agent, copy["message_id"])["text"] == "[c1] my old wording"
+
+
+def _copy_of(desk: Desk, tag: str) -> int:
+    return next(m["message_id"] for m in desk.tg.bot_messages(desk.client.id) if tag in str(m))

@@ -57,7 +57,7 @@ async def test_migrations_go_up_down_and_up_again(database_url: str) -> None:
     try:
         await db.upgrade(engine)
         assert await _tables(engine) >= SUPPORT_TABLES
-        assert await db.current_revision(engine) == "0003"
+        assert await db.current_revision(engine) == "0004"
         await db.downgrade(engine, "base")
         assert not SUPPORT_TABLES & await _tables(engine)
         await db.upgrade(engine)

@@ -265,19 +265,23 @@ class FakeMessages:
             None,
         )
 
-    async def by_desk_message(self, ticket_id: int, desk_message_id: int) -> SupportMessage | None:
+    async def by_desk_message(
+        self, ticket_id: int, desk_chat_id: int, desk_message_id: int
+    ) -> SupportMessage | None:
         return next(
             (
                 x
                 for x in self.m.messages.values()
-                if x.ticket_id == ticket_id and x.desk_message_id == desk_message_id
+                if (x.ticket_id, x.desk_chat_id, x.desk_message_id)
+                == (ticket_id, desk_chat_id, desk_message_id)
             ),
             None,
         )
 
-    async def count_on_desk(self, ticket_id: int, desk_message_id: int) -> int:
+    async def count_on_desk(self, ticket_id: int, desk_chat_id: int, desk_message_id: int) -> int:
         return sum(
-            x.ticket_id == ticket_id and x.desk_message_id == desk_message_id
+            (x.ticket_id, x.desk_chat_id, x.desk_message_id)
+            == (ticket_id, desk_chat_id, desk_message_id)
             for x in self.m.messages.values()
         )
 

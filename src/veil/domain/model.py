@@ -173,6 +173,9 @@ class SupportMessage:
     text: str | None = None
     author_id: int | None = None
     client_message_id: int | None = None
+    # Where the desk side's copy is: message ids are per chat, and a ticket's copies may
+    # be in its topic's group or in the private chat of an agent who worked it there.
+    desk_chat_id: int | None = None
     desk_message_id: int | None = None
     media_group_id: str | None = None
     edited_at: datetime | None = None

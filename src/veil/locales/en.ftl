@@ -190,4 +190,6 @@ private-none = You work no ticket here. In a ticket's topic, /private brings it 
 private-lost = ⛔ { $client } is no longer yours to answer; it went back to its topic. Nothing was sent.
 desk-private-started = 🔒 { $agent } works this ticket from their private chat; the client's messages go there until /back. The conversation is kept with the ticket.
 desk-private-ended = ↩️ This ticket is worked here in the topic again.
+why-right-gone = no longer an agent who may answer it, or their chat refuses the bot
+desk-private-revoked = ↩️ This ticket is worked here in the topic again: the agent who had it in private may no longer work it ({ $why }).
 desk-closed-private = ✅ Ticket { $ticket } is closed; the client has been told.

@@ -8,10 +8,10 @@ from datetime import timedelta
 
 from veil.domain import metrics
 from veil.domain.agents import Agent, AgentError, AgentStatus, Invite, alias_for
-from veil.domain.model import Level, Role, User
+from veil.domain.model import Level, Role, Ticket, User
 from veil.services import routing
 from veil.services.context import Context, Sender
-from veil.services.deliveries import CheckMembership, SendText, UserChat
+from veil.services.deliveries import CheckMembership, SendText, TicketTopic, UserChat
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 
@@ -27,6 +27,14 @@ def _say(uow: UnitOfWork, ctx: Context, user: User, key: str, **args: object) ->
 def token_hash(token: str) -> str:
     # Only the hash is stored: a leaked database does not leak usable invite links.
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hand_back(
+    uow: UnitOfWork, ctx: Context, ticket: Ticket, key: str = "desk-private-ended", **args: object
+) -> None:
+    """A ticket worked in an agent's private chat is worked in its topic again."""
+    ticket.back_to_topic()
+    uow.outbox.add(SendText(TicketTopic(id_of(ticket)), ctx.desk_text(key, **args)))
 
 
 async def ensure_agent(uow: UnitOfWork, ctx: Context, user: User) -> Agent | None:
@@ -97,6 +105,11 @@ async def set_status(uow: UnitOfWork, ctx: Context, sender: Sender, status: Agen
         _say(uow, ctx, user, "agents-only")
         return
     agent.set_status(status, ctx.clock())
+    if status is AgentStatus.OFFLINE:
+        # Gone: a client writing to the ticket they had in private is read in its topic.
+        worked = await uow.tickets.worked_privately_by(agent.agent_id)
+        if worked is not None:
+            hand_back(uow, ctx, worked, "desk-private-revoked", why="offline")
     assigned = await routing.route(uow, ctx) if status is AgentStatus.ONLINE else 0
     _say(
         uow,
@@ -201,6 +214,9 @@ async def remove_agent(uow: UnitOfWork, ctx: Context, sender: Sender, alias: str
         return
     for ticket in await uow.tickets.open_for_agent(agent.agent_id):
         await routing.release(uow, ctx, ticket, "removed")
+    worked = await uow.tickets.worked_privately_by(agent.agent_id)
+    if worked is not None:  # worked in private without owning it (a higher level)
+        hand_back(uow, ctx, worked, "desk-private-revoked", why="removed")
     user = await uow.users.get(agent.agent_id)
     if user is not None and user.role is Role.SUPPORT_AGENT:
         user.role = Role.CLIENT

@@ -9,10 +9,11 @@ from veil.domain.content import TEXT_LIMIT
 from veil.domain.model import Direction, Role
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import Button, RawChat, SendText, UserChat
-from veil.services.desk import may_act, ticket_of_topic
+from veil.services.desk import ticket_of_topic
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 from veil.services.relay import record_message
+from veil.services.rights import may_act
 
 NAME = re.compile(r"^[a-z0-9_-]{1,32}$")
 PREFIX = "cn:"
@@ -100,7 +101,7 @@ async def send(
     text = answer.text.replace("{ticket}", ticket.public_id)
     note = Incoming(chat_id, 0, sender, "text", text, thread_id=thread_id)
     record = await record_message(uow, ctx, ticket, note, Direction.FROM_AGENT, id_of(user))
-    record.desk_message_id = None  # it was never a message in the topic
+    record.desk_chat_id = record.desk_message_id = None  # never a message in the topic
     ticket.agent_answered(ctx.clock())
     uow.outbox.add(SendText(UserChat(ticket.client_id), text, record=id_of(record)))
     uow.outbox.add(

@@ -117,7 +117,7 @@ async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> Non
         _say(uow, ctx, user, "unsupported-kind", kind=msg.kind)
         return
     ticket_id = id_of(ticket)
-    reply_to = await counterpart(uow, ticket_id, msg.reply_to_message_id, from_client=True)
+    reply_to = await counterpart(uow, ticket_id, msg, from_client=True)
     record = await record_message(uow, ctx, ticket, msg, Direction.FROM_CLIENT, author_id=None)
     for delivery in relay(
         msg,

@@ -223,10 +223,17 @@ def gathering_time(delivery: Delivery) -> timedelta:
 
 
 def ticket_of(delivery: Delivery) -> int | None:
-    if isinstance(delivery, OpenTopic | PostCard | RefreshCard | CloseTopic):
-        return delivery.ticket_id
-    to = getattr(delivery, "to", None)
-    return to.ticket_id if isinstance(to, TicketTopic) else None
+    """The ticket whose topic a delivery is bound for, if any."""
+    match delivery:
+        case OpenTopic(ticket_id) | PostCard(ticket_id) | RefreshCard(ticket_id):
+            return ticket_id
+        case CloseTopic(ticket_id):
+            return ticket_id
+        case SendText(to=TicketTopic(ticket_id)) | CopyContent(to=TicketTopic(ticket_id)):
+            return ticket_id
+        case EditContent(to=TicketTopic(ticket_id)):
+            return ticket_id
+    return None
 
 
 def encode(delivery: Delivery) -> dict[str, Any]:

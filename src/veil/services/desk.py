@@ -6,10 +6,8 @@ import logging
 
 from veil.domain.content import Handling, handling_of
 from veil.domain.ids import client_alias
-from veil.domain.model import ClosedBy, Direction, Role, Ticket, User
-from veil.domain.routing import LEVEL_RANK, outranks_or_equals
+from veil.domain.model import ClosedBy, Direction, Ticket, User
 from veil.services import actions, routing
-from veil.services.agents import ensure_agent
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import (
     Button,
@@ -23,6 +21,7 @@ from veil.services.deliveries import (
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 from veil.services.relay import counterpart, edit, record_message, relay
+from veil.services.rights import may_act
 
 log = logging.getLogger(__name__)
 
@@ -64,20 +63,6 @@ async def ticket_of_topic(
     return user, ticket
 
 
-async def may_act(uow: UnitOfWork, ctx: Context, user: User, ticket: Ticket) -> bool:
-    """The owner, an agent of a higher level than the owner, or an admin may answer the
-    client or change the ticket; an unowned ticket is open to its level and above."""
-    if user.role is Role.ADMIN or ticket.assigned_agent_id == user.id:
-        return True
-    agent = await ensure_agent(uow, ctx, user)
-    if agent is None:
-        return False
-    if ticket.assigned_agent_id is None:
-        return outranks_or_equals(agent.level, ticket.required_level)
-    owner = await uow.agents.get(ticket.assigned_agent_id)
-    return owner is None or LEVEL_RANK[agent.level] > LEVEL_RANK[owner.level]
-
-
 async def relay_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """An agent's plain message in a ticket topic goes to the client, as the bot."""
     handling = handling_of(msg.kind)
@@ -98,7 +83,7 @@ async def answer_client(
 ) -> None:
     """Record an agent's message and send it to the client, as the bot."""
     ticket_id = id_of(ticket)
-    reply_to = await counterpart(uow, ticket_id, msg.reply_to_message_id, from_client=False)
+    reply_to = await counterpart(uow, ticket_id, msg, from_client=False)
     record = await record_message(uow, ctx, ticket, msg, Direction.FROM_AGENT, id_of(agent))
     ticket.agent_answered(ctx.clock())
     working = await uow.agents.get(id_of(agent))
@@ -132,20 +117,25 @@ async def refuse_anonymous(
 
 
 async def edit_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """An agent edits a message in a ticket's topic: an answer's edit reaches the client
+    under exactly the rule a new answer passes (still an agent, still theirs to answer)."""
     if msg.thread_id is None or msg.text is None:
         return
     ticket = await uow.tickets.by_topic(msg.chat_id, msg.thread_id)
     if ticket is None or ticket.is_closed:
         return
-    record = await uow.messages.by_desk_message(id_of(ticket), msg.message_id)
-    if record is None:
+    record = await uow.messages.by_desk_message(id_of(ticket), msg.chat_id, msg.message_id)
+    if record is None or record.direction is Direction.FROM_CLIENT:
         return  # an edit of a desk-only message (a command): nothing to carry
-    if record.direction is Direction.NOTE:
+    is_note = record.direction is Direction.NOTE
+    if await ticket_of_topic(uow, ctx, msg, answer_outside=False, act=not is_note) is None:
+        log.info("agent's edit refused", extra={"ticket": ticket.public_id})
+        return
+    if is_note:
         record.edit(command_args(msg.text), ctx.clock())
         return
-    if record.direction is Direction.FROM_AGENT:
-        record.edit(msg.text, ctx.clock())
-        uow.outbox.add(edit(UserChat(ticket.client_id), record, msg))
+    record.edit(msg.text, ctx.clock())
+    uow.outbox.add(edit(UserChat(ticket.client_id), record, msg))
 
 
 def command_args(text: str) -> str:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from veil.services.context import Context
 from veil.services.deliveries import Address, RawChat, SendText, TicketTopic, UserChat
-from veil.services.desks import Desks
 from veil.services.ports import UnitOfWork
+from veil.services.rights import may_act
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,23 @@ class TopicMissing(Exception):
         self.ticket_id = ticket_id
 
 
-async def resolve(uow: UnitOfWork, address: Address, desks: Desks | None = None) -> Target:
-    """Where an address is now. ``desks`` maps a raw desk chat id that Telegram moved."""
+class PrivateWorkEnded(Exception):
+    """The agent a ticket's messages went to in private may no longer read them (removed,
+    demoted, no longer the owner), or their chat refuses the bot: the ticket must go
+    back to its topic before its messages are sent."""
+
+    def __init__(self, ticket_id: int, why: str) -> None:
+        super().__init__(f"ticket {ticket_id}: private work ended ({why})")
+        self.ticket_id = ticket_id
+        self.why = why
+
+
+async def resolve(uow: UnitOfWork, ctx: Context, address: Address) -> Target:
+    """Where an address is now; a raw desk chat id that Telegram moved is followed.
+
+    A ticket worked in an agent's private chat resolves there only while that agent may
+    still answer it: the right is asked again at every delivery, not only when granted.
+    """
     match address:
         case UserChat(user_id):
             user = await uow.users.get(user_id)
@@ -48,43 +63,73 @@ async def resolve(uow: UnitOfWork, address: Address, desks: Desks | None = None)
                 raise LookupError(f"ticket {ticket_id} does not exist")
             if ticket.private_agent_id is not None:
                 agent = await uow.users.get(ticket.private_agent_id)
-                if agent is not None:  # worked from the agent's private chat
-                    return Target(agent.telegram_id, None, Side.DESK)
+                if agent is None or not await may_act(uow, ctx, agent, ticket):
+                    raise PrivateWorkEnded(ticket_id, "no longer the agent's to answer")
+                return Target(agent.telegram_id, None, Side.DESK)
             if ticket.desk_topic_id is None:
                 raise TopicMissing(ticket_id)
             return Target(ticket.desk_chat_id, ticket.desk_topic_id, Side.DESK)
         case RawChat(chat_id, thread_id):
-            if desks is not None:
-                chat_id = desks.current(chat_id)
+            chat_id = ctx.desks.current(chat_id)
             return Target(chat_id, thread_id, Side.DESK if chat_id < 0 else Side.CLIENT)
 
 
-async def message_id_on(uow: UnitOfWork, record_id: int | None, side: Side) -> int | None:
-    """The Telegram id, on one side, of a stored ticket message (None if never delivered)."""
+@dataclass(frozen=True)
+class Copy:
+    """Where one side's copy of a stored message is: a chat and a message id in it."""
+
+    chat_id: int
+    message_id: int
+
+
+async def copy_on(uow: UnitOfWork, record_id: int | None, side: Side) -> Copy | None:
+    """The copy, on one side, of a stored ticket message (None if never delivered)."""
     if record_id is None:
         return None
     record = await uow.messages.get(record_id)
     if record is None:
         return None
-    return record.client_message_id if side is Side.CLIENT else record.desk_message_id
+    if side is Side.CLIENT:
+        if record.client_message_id is None:
+            return None
+        client = await uow.tickets.get(record.ticket_id)
+        user = await uow.users.get(client.client_id) if client is not None else None
+        return Copy(user.telegram_id, record.client_message_id) if user is not None else None
+    if record.desk_chat_id is None or record.desk_message_id is None:
+        return None
+    return Copy(record.desk_chat_id, record.desk_message_id)
+
+
+async def reply_target(uow: UnitOfWork, record_id: int | None, target: Target) -> int | None:
+    """The message a new message to ``target`` replies to: only one in that same chat (a
+    copy left in another chat, say before /back, cannot be replied to from here)."""
+    copy = await copy_on(uow, record_id, target.side)
+    return copy.message_id if copy is not None and copy.chat_id == target.chat_id else None
 
 
 async def copy_is_shared(uow: UnitOfWork, record_id: int, side: Side) -> bool:
     """True when the record's copy on ``side`` carries other messages too (a bundle)."""
     record = await uow.messages.get(record_id)
-    if record is None or side is Side.CLIENT or record.desk_message_id is None:
+    if record is None or side is Side.CLIENT:
         return False
-    return await uow.messages.count_on_desk(record.ticket_id, record.desk_message_id) > 1
+    if record.desk_chat_id is None or record.desk_message_id is None:
+        return False
+    count = await uow.messages.count_on_desk(
+        record.ticket_id, record.desk_chat_id, record.desk_message_id
+    )
+    return count > 1
 
 
-async def record_delivered(uow: UnitOfWork, record_id: int, side: Side, message_id: int) -> None:
+async def record_delivered(
+    uow: UnitOfWork, record_id: int, side: Side, chat_id: int, message_id: int
+) -> None:
     record = await uow.messages.get(record_id)
     if record is None:
         return
     if side is Side.CLIENT:
         record.client_message_id = message_id
     else:
-        record.desk_message_id = message_id
+        record.desk_chat_id, record.desk_message_id = chat_id, message_id
 
 
 async def topic_opened(uow: UnitOfWork, ticket_id: int, thread_id: int) -> None:

@@ -123,11 +123,15 @@ class MessageRepository(Protocol):
     async def by_client_message(
         self, ticket_id: int, client_message_id: int
     ) -> SupportMessage | None: ...
-    async def by_desk_message(self, ticket_id: int, desk_message_id: int) -> SupportMessage | None:
+    async def by_desk_message(
+        self, ticket_id: int, desk_chat_id: int, desk_message_id: int
+    ) -> SupportMessage | None:
         """The (first) message a desk message carries; a bundle carries several."""
         ...
 
-    async def count_on_desk(self, ticket_id: int, desk_message_id: int) -> int: ...
+    async def count_on_desk(
+        self, ticket_id: int, desk_chat_id: int, desk_message_id: int
+    ) -> int: ...
     async def for_ticket(
         self, ticket_id: int, *, include_internal: bool
     ) -> Sequence[SupportMessage]: ...

@@ -17,11 +17,13 @@ from veil.domain.content import Handling, handling_of
 from veil.domain.ids import client_alias
 from veil.domain.model import Direction, Ticket, User
 from veil.services import client, desk, routing
+from veil.services.agents import hand_back
 from veil.services.context import Context, Incoming, Sender
-from veil.services.deliveries import RawChat, SendText, TicketTopic, UserChat
+from veil.services.deliveries import RawChat, SendText, UserChat
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 from veil.services.relay import edit, record_message
+from veil.services.rights import may_act
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ async def work_privately(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
         return
     earlier = await uow.tickets.worked_privately_by(id_of(agent))
     if earlier is not None:
-        _hand_back(uow, ctx, earlier)
+        hand_back(uow, ctx, earlier)
         _tell(uow, ctx, agent, "private-ended", client=client_alias(earlier.public_id))
     ticket.work_privately(id_of(agent))
     alias = alias_for(id_of(agent))
@@ -63,13 +65,18 @@ async def back_to_topic(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
     if ticket is None:
         _tell(uow, ctx, user, "private-none")
         return
-    _hand_back(uow, ctx, ticket)
+    hand_back(uow, ctx, ticket)
     _tell(uow, ctx, user, "private-ended", client=client_alias(ticket.public_id))
 
 
-def _hand_back(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> None:
-    ticket.back_to_topic()
-    uow.outbox.add(SendText(TicketTopic(id_of(ticket)), ctx.desk_text("desk-private-ended")))
+async def private_work_ended(uow: UnitOfWork, ctx: Context, ticket_id: int) -> None:
+    """Delivery found that the agent working the ticket in private may no longer (or can
+    no longer) read it: the ticket goes back to its topic, and the desk is told there."""
+    ticket = await uow.tickets.get(ticket_id)
+    if ticket is None or ticket.private_agent_id is None:
+        return
+    hand_back(uow, ctx, ticket, "desk-private-revoked", why=ctx.desk_text("why-right-gone"))
+    log.warning("private work ended at delivery", extra={"ticket": ticket.public_id})
 
 
 async def from_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> bool:
@@ -87,12 +94,20 @@ async def from_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> boo
     if handling is not Handling.RELAY:
         _tell(uow, ctx, user, "desk-kind-not-relayed", kind=msg.kind)
         return True
-    if not await desk.may_act(uow, ctx, user, ticket):
-        ticket.back_to_topic()  # no longer theirs to answer: stop sending it here
-        _tell(uow, ctx, user, "private-lost", client=client_alias(ticket.public_id))
-        return True
-    await desk.answer_client(uow, ctx, user, ticket, msg)
+    if await _still_theirs(uow, ctx, user, ticket):
+        await desk.answer_client(uow, ctx, user, ticket, msg)
     return True
+
+
+async def _still_theirs(uow: UnitOfWork, ctx: Context, user: User, ticket: Ticket) -> bool:
+    """The rule every answer from the private chat passes, edits included; a ticket that
+    is no longer the agent's to answer goes back to its topic, and both sides are told."""
+    if await may_act(uow, ctx, user, ticket):
+        return True
+    hand_back(uow, ctx, ticket)
+    _tell(uow, ctx, user, "private-lost", client=client_alias(ticket.public_id))
+    log.info("private work ended: no longer the agent's", extra={"ticket": ticket.public_id})
+    return False
 
 
 async def edit_in_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> bool:
@@ -103,8 +118,10 @@ async def edit_in_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> 
     ticket = await uow.tickets.worked_privately_by(id_of(user))
     if ticket is None:
         return False
-    record = await uow.messages.by_desk_message(id_of(ticket), msg.message_id)
-    if record is not None and record.direction is Direction.FROM_AGENT:
+    record = await uow.messages.by_desk_message(id_of(ticket), msg.chat_id, msg.message_id)
+    if record is None or record.direction is not Direction.FROM_AGENT:
+        return True
+    if await _still_theirs(uow, ctx, user, ticket):
         record.edit(msg.text, ctx.clock())
         uow.outbox.add(edit(UserChat(ticket.client_id), record, msg))
     return True
@@ -168,8 +185,5 @@ async def _close_worked_ticket(uow: UnitOfWork, ctx: Context, msg: Incoming) -> 
     if found is None:
         return
     user, ticket = found
-    if not await desk.may_act(uow, ctx, user, ticket):
-        _tell(uow, ctx, user, "private-lost", client=client_alias(ticket.public_id))
-        ticket.back_to_topic()
-        return
-    await desk.close_ticket(uow, ctx, ticket)
+    if await _still_theirs(uow, ctx, user, ticket):
+        await desk.close_ticket(uow, ctx, ticket)

@@ -40,7 +40,7 @@ async def record_message(
     if direction is Direction.FROM_CLIENT:
         record.client_message_id = msg.message_id
     else:
-        record.desk_message_id = msg.message_id
+        record.desk_chat_id, record.desk_message_id = msg.chat_id, msg.message_id
     await uow.messages.add(record)
     return record
 
@@ -114,15 +114,15 @@ def relay(
 
 
 async def counterpart(
-    uow: UnitOfWork, ticket_id: int, reply_to_message_id: int | None, *, from_client: bool
+    uow: UnitOfWork, ticket_id: int, msg: Incoming, *, from_client: bool
 ) -> int | None:
     """The stored message a reply points at, so the copy can reply to its copy."""
-    if reply_to_message_id is None:
+    if msg.reply_to_message_id is None:
         return None
     if from_client:
-        found = await uow.messages.by_client_message(ticket_id, reply_to_message_id)
+        found = await uow.messages.by_client_message(ticket_id, msg.reply_to_message_id)
     else:
-        found = await uow.messages.by_desk_message(ticket_id, reply_to_message_id)
+        found = await uow.messages.by_desk_message(ticket_id, msg.chat_id, msg.reply_to_message_id)
     return found.id if found is not None else None
 
 

@@ -238,17 +238,21 @@ class SqlMessages:
         )
         return (await self._session.execute(query.limit(1))).scalar_one_or_none()
 
-    async def by_desk_message(self, ticket_id: int, desk_message_id: int) -> SupportMessage | None:
+    async def by_desk_message(
+        self, ticket_id: int, desk_chat_id: int, desk_message_id: int
+    ) -> SupportMessage | None:
         query = select(SupportMessage).where(
             support_messages.c.ticket_id == ticket_id,
+            support_messages.c.desk_chat_id == desk_chat_id,
             support_messages.c.desk_message_id == desk_message_id,
         )
         query = query.order_by(support_messages.c.id).limit(1)
         return (await self._session.execute(query)).scalar_one_or_none()
 
-    async def count_on_desk(self, ticket_id: int, desk_message_id: int) -> int:
+    async def count_on_desk(self, ticket_id: int, desk_chat_id: int, desk_message_id: int) -> int:
         query = select(func.count()).where(
             support_messages.c.ticket_id == ticket_id,
+            support_messages.c.desk_chat_id == desk_chat_id,
             support_messages.c.desk_message_id == desk_message_id,
         )
         return int((await self._session.execute(query)).scalar_one())

@@ -149,13 +149,15 @@ support_messages = Table(
     Column("text", Text),
     Column("author_id", Id, ForeignKey("users.id")),
     Column("client_message_id", BigInteger),
+    # The copy on the desk side: a topic's message, or one in an agent's private chat.
+    Column("desk_chat_id", BigInteger),
     Column("desk_message_id", BigInteger),
     Column("media_group_id", String(64)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("edited_at", UtcDateTime),
     UniqueConstraint("ticket_id", "seq", name="uq_support_messages_ticket_seq"),
     Index("ix_support_messages_client_msg", "ticket_id", "client_message_id"),
-    Index("ix_support_messages_desk_msg", "ticket_id", "desk_message_id"),
+    Index("ix_support_messages_desk_msg", "ticket_id", "desk_chat_id", "desk_message_id"),
 )
 
 support_agent_assignments = Table(

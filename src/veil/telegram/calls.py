@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -16,7 +16,7 @@ from aiogram.types import (
 )
 
 from veil.domain.bundling import Piece, bundle, utf16_len
-from veil.services import agents, desk, outbound
+from veil.services import agents, desk, outbound, private
 from veil.services.context import Context
 from veil.services.deliveries import (
     AnswerCallback,
@@ -30,14 +30,15 @@ from veil.services.deliveries import (
     PostCard,
     RefreshCard,
     SendText,
-    TicketTopic,
+    ticket_of,
 )
-from veil.services.outbound import Side, Target, TopicMissing
+from veil.services.outbound import PrivateWorkEnded, Side, Target, TopicMissing
 from veil.services.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 THREAD_GONE = "message thread not found"
+RECOVERIES = 3  # repairs of an address before a send may fail as it will
 IN_GROUP = ("creator", "administrator", "member")
 
 
@@ -66,6 +67,7 @@ class Learned:
 
     record: int
     side: Side
+    chat_id: int
     message_id: int
 
 
@@ -103,45 +105,93 @@ class DeliveryCalls:
     async def _with_topic_recovery(
         self, delivery: Delivery, send: Callable[[], Awaitable[list[Learned]]]
     ) -> list[Learned]:
-        try:
-            return await send()
-        except TopicMissing as missing:
-            await self._reopen_topic(missing.ticket_id)
-            return await send()
-        except TelegramBadRequest as exc:
-            ticket_id = getattr(getattr(delivery, "to", None), "ticket_id", None)
-            if THREAD_GONE not in exc.message or ticket_id is None:
-                raise
-            log.warning("topic of ticket %s was deleted; opening a new one", ticket_id)
-            await self._reopen_topic(ticket_id, forget_old=True)
-            return await send()
+        """Send, repairing first what the address lost: a topic (never opened, or deleted
+        under us), or the agent's private chat it led to (right gone, chat refusing us)."""
+        for _ in range(RECOVERIES):
+            try:
+                return await send()
+            except TopicMissing as missing:
+                await self._reopen_topic(missing.ticket_id)
+            except PrivateWorkEnded as ended:
+                await self._end_private_work(ended.ticket_id, ended.why)
+            except TelegramForbiddenError as exc:
+                # The agent working the ticket in private blocked the bot: the ticket goes
+                # on in its topic. Anyone else refusing us is the sender's to judge.
+                ticket_id = ticket_of(delivery)
+                if ticket_id is None or not await self._worked_privately(ticket_id):
+                    raise
+                await self._end_private_work(ticket_id, f"the agent's chat refuses: {exc}")
+            except TelegramBadRequest as exc:
+                ticket_id = ticket_of(delivery)
+                if THREAD_GONE not in exc.message or ticket_id is None:
+                    raise
+                log.warning("topic of ticket %s was deleted; opening a new one", ticket_id)
+                await self._reopen_topic(ticket_id, forget_old=True)
+        return await send()
+
+    async def _worked_privately(self, ticket_id: int) -> bool:
+        async with self._units() as uow:
+            ticket = await uow.tickets.get(ticket_id)
+            return ticket is not None and ticket.private_agent_id is not None
+
+    async def _end_private_work(self, ticket_id: int, why: str) -> None:
+        log.warning("ticket %s goes back to its topic: %s", ticket_id, why)
+        async with self._units() as uow:
+            await private.private_work_ended(uow, self._ctx, ticket_id)
+            await uow.commit()
 
     async def _send(self, delivery: SendText | CopyContent | EditContent) -> list[Learned]:
+        if isinstance(delivery, EditContent):
+            await self._edit(delivery)
+            return []
         async with self._units() as uow:
-            target = await outbound.resolve(uow, delivery.to, self._ctx.desks)
-            if isinstance(delivery, EditContent):
-                reply_to = await outbound.message_id_on(uow, delivery.record, target.side)
-                shared = reply_to is not None and await outbound.copy_is_shared(
-                    uow, delivery.record, target.side
-                )
-            else:
-                reply_to = await outbound.message_id_on(uow, delivery.reply_to_record, target.side)
-                shared = False
+            target = await outbound.resolve(uow, self._ctx, delivery.to)
+            reply_to = await outbound.reply_target(uow, delivery.reply_to_record, target)
             source = (
-                await outbound.resolve(uow, delivery.source)
+                await outbound.resolve(uow, self._ctx, delivery.source)
                 if isinstance(delivery, CopyContent)
                 else None
             )
-        if isinstance(delivery, EditContent) and shared:
+        message_id = await self._call(delivery, target, reply_to, source)
+        if delivery.record is None:
+            return []
+        return [Learned(delivery.record, target.side, target.chat_id, message_id)]
+
+    async def _edit(self, delivery: EditContent) -> None:
+        """Edit the copy where it is: the chat it went to, wherever the ticket is now."""
+        async with self._units() as uow:
+            target = await outbound.resolve(uow, self._ctx, delivery.to)
+            copy = await outbound.copy_on(uow, delivery.record, target.side)
+            shared = copy is not None and await outbound.copy_is_shared(
+                uow, delivery.record, target.side
+            )
+        if copy is None:  # the original never reached this side: nothing to edit
+            log.info("edit of an undelivered message dropped (record %s)", delivery.record)
+            return
+        if copy.chat_id != target.chat_id:
+            # The copy stayed where the ticket was (a private chat before /back): those
+            # reading the ticket now get the new wording here.
+            await self._edit_as_reply(delivery, target, None)
+            return
+        if shared:
             # The original went out bundled with other texts: editing the bundle would
             # drop them, so the new wording follows as a reply to it.
-            await self._edit_as_reply(delivery, target, reply_to)
-            return []
-        message_id = await self._call(delivery, target, reply_to, source)
-        record = getattr(delivery, "record", None)
-        if message_id is None or record is None or isinstance(delivery, EditContent):
-            return []
-        return [Learned(record, target.side, message_id)]
+            await self._edit_as_reply(delivery, target, copy.message_id)
+            return
+        if delivery.is_caption:
+            await self._bot.edit_message_caption(
+                chat_id=copy.chat_id,
+                message_id=copy.message_id,
+                caption=delivery.text,
+                caption_entities=_entities(delivery.entities),
+            )
+        else:
+            await self._bot.edit_message_text(
+                chat_id=copy.chat_id,
+                message_id=copy.message_id,
+                text=delivery.text,
+                entities=_entities(delivery.entities),
+            )
 
     async def _send_many(self, batch: Sequence[Delivery]) -> list[Learned]:
         first = batch[0]
@@ -161,7 +211,7 @@ class DeliveryCalls:
         )
         learned = await self._send(merged)
         return [
-            Learned(t.record, item.side, item.message_id)
+            Learned(t.record, item.side, item.chat_id, item.message_id)
             for item in learned
             for t in texts
             if t.record is not None
@@ -169,8 +219,8 @@ class DeliveryCalls:
 
     async def _copy_album(self, items: Sequence[CopyContent]) -> list[Learned]:
         async with self._units() as uow:
-            target = await outbound.resolve(uow, items[0].to, self._ctx.desks)
-            source = await outbound.resolve(uow, items[0].source)
+            target = await outbound.resolve(uow, self._ctx, items[0].to)
+            source = await outbound.resolve(uow, self._ctx, items[0].source)
         copied = await self._bot.copy_messages(
             chat_id=target.chat_id,
             message_thread_id=target.thread_id,
@@ -178,7 +228,7 @@ class DeliveryCalls:
             message_ids=[item.message_id for item in items],
         )
         return [
-            Learned(item.record, target.side, made.message_id)
+            Learned(item.record, target.side, target.chat_id, made.message_id)
             for item, made in zip(items, copied, strict=False)
             if item.record is not None
         ]
@@ -199,11 +249,11 @@ class DeliveryCalls:
 
     async def _call(
         self,
-        delivery: SendText | CopyContent | EditContent,
+        delivery: SendText | CopyContent,
         target: Target,
         reply_to: int | None,
         source: Target | None,
-    ) -> int | None:
+    ) -> int:
         if isinstance(delivery, SendText):
             sent = await self._bot.send_message(
                 chat_id=target.chat_id,
@@ -228,33 +278,16 @@ class DeliveryCalls:
                 reply_parameters=_reply(reply_to),
             )
             return copied.message_id
-        if reply_to is None:  # the original never reached this side: nothing to edit
-            log.info("edit of an undelivered message dropped (record %s)", delivery.record)
-            return None
-        if delivery.is_caption:
-            await self._bot.edit_message_caption(
-                chat_id=target.chat_id,
-                message_id=reply_to,
-                caption=delivery.text,
-                caption_entities=_entities(delivery.entities),
-            )
-        else:
-            await self._bot.edit_message_text(
-                chat_id=target.chat_id,
-                message_id=reply_to,
-                text=delivery.text,
-                entities=_entities(delivery.entities),
-            )
-        return None
+        raise TypeError(f"not a message to send: {delivery!r}")
 
     async def _close_topic(self, ticket_id: int) -> None:
-        try:
-            async with self._units() as uow:
-                target = await outbound.resolve(uow, TicketTopic(ticket_id))
-        except TopicMissing:
-            return  # never opened: nothing to close
-        if target.thread_id is not None:
-            await self._bot.close_forum_topic(target.chat_id, target.thread_id)
+        # The topic itself, wherever the ticket's messages go now.
+        async with self._units() as uow:
+            ticket = await uow.tickets.get(ticket_id)
+            if ticket is None or ticket.desk_topic_id is None:
+                return  # never opened: nothing to close
+            chat_id, thread_id = ticket.desk_chat_id, ticket.desk_topic_id
+        await self._bot.close_forum_topic(chat_id, thread_id)
 
     async def _ensure_topic(self, ticket_id: int, *, forget_old: bool = False) -> bool:
         """Open the ticket's topic unless it has one. True when a new topic was made."""

@@ -394,7 +394,9 @@ class OutboxSender:
     async def _done(self, batch: Batch, learned: list[Learned]) -> None:
         async def record(uow: UnitOfWork) -> None:
             for item in learned:
-                await outbound.record_delivered(uow, item.record, item.side, item.message_id)
+                await outbound.record_delivered(
+                    uow, item.record, item.side, item.chat_id, item.message_id
+                )
             await uow.outbox.mark_sent(batch.ids, self._ctx.clock())
 
         await self._bookkeep(record)
