@@ -8,6 +8,7 @@ same count (a unique conflict, retried, and lost once the retries ran out).
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -113,3 +114,40 @@ async def test_a_message_cannot_slip_into_a_ticket_closed_meanwhile(
         await closing.commit()
     # It waited for the close and saw it: the closed-ticket rule held.
     assert await asyncio.wait_for(writer, 30) == "refused"
+
+
+async def test_an_invite_opened_twice_at_once_makes_one_agent(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    from veil.domain.model import Role
+    from veil.services import agents
+    from veil.services.people import set_role
+
+    store = SqlStore(engine, clock)
+    tokens = iter(["tok-race"])
+    ctx = replace(make_ctx(clock), new_token=lambda: next(tokens))
+    admin, first, second = Sender(9_001), Sender(9_002), Sender(9_003)
+    async with store() as uow:
+        await set_role(uow, ctx, admin.telegram_id, Role.ADMIN)
+        await set_role(uow, ctx, first.telegram_id, Role.CLIENT)
+        await set_role(uow, ctx, second.telegram_id, Role.CLIENT)
+        await agents.invite(uow, ctx, admin, "L2")
+        await uow.commit()
+
+    async def accept(sender: Sender) -> None:
+        async with store() as uow:
+            await agents.accept_invite(uow, ctx, sender, "tok-race")
+            await uow.commit()
+
+    async with store() as uow:
+        await agents.accept_invite(uow, ctx, first, "tok-race")
+        other = asyncio.create_task(accept(second))
+        await asyncio.wait_for(_someone_waits_for_a_lock(engine), 30)
+        await uow.commit()
+    await asyncio.wait_for(other, 30)
+    async with store() as uow:
+        roles = [
+            (await uow.users.by_telegram_id(s.telegram_id)).role  # type: ignore[union-attr]
+            for s in (first, second)
+        ]
+    assert roles == [Role.SUPPORT_AGENT, Role.CLIENT]

@@ -90,15 +90,7 @@ class Invite:
     used_by: int | None = None
     used_at: datetime | None = None
     id: int | None = None
-
-    def usable(self, now: datetime) -> bool:
-        return self.used_by is None and now < self.expires_at
-
-    def use(self, user_id: int, now: datetime) -> None:
-        if not self.usable(now):
-            raise AgentError("this invite link was used already or has expired")
-        self.used_by = user_id
-        self.used_at = now
+    # Used once, before it expires: the store redeems it in one conditional update.
 
 
 @dataclass(eq=False)

@@ -81,17 +81,15 @@ async def invite(uow: UnitOfWork, ctx: Context, sender: Sender, level_text: str)
 async def accept_invite(uow: UnitOfWork, ctx: Context, sender: Sender, token: str) -> None:
     """Whoever opens a valid invite link becomes an agent of its level."""
     user = await ensure_user(uow, ctx, sender)
-    found = await uow.invites.by_token_hash(token_hash(token))
-    now = ctx.clock()
-    if found is None or not found.usable(now):
+    level = await uow.invites.redeem(token_hash(token), id_of(user), ctx.clock())
+    if level is None:
         _say(uow, ctx, user, "invite-invalid")
         return
-    found.use(id_of(user), now)
     if user.role is not Role.ADMIN:
         user.role = Role.SUPPORT_AGENT
     agent = await ensure_agent(uow, ctx, user)
     assert agent is not None
-    agent.level = found.level
+    agent.level = level
     _say(uow, ctx, user, "invite-accepted", level=agent.level.value, alias=agent.alias)
     log.info("agent joined", extra={"agent": agent.alias, "level": agent.level.value})
 

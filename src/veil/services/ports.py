@@ -106,7 +106,10 @@ class AlertLog(Protocol):
 
 class InviteRepository(Protocol):
     async def add(self, invite: Invite) -> None: ...
-    async def by_token_hash(self, token_hash: str) -> Invite | None: ...
+    async def redeem(self, token_hash: str, user_id: int, now: datetime) -> Level | None:
+        """Use the invite for ``user_id`` if it is still usable (unused, unexpired), in
+        one step that two concurrent redeemers cannot both pass; returns its level."""
+        ...
 
 
 class CannedRepository(Protocol):

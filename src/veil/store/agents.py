@@ -9,6 +9,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veil.domain.agents import Agent, AgentStatus, AssignmentRecord, CannedAnswer, Invite
+from veil.domain.model import Level
 from veil.domain.routing import AgentLoad
 from veil.services.ports import RoutingLockTooLate
 from veil.store.guard import holdings_read, note_routing_locked, routing_locked
@@ -96,9 +97,18 @@ class SqlInvites:
     async def add(self, invite: Invite) -> None:
         await add_entity(self._session, invite)
 
-    async def by_token_hash(self, token_hash: str) -> Invite | None:
-        query = select(Invite).where(support_invites.c.token_hash == token_hash)
-        return (await self._session.execute(query)).scalar_one_or_none()
+    async def redeem(self, token_hash: str, user_id: int, now: datetime) -> Level | None:
+        # One conditional update: of two people opening one link at once, the second
+        # waits for the first and then finds nothing left to use.
+        i = support_invites.c
+        result = await self._session.execute(
+            update(support_invites)
+            .where(i.token_hash == token_hash, i.used_by.is_(None), i.expires_at > now)
+            .values(used_by=user_id, used_at=now)
+            .returning(i.level)
+        )
+        level = result.scalar_one_or_none()
+        return Level(level) if level is not None else None
 
 
 class SqlCanned:
