@@ -19,12 +19,11 @@ from aiogram.exceptions import (
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 
 from veil.config import ConfigError, Settings
-from veil.domain.model import Role
 from veil.i18n import default_catalog
 from veil.jobs import desk_watch, housekeeping
 from veil.services.context import Context
 from veil.services.desks import Desks
-from veil.services.people import set_role
+from veil.services.people import sync_admins
 from veil.services.ports import Clock
 from veil.store import db
 from veil.store.uow import SqlStore
@@ -58,8 +57,9 @@ class Veil:
         """Migrate the database and make sure the configured admins are admins."""
         await db.upgrade(self.store.engine)
         async with self.store() as uow:
-            for telegram_id in self.settings.admin_ids:
-                await set_role(uow, self.ctx, telegram_id, Role.ADMIN)
+            demoted = await sync_admins(uow, self.ctx, self.settings.admin_ids)
+            if demoted:
+                log.warning("%s admin(s) no longer in VEIL_ADMIN_IDS lost the role", len(demoted))
             # Desk groups Telegram moved while the settings still name the old id.
             self.ctx.desks.apply_moves(await uow.desk_moves.all())
             await uow.commit()

@@ -73,7 +73,10 @@ async def test_a_removed_agent_stops_getting_the_client_and_cannot_edit_answers(
     answer = next(m for m in tg.messages(desk.chat_id, topic) if "[r0]" in str(m.get("text")))
     tg.send_text(lena.id, desk.chat_id, "/private", thread_id=topic)
     await desk.client_gets(f"You now work User-{ticket} here", lena)
+    assert tg.member_status(desk.chat_id, lena.id) == "member"
     await team.say(team.world.admin, f"/remove_agent {alias}", f"{alias} is no longer an agent")
+    # Out of the team, out of the desk group, and free to be invited again later.
+    await desk.until(lambda: tg.member_status(desk.chat_id, lena.id) == "left", "Lena out")
     # The client's next message is read in the topic, and the desk is told why.
     tg.send_text(client.id, client.id, "[r1] still there?")
     await desk.desk_gets("[r1] still there?", topic)
@@ -143,3 +146,22 @@ async def test_edits_go_where_the_copy_is_after_back(desk: Desk) -> None:
 
 def _copy_of(desk: Desk, tag: str) -> int:
     return next(m["message_id"] for m in desk.tg.bot_messages(desk.client.id) if tag in str(m))
+
+
+async def test_an_admin_takes_a_stranger_out_of_the_desk(team: Team) -> None:
+    _, desk = team.client("Stranger")
+    _, topic = await desk.open_ticket()
+    tg, outsider, admin = team.tg, team.world.outsider, team.world.admin
+    said = tg.send_text(outsider.id, desk.chat_id, "I am not staff", thread_id=topic)
+    await desk.desk_gets("/remove_member", topic)
+    # Only an admin may; the reply names who goes.
+    tg.send_text(
+        desk.agent.id, desk.chat_id, "/remove_member", thread_id=topic, reply_to=said["message_id"]
+    )
+    await desk.desk_gets("Only admins can do that", topic)
+    tg.send_text(
+        admin.id, desk.chat_id, "/remove_member", thread_id=topic, reply_to=said["message_id"]
+    )
+    await desk.desk_gets("Taken out of the desk groups", topic)
+    await desk.until(lambda: tg.member_status(desk.chat_id, outsider.id) == "left", "gone")
+    tg.add_member(desk.chat_id, outsider.id)  # the other scenarios keep their outsider

@@ -289,3 +289,31 @@ async def test_housekeeping_forgets_old_bookkeeping_only(
         assert not await uow.updates.claim(3, clock())  # recent ones are remembered
         assert await uow.updates.claim(1, clock())  # old ones are forgotten
         assert await uow.outbox.backlog() == 1  # undelivered work is never dropped
+
+
+async def test_an_id_taken_off_the_admin_list_stops_being_an_admin(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    from veil.services import agents
+    from veil.services.people import sync_admins
+
+    store = SqlStore(engine, clock)
+    ctx = make_ctx(clock)
+    kept, was_agent, was_client = 7_001, 7_002, 7_003
+    async with store() as uow:
+        assert await sync_admins(uow, ctx, [kept, was_agent, was_client]) == []
+        user = await uow.users.by_telegram_id(was_agent)
+        assert user is not None
+        await agents.ensure_agent(uow, ctx, user)  # an admin who also answers tickets
+        await uow.commit()
+    async with store() as uow:  # the next start, with two ids taken off the list
+        demoted = await sync_admins(uow, ctx, [kept])
+        await uow.commit()
+    assert sorted(demoted) == [was_agent, was_client]
+    async with store() as uow:
+        roles = {t: (await uow.users.by_telegram_id(t)) for t in (kept, was_agent, was_client)}
+    assert {t: u.role for t, u in roles.items() if u is not None} == {
+        kept: Role.ADMIN,
+        was_agent: Role.SUPPORT_AGENT,
+        was_client: Role.CLIENT,
+    }

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from veil.domain.agents import Agent, AgentStatus, AssignmentRecord
-from veil.domain.model import Direction, Level, SupportMessage, Ticket, TicketStatus, User
+from veil.domain.model import Direction, Level, Role, SupportMessage, Ticket, TicketStatus, User
 from veil.domain.routing import AgentLoad, WaitingTicket, queue_key
 from veil.services.deliveries import Delivery, lane_of
 from veil.services.ports import Conflict, PendingDelivery, RoutingLockTooLate
@@ -41,6 +41,9 @@ class FakeUsers:
 
     async def get(self, user_id: int) -> User | None:
         return self.m.users.get(user_id)
+
+    async def with_role(self, role: Role) -> Sequence[User]:
+        return [u for u in self.m.users.values() if u.role is role]
 
     async def add(self, user: User) -> None:
         if await self.by_telegram_id(user.telegram_id) is not None:

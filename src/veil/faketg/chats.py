@@ -92,6 +92,39 @@ async def get_chat_member(ctx: Ctx) -> JSON:
     return member_object(ctx.world, chat, user)
 
 
+@method("banChatMember")
+async def ban_chat_member(ctx: Ctx) -> bool:
+    """Out of the group, and kept out until unbanned (Telegram's "kick" is ban + unban)."""
+    chat = _group(ctx)
+    user_id = ctx.req_int("user_id")
+    if ctx.world.user_object(user_id) is None:
+        raise FakeError.bad_request("PARTICIPANT_ID_INVALID")
+    if chat.members.get(user_id) == "creator":
+        raise FakeError.bad_request("can't remove chat owner")
+    chat.members[user_id] = "kicked"
+    return True
+
+
+@method("unbanChatMember")
+async def unban_chat_member(ctx: Ctx) -> bool:
+    """Lift a ban: the person may join again (they are not added back)."""
+    chat = _group(ctx)
+    user_id = ctx.req_int("user_id")
+    status = chat.members.get(user_id, "left")
+    if status == "kicked":
+        chat.members[user_id] = "left"
+    elif not ctx.flag("only_if_banned") and status in ("member", "administrator"):
+        chat.members[user_id] = "left"  # Telegram removes a member unbanned this way
+    return True
+
+
+def _group(ctx: Ctx) -> Chat:
+    chat = ctx.chat()
+    if chat.type == "private":
+        raise FakeError.bad_request("method is available for supergroup and channel chats only")
+    return chat
+
+
 @method("getChatAdministrators")
 async def get_chat_administrators(ctx: Ctx) -> list[JSON]:
     chat = ctx.chat()

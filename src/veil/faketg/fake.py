@@ -93,6 +93,10 @@ class FakeTelegram(PersonActions):
             self.add_member(chat_id, owner, status="creator")
         return chat_id
 
+    def member_status(self, chat_id: int, user_id: int) -> str:
+        """A person's standing in a group: member, administrator, left, kicked..."""
+        return self._world.chat(chat_id).members.get(user_id, "left")
+
     def add_member(
         self, chat_id: int, user_id: int, *, status: MemberStatus = "member", announce: bool = False
     ) -> None:

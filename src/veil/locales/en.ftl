@@ -60,7 +60,11 @@ plain = { $text }
 error-try-again = ⚠️ Something went wrong on our side and your last action was not completed. Please try again in a moment.
 
 ## Desk: the agents' supergroup
-desk-not-an-agent = ⛔ Only support agents can answer clients. Your message was not sent to anyone.
+desk-not-an-agent = ⛔ Only support agents can answer clients. Your message was not sent to anyone. (Admins: reply /remove_member to a message to take its author out of the desk.)
+desk-admins-only = ⛔ Only admins can do that.
+desk-remove-member-usage = Reply /remove_member to a message of the person to take out of the desk groups.
+desk-remove-member-agent = That person is an agent or an admin: an admin removes agents with /remove_agent Agent-N in a private chat with the bot.
+desk-member-removed = 🚪 Taken out of the desk groups. They can be invited again later.
 desk-use-in-topic = This command works inside a ticket's topic.
 desk-ticket-closed = 🔒 Ticket { $ticket } is closed; the client will not receive messages from this topic.
 desk-kind-not-relayed = ⚠️ A { $kind } can't be sent to a client (it could identify you, or the client's chat can't show it). Nothing was sent.
@@ -142,7 +146,7 @@ agent-unknown = ⚠️ There is no agent called { $alias }. See /agents.
 agent-level-usage = Use /agent_level Agent-7 L2.
 agent-capacity-usage = Use /agent_capacity Agent-7 8 (1 to 50).
 agent-changed = ✅ { $alias } is now { $level } with capacity { $capacity }.
-agent-removed = ✅ { $alias } is no longer an agent; their open tickets went back to the queue ({ $requeued } reassigned).
+agent-removed = ✅ { $alias } is no longer an agent; their open tickets went back to the queue ({ $requeued } reassigned), and they are taken out of the desk groups (you may invite them again later).
 mine-none = You have no open tickets.
 mine-header = 📂 Your open tickets ({ $count }):
 mine-line = • { $ticket } — { $priority } — { $level } — quiet for { $waiting } min { $link }

@@ -11,7 +11,13 @@ from veil.domain.agents import Agent, AgentError, AgentStatus, Invite, alias_for
 from veil.domain.model import Level, Role, Ticket, User
 from veil.services import routing
 from veil.services.context import Context, Sender
-from veil.services.deliveries import CheckMembership, SendText, TicketTopic, UserChat
+from veil.services.deliveries import (
+    CheckMembership,
+    RemoveFromDesks,
+    SendText,
+    TicketTopic,
+    UserChat,
+)
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 
@@ -215,6 +221,8 @@ async def remove_agent(uow: UnitOfWork, ctx: Context, sender: Sender, alias: str
     worked = await uow.tickets.worked_privately_by(agent.agent_id)
     if worked is not None:  # worked in private without owning it (a higher level)
         hand_back(uow, ctx, worked, "desk-private-revoked", why="removed")
+    # Out of the team, out of the desk: they would still read every topic otherwise.
+    uow.outbox.add(RemoveFromDesks(agent.agent_id))
     user = await uow.users.get(agent.agent_id)
     if user is not None and user.role is Role.SUPPORT_AGENT:
         user.role = Role.CLIENT

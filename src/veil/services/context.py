@@ -32,6 +32,8 @@ class Incoming:
     thread_id: int | None = None
     reply_to_message_id: int | None = None
     media_group_id: str | None = None
+    # Who wrote the message replied to, when a person did (admins' desk commands use it).
+    reply_to_sender: Sender | None = None
 
     @property
     def is_captioned(self) -> bool:

@@ -118,6 +118,14 @@ class CheckMembership:
 
 
 @dataclass(frozen=True)
+class RemoveFromDesks:
+    """Take a person out of every desk group (and let them be invited again later): an
+    agent who left the team, or someone who does not belong there."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
 class AnswerCallback:
     query_id: str
     text: str | None = None
@@ -134,6 +142,7 @@ Delivery = (
     | CloseTopic
     | AnswerCallback
     | CheckMembership
+    | RemoveFromDesks
 )
 
 _DELIVERIES: dict[str, type[Delivery]] = {
@@ -148,6 +157,7 @@ _DELIVERIES: dict[str, type[Delivery]] = {
         CloseTopic,
         AnswerCallback,
         CheckMembership,
+        RemoveFromDesks,
     )
 }
 _ADDRESSES: dict[str, type[Address]] = {c.__name__: c for c in (UserChat, TicketTopic, RawChat)}
@@ -164,6 +174,8 @@ def lane_of(delivery: Delivery) -> str:
         return f"callback:{delivery.query_id}"
     if isinstance(delivery, CheckMembership):
         return f"user:{delivery.agent_id}"  # ordered with what the agent is told
+    if isinstance(delivery, RemoveFromDesks):
+        return f"user:{delivery.user_id}"
     return address_lane(delivery.to)
 
 
@@ -186,7 +198,7 @@ def chat_key(
     A ticket's topic counts against its desk group, whatever the topic; a ticket worked
     from an agent's private chat counts against that chat, except for its card.
     """
-    if isinstance(delivery, AnswerCallback | CheckMembership | CloseTopic):
+    if isinstance(delivery, AnswerCallback | CheckMembership | CloseTopic | RemoveFromDesks):
         return None, False
     in_topic = isinstance(delivery, OpenTopic | PostCard | RefreshCard)
     if lane.startswith("topic:") and private_agent_id is not None and not in_topic:

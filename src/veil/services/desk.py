@@ -6,7 +6,7 @@ import logging
 
 from veil.domain.content import Handling, handling_of
 from veil.domain.ids import client_alias
-from veil.domain.model import ClosedBy, Direction, Ticket, User
+from veil.domain.model import ClosedBy, Direction, Role, Ticket, User
 from veil.services import actions, routing
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import (
@@ -14,6 +14,7 @@ from veil.services.deliveries import (
     Buttons,
     CloseTopic,
     RawChat,
+    RemoveFromDesks,
     SendText,
     TicketTopic,
     UserChat,
@@ -98,6 +99,25 @@ async def answer_client(
         withheld_text="",  # never used: withheld kinds were refused above
     ):
         uow.outbox.add(delivery)
+
+
+async def remove_member(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
+    """``/remove_member`` in reply to someone's message: an admin takes a person who is
+    no agent out of every desk group (agents leave with /remove_agent)."""
+    user = await ensure_user(uow, ctx, msg.sender)
+    if user.role is not Role.ADMIN:
+        _reply(uow, ctx, msg, "desk-admins-only")
+        return
+    if msg.reply_to_sender is None:
+        _reply(uow, ctx, msg, "desk-remove-member-usage")
+        return
+    member = await ensure_user(uow, ctx, msg.reply_to_sender)
+    if member.role.can_answer_tickets:
+        _reply(uow, ctx, msg, "desk-remove-member-agent")
+        return
+    uow.outbox.add(RemoveFromDesks(id_of(member)))
+    _reply(uow, ctx, msg, "desk-member-removed")
+    log.warning("a non-agent was removed from the desk groups by an admin")
 
 
 async def refuse_command(uow: UnitOfWork, ctx: Context, msg: Incoming, key: str) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from veil.domain.agents import Agent, AssignmentRecord, CannedAnswer, Invite
-from veil.domain.model import Level, SupportMessage, Ticket, User
+from veil.domain.model import Level, Role, SupportMessage, Ticket, User
 from veil.domain.routing import AgentLoad, WaitingTicket
 from veil.services.deliveries import Delivery
 
@@ -35,6 +35,7 @@ class UserRepository(Protocol):
     async def by_telegram_id(self, telegram_id: int) -> User | None: ...
     async def get(self, user_id: int) -> User | None: ...
     async def add(self, user: User) -> None: ...
+    async def with_role(self, role: Role) -> Sequence[User]: ...
 
 
 class TicketRepository(Protocol):

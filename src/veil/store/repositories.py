@@ -14,7 +14,16 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veil.domain.model import Direction, Level, Priority, SupportMessage, Ticket, TicketStatus, User
+from veil.domain.model import (
+    Direction,
+    Level,
+    Priority,
+    Role,
+    SupportMessage,
+    Ticket,
+    TicketStatus,
+    User,
+)
 from veil.domain.routing import WaitingTicket
 from veil.services.deliveries import (
     Delivery,
@@ -86,6 +95,10 @@ class SqlUsers:
 
     async def add(self, user: User) -> None:
         await add_entity(self._session, user)
+
+    async def with_role(self, role: Role) -> Sequence[User]:
+        query = select(User).where(users.c.role == role).order_by(users.c.id)
+        return (await self._session.execute(query)).scalars().all()
 
 
 def _held(query: Select[Ticket]) -> Select[Ticket]:

@@ -29,6 +29,7 @@ from veil.services.deliveries import (
     OpenTopic,
     PostCard,
     RefreshCard,
+    RemoveFromDesks,
     SendText,
     ticket_of,
 )
@@ -98,6 +99,8 @@ class DeliveryCalls:
                 await self._answer(query_id, text, alert)
             case CheckMembership(agent_id):
                 await self._check_membership(agent_id)
+            case RemoveFromDesks(user_id):
+                await self._remove_from_desks(user_id)
             case SendText() | CopyContent() | EditContent():
                 return await self._with_topic_recovery(first, lambda: self._send(first))
         return []
@@ -348,6 +351,17 @@ class DeliveryCalls:
         async with self._units() as uow:
             await agents.not_in_desk(uow, self._ctx, agent_id)
             await uow.commit()
+
+    async def _remove_from_desks(self, user_id: int) -> None:
+        async with self._units() as uow:
+            user = await uow.users.get(user_id)
+        if user is None:
+            return
+        for desk_id in self._ctx.desks.chat_ids:
+            # Banning removes them; lifting the ban at once lets an admin invite them again.
+            await self._bot.ban_chat_member(desk_id, user.telegram_id)
+            await self._bot.unban_chat_member(desk_id, user.telegram_id, only_if_banned=True)
+        log.info("person %s removed from the desk groups", user_id)
 
     async def _answer(self, query_id: str, text: str | None, alert: bool) -> None:
         try:

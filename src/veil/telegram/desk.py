@@ -31,6 +31,7 @@ def build_router(desks: Desks) -> Router:
     router.message.register(on_message(handover.set_priority), Command("priority"))
     router.message.register(on_message(canned.offer), Command("canned"))
     router.message.register(on_message(private.work_privately), Command("private"))
+    router.message.register(on_message(desk.remove_member), Command("remove_member"))
     router.message.register(on_message(client_command_here), Command(*client.MENU_COMMANDS))
     # Every other command stops here: a command is never relayed to a client.
     router.message.register(on_message(unknown_command), is_command)

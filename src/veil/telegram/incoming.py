@@ -18,6 +18,7 @@ def incoming(message: Message) -> Incoming | None:
     text = message.text if message.text is not None else message.caption
     entities = message.entities if message.text is not None else message.caption_entities
     reply = message.reply_to_message
+    replied = reply.from_user if reply is not None else None
     return Incoming(
         chat_id=message.chat.id,
         message_id=message.message_id,
@@ -28,6 +29,7 @@ def incoming(message: Message) -> Incoming | None:
         thread_id=message.message_thread_id if message.is_topic_message else None,
         reply_to_message_id=reply.message_id if reply is not None else None,
         media_group_id=message.media_group_id,
+        reply_to_sender=sender_of(replied) if replied is not None and not replied.is_bot else None,
     )
 
 
