@@ -235,6 +235,6 @@ def build(settings: Settings, *, clock: Clock = utcnow) -> Veil:
         buttons.build_router(),
         team.build_router(),
         client.build_router(),
-        desk.build_router(desks),
+        desk.build_router(),
     )
     return Veil(settings, store, ctx, bot, dispatcher, senders, metrics)

@@ -152,3 +152,20 @@ def test_flood_keys_follow_where_a_delivery_lands() -> None:
     assert chat_key(PostCard(7), "topic:7", -100, private_agent_id=42) == ("chat:-100", True)
     assert chat_key(SendText(UserChat(5), "x"), "user:5", None) == ("user:5", False)
     assert chat_key(AnswerCallback("q"), "callback:q", None) == (None, False)  # no message
+
+
+def test_an_agent_must_be_in_every_group_whose_tickets_they_may_get() -> None:
+    desks = Desks(
+        [DeskGroup(-1, frozenset({Level.L1})), DeskGroup(-2, frozenset({Level.L2, Level.L3}))]
+    )
+    assert desks.serving_up_to(Level.L1) == [-1]
+    assert desks.serving_up_to(Level.L3) == [-1, -2]
+    shards = Desks([DeskGroup(-1), DeskGroup(-2)])
+    assert shards.serving_up_to(Level.L1) == [-1, -2]
+
+
+def test_a_card_acts_only_in_the_group_its_ticket_lives_in() -> None:
+    desks = Desks([DeskGroup(-1), DeskGroup(-2)])
+    assert desks.holds(-2, -2) and not desks.holds(-1, -2) and not desks.holds(-3, -3)
+    desks.moved(-2, -20)
+    assert desks.holds(-2, -20) and desks.holds(-20, -2)

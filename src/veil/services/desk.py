@@ -198,14 +198,14 @@ async def topic_closed_by_hand(uow: UnitOfWork, ctx: Context, msg: Incoming) -> 
 
 @routing.changes_holdings
 async def close_from_button(
-    uow: UnitOfWork, ctx: Context, sender: Sender, public_id: str
+    uow: UnitOfWork, ctx: Context, sender: Sender, public_id: str, chat_id: int
 ) -> str | None:
-    """The card's Close button. Returns a short notice for the presser, or None."""
+    """The card's Close button, pressed in ``chat_id``. Returns a notice for the presser."""
     user = await ensure_user(uow, ctx, sender)
     if not user.role.can_answer_tickets:
         return ctx.desk_text("desk-not-an-agent")
     ticket = await uow.tickets.by_public_id(public_id)
-    if ticket is None or not ctx.desks.is_desk(ticket.desk_chat_id):
+    if ticket is None or not ctx.desks.holds(ticket.desk_chat_id, chat_id):
         return ctx.desk_text("notice-unknown-ticket")
     if ticket.is_closed:
         return ctx.desk_text("desk-ticket-closed", ticket=ticket.public_id)

@@ -52,6 +52,22 @@ class Desks:
     def is_desk(self, chat_id: int) -> bool:
         return any(g.chat_id == chat_id for g in self._groups)
 
+    def holds(self, ticket_desk: int, chat_id: int) -> bool:
+        """Is ``chat_id`` (maybe an old id of a moved group) the desk group a ticket of
+        ``ticket_desk`` lives in? A card's buttons act only there."""
+        return self.is_desk(self.current(chat_id)) and self.current(chat_id) == self.current(
+            ticket_desk
+        )
+
+    def serving_up_to(self, level: Level) -> list[int]:
+        """The groups whose tickets an agent of ``level`` may be given."""
+        rank = list(Level).index(level)
+        return [
+            g.chat_id
+            for g in self._groups
+            if not g.levels or any(list(Level).index(x) <= rank for x in g.levels)
+        ]
+
     def current(self, chat_id: int) -> int:
         """Where a chat id points now, following moves (chains included)."""
         seen: set[int] = set()

@@ -35,12 +35,12 @@ async def take(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
 
 @routing.changes_holdings
 async def take_from_button(
-    uow: UnitOfWork, ctx: Context, sender: Sender, public_id: str
+    uow: UnitOfWork, ctx: Context, sender: Sender, public_id: str, chat_id: int
 ) -> str | None:
-    """The card's Take button; returns a short notice for the presser."""
+    """The card's Take button, pressed in ``chat_id``; returns a notice for the presser."""
     user = await ensure_user(uow, ctx, sender)
     ticket = await uow.tickets.by_public_id(public_id)
-    if ticket is None or ticket.desk_chat_id != ctx.desk_chat_id:
+    if ticket is None or not ctx.desks.holds(ticket.desk_chat_id, chat_id):
         return ctx.desk_text("notice-unknown-ticket")
     if ticket.is_closed:
         return ctx.desk_text("desk-ticket-closed", ticket=ticket.public_id)

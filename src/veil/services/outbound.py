@@ -152,6 +152,17 @@ async def client_unreachable(uow: UnitOfWork, ctx: Context, user_id: int) -> Non
         log.warning("client unreachable", extra={"ticket": ticket.public_id})
 
 
+async def is_desk_chat(uow: UnitOfWork, ctx: Context, chat_id: int) -> bool:
+    """Is this one of the desk groups? A group id this process does not know may be one
+    that Telegram moved while another process was watching: the stored moves say."""
+    if ctx.desks.is_desk(chat_id):
+        return True
+    if chat_id >= 0:
+        return False
+    ctx.desks.apply_moves(await uow.desk_moves.all())
+    return ctx.desks.is_desk(chat_id)
+
+
 async def desk_moved(uow: UnitOfWork, ctx: Context, old: int, new: int) -> None:
     """Telegram moved a desk group to a new id: its tickets, and the settings' view of
     it, follow; the move is stored so that a restart with the old id still works."""

@@ -7,7 +7,7 @@ import logging
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
-from veil.services import actions, canned, client, desk, handover
+from veil.services import actions, canned, client, desk, handover, outbound
 from veil.services.context import Context
 from veil.services.deliveries import AnswerCallback
 from veil.services.ports import UnitOfWork
@@ -27,7 +27,10 @@ async def pressed(query: CallbackQuery, uow: UnitOfWork, ctx: Context) -> None:
     sender = sender_of(query.from_user)
     chat = query.message.chat if query.message is not None else None
     in_private = chat is not None and chat.type == "private"
-    in_desk = chat is not None and ctx.desks.is_desk(chat.id)
+    desk_chat = (
+        chat.id if chat is not None and await outbound.is_desk_chat(uow, ctx, chat.id) else None
+    )
+    in_desk = desk_chat is not None
     notice: str | None
     answer_id = canned.parse(query.data)
     if answer_id is not None and in_desk and query.message is not None:
@@ -37,10 +40,10 @@ async def pressed(query: CallbackQuery, uow: UnitOfWork, ctx: Context) -> None:
     elif action is None or not (in_private or in_desk):
         log.warning("button with unknown payload ignored", extra={"data": (query.data or "")[:64]})
         notice = ctx.texts(sender.language, "notice-stale-button")
-    elif action.name == "take_ticket" and in_desk and action.ticket:
-        notice = await handover.take_from_button(uow, ctx, sender, action.ticket)
-    elif action.name == "close_ticket" and in_desk and action.ticket:
-        notice = await desk.close_from_button(uow, ctx, sender, action.ticket)
+    elif action.name == "take_ticket" and desk_chat is not None and action.ticket:
+        notice = await handover.take_from_button(uow, ctx, sender, action.ticket, desk_chat)
+    elif action.name == "close_ticket" and desk_chat is not None and action.ticket:
+        notice = await desk.close_from_button(uow, ctx, sender, action.ticket, desk_chat)
     elif action.name == "open_support" and in_private:
         await client.open_ticket(uow, ctx, sender)
         notice = None

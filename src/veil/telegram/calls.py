@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import (
+    ChatMemberRestricted,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     MessageEntity,
@@ -341,12 +342,18 @@ class DeliveryCalls:
         )
 
     async def _check_membership(self, agent_id: int) -> None:
+        """An agent must be in every group whose tickets routing may give them."""
         async with self._units() as uow:
             user = await uow.users.get(agent_id)
-        if user is None:
+            agent = await uow.agents.get(agent_id)
+        if user is None or agent is None:
             return
-        member = await self._bot.get_chat_member(self._ctx.desks.primary, user.telegram_id)
-        if member.status in IN_GROUP or getattr(member, "is_member", False):
+        for desk_id in self._ctx.desks.serving_up_to(agent.level):
+            member = await self._bot.get_chat_member(desk_id, user.telegram_id)
+            restricted_in = isinstance(member, ChatMemberRestricted) and member.is_member
+            if member.status not in IN_GROUP and not restricted_in:
+                break
+        else:
             return
         async with self._units() as uow:
             await agents.not_in_desk(uow, self._ctx, agent_id)
