@@ -42,6 +42,10 @@ async def test_tickets_go_to_online_agents_and_wait_in_a_queue_otherwise(team: T
     assigned = await first_desk.desk_gets(f"Assigned to {alias}", topic)
     mention = assigned["entities"][0]
     assert mention["type"] == "text_mention" and mention["user"]["id"] == agent.id
+    # Exactly over the alias, counted as Telegram counts: the 📌 before it is two units.
+    units = assigned["text"].encode("utf-16-le")
+    start, length = mention["offset"] * 2, mention["length"] * 2
+    assert units[start : start + length].decode("utf-16-le") == alias
     await first_desk.until(
         lambda: alias in team.tg.message(first_desk.chat_id, _card(first_desk, topic))["text"],
         "the card names the owner",

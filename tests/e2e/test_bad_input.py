@@ -187,3 +187,40 @@ async def test_a_slow_chat_holds_up_only_itself(desk: Desk, world: World) -> Non
     await other.client_gets("answer two")
     assert not any("answer one" in t for t in desk.bot_texts(desk.client.id))
     await desk.client_gets("answer one")  # and the slow one still arrives
+
+
+async def test_a_caption_of_emoji_is_measured_as_telegram_measures_it(desk: Desk) -> None:
+    # 600 emoji: 600 characters, but 1,200 UTF-16 units, more than a caption may hold.
+    _, topic = await desk.open_ticket()
+    tg, client = desk.tg, desk.client.id
+    caption = "🙂" * 600
+    tg.send_photo(client, client, caption=caption)
+    await desk.until(
+        lambda: any("photo" in m for m in tg.bot_messages(desk.chat_id, topic)), "photo in topic"
+    )
+    await desk.desk_gets("🙂" * 50, topic)
+    assert "".join(desk.bot_texts(desk.chat_id, topic)).count("🙂") >= 600
+    assert not [c for c in tg.calls if c.method == "copyMessage" and not c.ok]
+
+
+async def test_a_message_telegram_refuses_for_good_is_shown_where_it_belonged(
+    desk: Desk,
+) -> None:
+    _, topic = await desk.open_ticket()
+    tg, client = desk.tg, desk.client.id
+    tg.fail_next(FakeError.bad_request("wrong file identifier"), method="copyMessage")
+    tg.send_photo(client, client, caption="my receipt")
+    notice = await desk.desk_gets("could not be delivered here", topic)
+    assert "photo" in notice["text"] and "wrong file identifier" in notice["text"]
+
+
+async def test_refused_formatting_is_repaired_not_dropped(desk: Desk) -> None:
+    _, topic = await desk.open_ticket()
+    tg, client = desk.tg, desk.client.id
+    tg.fail_next(
+        FakeError.bad_request("can't parse entities: bad offset"),
+        method="sendMessage",
+        chat_id=desk.chat_id,
+    )
+    tg.send_text(client, client, "[fmt1] a bold claim")
+    await desk.desk_gets("[fmt1] a bold claim", topic)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from veil.domain.bundling import BOUNDARY, Piece, bundle, utf16_len
+from veil.domain.bundling import BOUNDARY, Piece, bundle
 from veil.domain.model import Level
+from veil.domain.text import utf16_len
 from veil.services.deliveries import CopyContent, SendText, TicketTopic, UserChat
 from veil.services.desks import DeskGroup, Desks, parse_desks
 from veil.services.ports import PendingDelivery

@@ -13,13 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from veil.domain.content import TEXT_LIMIT
+from veil.domain.text import utf16_len
 
 # Where one client message ends and the next begins, inside a bundle.
 BOUNDARY = "\n· · ·\n"
-
-
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
 
 
 @dataclass(frozen=True)

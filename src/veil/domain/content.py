@@ -10,6 +10,8 @@ import enum
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from veil.domain.text import utf16_len, utf16_prefix
+
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
@@ -105,16 +107,19 @@ def _names_a_person(entity: Entity) -> bool:
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Cut text into parts of at most ``limit`` characters, at a line or word break if any."""
+    """Cut text into parts of at most ``limit`` UTF-16 units (as Telegram counts), at a
+    line or word break if there is one in the second half of a part."""
     parts: list[str] = []
     rest = text
-    while len(rest) > limit:
-        window = rest[:limit]
+    while utf16_len(rest) > limit:
+        window = utf16_prefix(rest, limit)
         cut = max(window.rfind("\n"), window.rfind(" "))
-        if cut < limit // 2:  # no sensible break: cut hard rather than make tiny parts
-            cut = limit
+        if cut < len(window) // 2:  # no sensible break: cut hard rather than make tiny parts
+            parts.append(window)
+            rest = rest[len(window) :]
+            continue
         parts.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n ") if cut < limit else rest[cut:]
+        rest = rest[cut:].lstrip("\n ")
     if rest or not parts:
         parts.append(rest)
     return parts

@@ -7,6 +7,7 @@ import re
 from veil.domain.agents import CannedAnswer
 from veil.domain.content import TEXT_LIMIT
 from veil.domain.model import Direction, Role
+from veil.domain.text import utf16_clip, utf16_len
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import Button, RawChat, SendText, UserChat
 from veil.services.desk import ticket_of_topic
@@ -43,10 +44,10 @@ async def manage(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> No
     name = name.lower()
     if verb == "list":
         answers = await uow.canned.all()
-        lines = [f"• {a.name}: {a.text[:80]}" for a in answers]
+        lines = [f"• {a.name}: {utf16_clip(a.text, 80)}" for a in answers]
         key = "canned-list" if lines else "canned-none"
         _say(uow, ctx, id_of(user), user.language, key, lines="\n".join(lines))
-    elif verb == "set" and NAME.match(name) and body.strip() and len(body) <= TEXT_LIMIT:
+    elif verb == "set" and NAME.match(name) and body.strip() and utf16_len(body) <= TEXT_LIMIT:
         found = await uow.canned.by_name(name)
         if found is None:
             await uow.canned.add(CannedAnswer(name, body.strip(), id_of(user), ctx.clock()))

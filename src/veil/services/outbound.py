@@ -7,7 +7,15 @@ import logging
 from dataclasses import dataclass
 
 from veil.services.context import Context
-from veil.services.deliveries import Address, RawChat, SendText, TicketTopic, UserChat
+from veil.services.deliveries import (
+    Address,
+    CopyContent,
+    EditContent,
+    RawChat,
+    SendText,
+    TicketTopic,
+    UserChat,
+)
 from veil.services.ports import UnitOfWork
 from veil.services.rights import may_act
 
@@ -150,6 +158,22 @@ async def client_unreachable(uow: UnitOfWork, ctx: Context, user_id: int) -> Non
     if ticket is not None and ticket.id is not None:
         uow.outbox.add(SendText(TicketTopic(ticket.id), ctx.desk_text("desk-client-unreachable")))
         log.warning("client unreachable", extra={"ticket": ticket.public_id})
+
+
+async def kind_of(uow: UnitOfWork, delivery: SendText | CopyContent | EditContent) -> str:
+    """What a delivery carries, as people name it (a photo, a voice message...)."""
+    record = await uow.messages.get(delivery.record) if delivery.record is not None else None
+    if record is not None:
+        return record.kind
+    return "text" if isinstance(delivery, SendText) else "message"
+
+
+async def language_at(uow: UnitOfWork, ctx: Context, address: Address) -> str | None:
+    """The language of whoever reads at ``address``: a person's own, or the desk's."""
+    if isinstance(address, UserChat):
+        user = await uow.users.get(address.user_id)
+        return user.language if user is not None else None
+    return ctx.desk_language
 
 
 async def is_desk_chat(uow: UnitOfWork, ctx: Context, chat_id: int) -> bool:

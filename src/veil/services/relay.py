@@ -11,6 +11,7 @@ from veil.domain.content import (
     split_text,
 )
 from veil.domain.model import Direction, SupportMessage, Ticket
+from veil.domain.text import utf16_clip, utf16_len
 from veil.services.context import Context, Incoming
 from veil.services.deliveries import Address, CopyContent, Delivery, EditContent, SendText
 from veil.services.people import id_of
@@ -83,7 +84,7 @@ def relay(
             )
         ]
     caption = msg.text or ""
-    if len(caption) <= CAPTION_LIMIT:
+    if utf16_len(caption) <= CAPTION_LIMIT:
         return [
             CopyContent(
                 to,
@@ -132,6 +133,6 @@ def edit(to: Address, record: SupportMessage, msg: Incoming) -> EditContent:
     limit = CAPTION_LIMIT if is_caption else TEXT_LIMIT
     text = msg.text or ""
     entities = tuple(safe_entities(msg.entities))
-    if len(text) > limit:  # the full text is kept in the store and the transcript
-        text, entities = text[: limit - 1] + "…", ()
+    if utf16_len(text) > limit:  # the full text is kept in the store and the transcript
+        text, entities = utf16_clip(text, limit), ()
     return EditContent(to, id_of(record), text, entities=entities, is_caption=is_caption)

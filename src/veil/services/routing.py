@@ -23,11 +23,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from veil.domain.agents import Agent, AssignmentRecord
+from veil.domain.content import TEXT_LIMIT
 from veil.domain.model import Ticket
 from veil.domain.routing import (
     LEVEL_RANK,
     plan,
 )
+from veil.domain.text import utf16_clip, utf16_len
 from veil.services.context import Context
 from veil.services.deliveries import RefreshCard, SendText, TicketTopic, UserChat
 from veil.services.people import id_of
@@ -35,6 +37,7 @@ from veil.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 BRIEF_MESSAGES = 15
+BRIEF_LINE = 300  # UTF-16 units of one message in an escalation brief
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -104,8 +107,9 @@ async def assign(uow: UnitOfWork, ctx: Context, ticket: Ticket, agent: Agent, re
         mention = (
             {
                 "type": "text_mention",
-                "offset": start,
-                "length": len(agent.alias),
+                # Telegram counts offsets in UTF-16 units: an emoji before is two.
+                "offset": utf16_len(text[:start]),
+                "length": utf16_len(agent.alias),
                 "user": {"id": user.telegram_id, "is_bot": False, "first_name": agent.alias},
             },
         )
@@ -141,8 +145,8 @@ async def _brief(uow: UnitOfWork, ctx: Context, agent: Agent, ticket: Ticket, re
     ]
     for m in history[-BRIEF_MESSAGES:]:
         who = ctx.texts(user.language, f"history-{m.direction.value}")
-        lines.append(f"{who}: {m.text or '[' + m.kind + ']'}"[:300])
-    uow.outbox.add(SendText(UserChat(agent.agent_id), "\n".join(lines)[:4000]))
+        lines.append(utf16_clip(f"{who}: {m.text or '[' + m.kind + ']'}", BRIEF_LINE))
+    uow.outbox.add(SendText(UserChat(agent.agent_id), utf16_clip("\n".join(lines), TEXT_LIMIT)))
 
 
 async def release(uow: UnitOfWork, ctx: Context, ticket: Ticket, reason: str) -> Agent | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -16,7 +16,9 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from veil.domain.bundling import Piece, bundle, utf16_len
+from veil.domain.bundling import Piece, bundle
+from veil.domain.content import CAPTION_LIMIT, TEXT_LIMIT, split_text
+from veil.domain.text import utf16_clip, utf16_len
 from veil.services import agents, desk, outbound, private
 from veil.services.context import Context
 from veil.services.deliveries import (
@@ -36,12 +38,50 @@ from veil.services.deliveries import (
 )
 from veil.services.outbound import PrivateWorkEnded, Side, Target, TopicMissing
 from veil.services.ports import UnitOfWorkFactory
+from veil.telegram.metrics import DeliveryMetrics
 
 log = logging.getLogger(__name__)
 
 THREAD_GONE = "message thread not found"
 RECOVERIES = 3  # repairs of an address before a send may fail as it will
 IN_GROUP = ("creator", "administrator", "member")
+
+
+# Telegram's words for content it will not take as sent (as opposed to an address it
+# cannot reach, or a message that has not changed).
+_CONTENT_ERRORS = ("too long", "entit", "parse", "markup", "button", "keyboard", "empty")
+_NOT_CONTENT = (THREAD_GONE, "message is not modified", "chat not found", "not enough rights")
+
+
+def _refused_content(message: str) -> bool:
+    """A 400 about what was sent, which a repair may get past; any other 400 about the
+    message itself (a file gone, a deleted original) still deserves a notice."""
+    text = message.lower()
+    return not any(n in text for n in _NOT_CONTENT)
+
+
+Message = SendText | CopyContent | EditContent
+
+
+def repair(delivery: Message, error: str) -> list[Message]:
+    """The delivery in a form Telegram takes, or [] when no repair applies: plain text
+    split to fit, a caption dropped and sent as text after the media, no buttons."""
+    text = error.lower()
+    if not any(e in text for e in _CONTENT_ERRORS):
+        return []
+    match delivery:
+        case SendText():
+            first, *rest = split_text(delivery.text)
+            plain = replace(delivery, text=first, entities=(), buttons=())
+            return [plain, *(SendText(delivery.to, part) for part in rest)]
+        case CopyContent(has_caption=True) | CopyContent(caption=None):
+            words = delivery.caption or ""
+            bare = replace(delivery, caption="", caption_entities=(), has_caption=True)
+            return [bare, *(SendText(delivery.to, part) for part in split_text(words) if words)]
+        case EditContent():
+            limit = CAPTION_LIMIT if delivery.is_caption else TEXT_LIMIT
+            return [replace(delivery, text=utf16_clip(delivery.text, limit), entities=())]
+    return []
 
 
 def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
@@ -76,10 +116,13 @@ class Learned:
 class DeliveryCalls:
     """Turns deliveries into Bot API calls; raises aiogram's errors for the sender."""
 
-    def __init__(self, bot: Bot, units: UnitOfWorkFactory, ctx: Context) -> None:
+    def __init__(
+        self, bot: Bot, units: UnitOfWorkFactory, ctx: Context, metrics: DeliveryMetrics
+    ) -> None:
         self._bot = bot
         self._units = units
         self._ctx = ctx
+        self._metrics = metrics
 
     async def perform(self, batch: Sequence[Delivery]) -> list[Learned]:
         """Carry out one delivery, or a run of one lane's deliveries that go as one call:
@@ -103,7 +146,7 @@ class DeliveryCalls:
             case RemoveFromDesks(user_id):
                 await self._remove_from_desks(user_id)
             case SendText() | CopyContent() | EditContent():
-                return await self._with_topic_recovery(first, lambda: self._send(first))
+                return await self._with_topic_recovery(first, lambda: self._send_or_say(first))
         return []
 
     async def _with_topic_recovery(
@@ -143,6 +186,47 @@ class DeliveryCalls:
         async with self._units() as uow:
             await private.private_work_ended(uow, self._ctx, ticket_id)
             await uow.commit()
+
+    async def _send_or_say(self, delivery: SendText | CopyContent | EditContent) -> list[Learned]:
+        """Send; what Telegram refuses as sent goes repaired (plain text, media bare and
+        its words after it, no buttons); what cannot go at all is shown, where it should
+        have been, as a notice saying so. An accepted message never vanishes unsaid."""
+        try:
+            return await self._send(delivery)
+        except TelegramBadRequest as exc:
+            if not _refused_content(exc.message):
+                raise  # the address, not the content (a lost topic, a desk setup): not ours
+            first_error = exc.message
+        repaired = repair(delivery, first_error)
+        if repaired:
+            log.warning("Telegram refused a message (%s); sending it repaired", first_error)
+            try:
+                learned: list[Learned] = []
+                for part in repaired:
+                    learned += await self._send(part)
+                self._metrics.repaired.inc()
+                return learned
+            except TelegramBadRequest as exc:
+                if not _refused_content(exc.message):
+                    raise
+                first_error = exc.message
+        await self._say_undeliverable(delivery, first_error)
+        return []
+
+    async def _say_undeliverable(
+        self, delivery: SendText | CopyContent | EditContent, error: str
+    ) -> None:
+        log.error("a message could not be delivered: %s", error)
+        self._metrics.undeliverable.inc()
+        async with self._units() as uow:
+            target = await outbound.resolve(uow, self._ctx, delivery.to)
+            kind = await outbound.kind_of(uow, delivery)
+            language = await outbound.language_at(uow, self._ctx, delivery.to)
+        key = "undeliverable-to-client" if target.side is Side.CLIENT else "undeliverable-to-desk"
+        text = self._ctx.texts(language, key, kind=kind, error=error[:200])
+        await self._bot.send_message(
+            chat_id=target.chat_id, message_thread_id=target.thread_id, text=text
+        )
 
     async def _send(self, delivery: SendText | CopyContent | EditContent) -> list[Learned]:
         if isinstance(delivery, EditContent):

@@ -58,6 +58,16 @@ class DeliveryMetrics:
         self.failed = Counter(
             "veil_deliveries_failed", "Deliveries given up (blocked, malformed)", registry=r
         )
+        self.repaired = Counter(
+            "veil_messages_repaired",
+            "Messages Telegram refused as sent and that went in a repaired form",
+            registry=r,
+        )
+        self.undeliverable = Counter(
+            "veil_messages_undeliverable",
+            "Messages Telegram refused for good, shown as a notice where they belonged",
+            registry=r,
+        )
         self.backlog = Gauge(
             "veil_outbox_backlog", "Deliveries waiting, in all and per chat", ["chat"], registry=r
         )

@@ -176,11 +176,11 @@ class OutboxSender:
         bundle_after: float = 1.0,
         name: str | None = None,
     ) -> None:
-        self._calls = DeliveryCalls(bot, units, ctx)
+        self.metrics = metrics or DeliveryMetrics()
+        self._calls = DeliveryCalls(bot, units, ctx, self.metrics)
         self._units = units
         self._ctx = ctx
         self.gate = gate
-        self.metrics = metrics or DeliveryMetrics()
         self.limits = limits or FloodLimits()  # what the gate paces to
         self._poll_interval = poll_interval
         self._concurrency = concurrency

@@ -1,0 +1,40 @@
+"""Lengths as Telegram counts them: UTF-16 code units."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from veil.domain.content import split_text
+from veil.domain.text import utf16_clip, utf16_len, utf16_prefix
+from veil.services.deliveries import CopyContent, SendText, TicketTopic, UserChat
+from veil.telegram.calls import repair
+
+
+def test_an_emoji_outside_the_basic_plane_counts_twice() -> None:
+    assert utf16_len("🙂") == 2 and utf16_len("é") == 1 and utf16_len("a🙂b") == 4
+
+
+def test_a_prefix_never_splits_an_emoji() -> None:
+    assert utf16_prefix("🙂🙂", 3) == "🙂"
+    assert utf16_clip("🙂" * 10, 5) == "🙂🙂…"
+
+
+@given(st.text(alphabet=st.sampled_from("a 🙂\né"), max_size=400), st.integers(4, 60))
+def test_split_parts_fit_and_lose_only_the_breaks(text: str, limit: int) -> None:
+    parts = split_text(text, limit)
+    assert all(utf16_len(p) <= limit for p in parts)
+    assert "".join(parts).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace(
+        "\n", ""
+    )
+
+
+def test_refused_formatting_goes_plain_and_a_refused_caption_follows_the_media() -> None:
+    text = SendText(TicketTopic(1), "bold", entities=({"type": "bold"},), record=5)
+    [plain] = repair(text, "Bad Request: can't parse entities")
+    assert isinstance(plain, SendText) and plain.entities == () and plain.record == 5
+    photo = CopyContent(TicketTopic(1), UserChat(2), 9, caption="words", has_caption=True)
+    bare, words = repair(photo, "Bad Request: message caption is too long")
+    assert isinstance(bare, CopyContent) and bare.caption == ""
+    assert isinstance(words, SendText) and words.text == "words"
+    assert repair(photo, "Bad Request: wrong file identifier") == []
