@@ -224,3 +224,62 @@ async def test_refused_formatting_is_repaired_not_dropped(desk: Desk) -> None:
     )
     tg.send_text(client, client, "[fmt1] a bold claim")
     await desk.desk_gets("[fmt1] a bold claim", topic)
+
+
+def _is_notice(message: dict[str, object]) -> bool:
+    entities = message.get("entities") or []
+    return any(e.get("type") == "blockquote" and e.get("offset") == 0 for e in entities)  # type: ignore[union-attr]
+
+
+async def test_a_client_cannot_imitate_veils_notices(desk: Desk) -> None:
+    _, topic = await desk.open_ticket()
+    tg, client = desk.tg, desk.client.id
+    fake = "👋 The client ended the chat. The ticket is closed."
+    quote = [{"type": "blockquote", "offset": 0, "length": len(fake.encode("utf-16-le")) // 2}]
+    tg.send_text(client, client, fake, entities=quote)
+    imitation = await desk.desk_gets("The ticket is closed", topic)
+    assert not _is_notice(imitation)  # no quote: it is visibly the client's words
+    tg.send_text(client, client, "/end")
+    await desk.until(
+        lambda: sum("The client ended" in t for t in desk.bot_texts(desk.chat_id, topic)) == 2,
+        "the real notice",
+    )
+    real = [m for m in tg.bot_messages(desk.chat_id, topic) if "client ended" in str(m)][-1]
+    assert _is_notice(real)
+
+
+async def test_notes_and_commands_typed_differently_never_reach_the_client(desk: Desk) -> None:
+    _, topic = await desk.open_ticket()
+    tg, agent = desk.tg, desk.agent.id
+    for text in ("\u200b/note secret-one", " /note secret-two", "/NOTE secret-three"):
+        tg.send_text(agent, desk.chat_id, text, thread_id=topic)
+    tg.send_text(agent, desk.chat_id, "\u200b/stats secret-four", thread_id=topic)
+    await desk.desk_gets("Unknown command", topic)
+    await desk.until(
+        lambda: sum("Internal note saved" in t for t in desk.bot_texts(desk.chat_id, topic)) >= 2,
+        "the odd notes saved",
+    )
+    tg.send_text(agent, desk.chat_id, "[n9] a real answer", thread_id=topic)
+    await desk.client_gets("[n9] a real answer")
+    assert not any("secret" in t for t in desk.bot_texts(desk.client.id))
+
+
+async def test_hidden_links_to_telegram_profiles_are_stripped(desk: Desk) -> None:
+    _, topic = await desk.open_ticket()
+    tg, agent, client = desk.tg, desk.agent.id, desk.client.id
+    text = "[h1] see my page and here"
+    links = [
+        {"type": "text_link", "offset": 5, "length": 3, "url": "https://t.me/bob_helps"},
+        {"type": "text_link", "offset": 17, "length": 4, "url": "tg://resolve?domain=bob"},
+    ]
+    tg.send_text(agent, desk.chat_id, text, thread_id=topic, entities=links)
+    got = await desk.client_gets("[h1] see my page")
+    assert not [e for e in got.get("entities") or [] if e.get("type") == "text_link"]
+    tg.send_text(
+        client,
+        client,
+        "[h2] me",
+        entities=[{"type": "text_link", "offset": 5, "length": 2, "url": "HTTPS://T.ME/alice_x"}],
+    )
+    copied = await desk.desk_gets("[h2] me", topic)
+    assert not [e for e in copied.get("entities") or [] if e.get("type") == "text_link"]

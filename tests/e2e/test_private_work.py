@@ -165,3 +165,24 @@ async def test_an_admin_takes_a_stranger_out_of_the_desk(team: Team) -> None:
     await desk.desk_gets("Taken out of the desk groups", topic)
     await desk.until(lambda: tg.member_status(desk.chat_id, outsider.id) == "left", "gone")
     tg.add_member(desk.chat_id, outsider.id)  # the other scenarios keep their outsider
+
+
+async def test_commands_typed_in_the_private_chat_never_reach_the_client(desk: Desk) -> None:
+    ticket, topic = await desk.open_ticket()
+    tg, agent = desk.tg, desk.agent.id
+    tg.send_text(agent, desk.chat_id, "/private", thread_id=topic)
+    await desk.client_gets(f"You now work User-{ticket} here", desk.agent)
+    seen = len(tg.bot_messages(agent))
+    tg.send_text(agent, agent, "/help me-secret")
+    await desk.client_gets("Unknown command", desk.agent, skip=seen)
+    tg.send_text(agent, agent, "/NOTE upper-secret")
+    tg.send_text(agent, agent, "\u200b/note hidden-secret")
+    await desk.until(
+        lambda: sum("Internal note saved" in t for t in desk.bot_texts(agent)[seen:]) == 2,
+        "both notes saved",
+    )
+    tg.send_text(agent, agent, "[p7] plain answer")
+    await desk.client_gets("[p7] plain answer")
+    assert not any("secret" in t for t in desk.bot_texts(desk.client.id))
+    tg.send_text(agent, agent, "/back")
+    await desk.client_gets("is back in its topic", desk.agent)

@@ -38,3 +38,34 @@ def test_refused_formatting_goes_plain_and_a_refused_caption_follows_the_media()
     assert isinstance(bare, CopyContent) and bare.caption == ""
     assert isinstance(words, SendText) and words.text == "words"
     assert repair(photo, "Bad Request: wrong file identifier") == []
+
+
+def test_a_command_is_recognised_however_it_is_typed() -> None:
+    from veil.domain.content import command_args, command_in
+
+    for text in ("/note x", " /note x", "\u200b/note x", "/NOTE x", "/note@veil_bot x", "／note x"):
+        assert command_in(text) == "note", text
+        assert command_args(text) == "x", text
+    for text in ("note x", "a /note", "/", "//", "3/4 done", None, ""):
+        assert command_in(text) is None, text
+
+
+def test_hidden_links_into_telegram_name_a_person() -> None:
+    from veil.domain.content import safe_entities
+
+    def link(url: str) -> dict[str, object]:
+        return {"type": "text_link", "offset": 0, "length": 1, "url": url}
+
+    hidden = [
+        "https://t.me/bob",
+        "HTTP://T.ME/bob",
+        "t.me/bob",
+        "https://telegram.me/bob",
+        "tg://resolve?domain=bob",
+        "tg://user?id=1",
+        " https://t.me/bob ",
+        "https://bob.t.me",
+    ]
+    assert safe_entities([link(u) for u in hidden]) == []
+    kept = [link("https://example.com/t.me"), {"type": "bold", "offset": 0, "length": 1}]
+    assert safe_entities(kept) == kept

@@ -7,6 +7,7 @@ carries them out.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -48,7 +49,13 @@ CAPTIONED_KINDS = frozenset({"photo", "video", "audio", "document", "voice", "an
 # Entity types that embed a person (text_mention carries a whole User object), and links
 # that open a person's profile or chat as surely as a mention does.
 IDENTIFYING_ENTITY_TYPES = frozenset({"text_mention"})
-IDENTIFYING_LINKS = ("tg://user", "tg://openmessage")
+# A hidden link into Telegram may open anyone's profile: tg://user?id=, tg://resolve?
+# domain=, or https://t.me/<username> (which cannot be told from a group's or a bot's).
+IDENTIFYING_SCHEMES = ("tg:",)
+TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "telegram.dog", "www.t.me"})
+# Veil's own notices in the desk are quotes (a bar at their left); relayed words lose
+# these, so that a client cannot make a message look like one.
+NOTICE_ENTITY_TYPES = frozenset({"blockquote", "expandable_blockquote"})
 
 
 def handling_of(kind: str) -> Handling:
@@ -102,8 +109,48 @@ def safe_entities(entities: Sequence[Entity] | None) -> list[dict[str, Any]]:
 def _names_a_person(entity: Entity) -> bool:
     if entity.get("type") in IDENTIFYING_ENTITY_TYPES:
         return True
-    url = str(entity.get("url") or "").strip().lower()
-    return entity.get("type") == "text_link" and url.startswith(IDENTIFYING_LINKS)
+    return entity.get("type") == "text_link" and opens_telegram(str(entity.get("url") or ""))
+
+
+def opens_telegram(url: str) -> bool:
+    """Does a link lead into Telegram (a profile, a chat), however it is spelt?"""
+    link = "".join(url.split()).lower()
+    if link.startswith(IDENTIFYING_SCHEMES):
+        return True
+    rest = link.split("://", 1)[1] if "://" in link else link
+    host = rest.split("/", 1)[0].split("?", 1)[0].split("@")[-1].split(":")[0]
+    return host in TELEGRAM_HOSTS or host.endswith(".t.me")
+
+
+# Characters that show nothing (zero-width, joiners, direction marks and overrides, the
+# byte order mark, Hangul fillers): typed before a slash, they hide that a text is a
+# command from a check that looks at its first character.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
+_COMMAND = re.compile(r"[/\uff0f]([A-Za-z0-9_]{1,64})(?:@\w+)?(?=\s|$)")
+
+
+def visible(text: str) -> str:
+    """``text`` without the characters that show nothing."""
+    return _INVISIBLE.sub("", text)
+
+
+def command_in(text: str | None) -> str | None:
+    """The command a text reads as, however it is typed: after spaces or invisible
+    characters, in any case, with a full-width slash or a bot's @name. None for words."""
+    if not text:
+        return None
+    found = _COMMAND.match(visible(text).lstrip())
+    return found.group(1).lower() if found else None
+
+
+def command_args(text: str) -> str:
+    """What follows the command: ``/note@bot some text`` -> ``some text``."""
+    found = _COMMAND.match(visible(text).lstrip())
+    rest = visible(text).lstrip()[found.end() :] if found else text
+    return rest.strip()
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:

@@ -191,6 +191,7 @@ private-started = 🔒 You now work { $client } here. Their messages come to thi
 private-already = You already work { $client } here.
 private-ended = ↩️ { $client } is back in its topic; its messages go there again.
 private-none = You work no ticket here. In a ticket's topic, /private brings it to this chat.
+private-unknown-command = ⚠️ Unknown command; nothing was sent to the client. Here: /note <text> (internal), /close, /back. A plain message goes to the client.
 private-lost = ⛔ { $client } is no longer yours to answer; it went back to its topic. Nothing was sent.
 desk-private-started = 🔒 { $agent } works this ticket from their private chat; the client's messages go there until /back. The conversation is kept with the ticket.
 desk-private-ended = ↩️ This ticket is worked here in the topic again.

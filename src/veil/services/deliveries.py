@@ -54,6 +54,9 @@ class SendText:
     buttons: Buttons = ()
     reply_to_record: int | None = None  # a SupportMessage answered, mapped to this side
     record: int | None = None  # SupportMessage whose id on this side we learn on success
+    # Someone's words carried across (a client's text, an agent's answer), as opposed to
+    # Veil's own notice: in the desk, notices carry a mark that relayed words never do.
+    relayed: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from veil.domain.content import Handling, handling_of
+from veil.domain.content import Handling, command_args, command_in, handling_of
 from veil.domain.ids import client_alias
 from veil.domain.model import ClosedBy, Direction, Role, Ticket, User
 from veil.services import actions, routing
@@ -75,6 +75,13 @@ async def relay_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None
     agent, ticket = found
     if handling is not Handling.RELAY:
         _reply(uow, ctx, msg, "desk-kind-not-relayed", kind=msg.kind)
+        return
+    command = command_in(msg.text)
+    if command == "note":  # a note typed after a space or an invisible character
+        await add_note(uow, ctx, msg)
+        return
+    if command is not None:  # whatever reads as a command never reaches the client
+        _reply(uow, ctx, msg, "desk-unknown-command")
         return
     await answer_client(uow, ctx, agent, ticket, msg)
 
@@ -154,14 +161,11 @@ async def edit_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     if is_note:
         record.edit(command_args(msg.text), ctx.clock())
         return
+    if command_in(msg.text) is not None:  # an answer edited into a command stays here
+        _reply(uow, ctx, msg, "desk-unknown-command")
+        return
     record.edit(msg.text, ctx.clock())
     uow.outbox.add(edit(UserChat(ticket.client_id), record, msg))
-
-
-def command_args(text: str) -> str:
-    """``/note@bot some text`` -> ``some text``."""
-    _, _, args = text.partition(" ")
-    return args.strip()
 
 
 async def add_note(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
+from veil.domain.content import command_args
 from veil.domain.model import Priority, Ticket, User
 from veil.domain.routing import next_level, outranks_or_equals
 from veil.services import routing
 from veil.services.agents import ensure_agent
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import RawChat, RefreshCard, SendText
-from veil.services.desk import command_args, ticket_of_topic
+from veil.services.desk import ticket_of_topic
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 

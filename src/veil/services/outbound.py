@@ -32,6 +32,9 @@ class Target:
     chat_id: int
     thread_id: int | None
     side: Side
+    # Clients' words reach this chat (a desk group, an agent's or admin's private chat):
+    # Veil's own notices there carry their mark.
+    reads_clients: bool = False
 
 
 class TopicMissing(Exception):
@@ -64,7 +67,7 @@ async def resolve(uow: UnitOfWork, ctx: Context, address: Address) -> Target:
             user = await uow.users.get(user_id)
             if user is None:
                 raise LookupError(f"user {user_id} does not exist")
-            return Target(user.telegram_id, None, Side.CLIENT)
+            return Target(user.telegram_id, None, Side.CLIENT, user.role.can_answer_tickets)
         case TicketTopic(ticket_id):
             ticket = await uow.tickets.get(ticket_id)
             if ticket is None:
@@ -73,13 +76,14 @@ async def resolve(uow: UnitOfWork, ctx: Context, address: Address) -> Target:
                 agent = await uow.users.get(ticket.private_agent_id)
                 if agent is None or not await may_act(uow, ctx, agent, ticket):
                     raise PrivateWorkEnded(ticket_id, "no longer the agent's to answer")
-                return Target(agent.telegram_id, None, Side.DESK)
+                return Target(agent.telegram_id, None, Side.DESK, True)
             if ticket.desk_topic_id is None:
                 raise TopicMissing(ticket_id)
-            return Target(ticket.desk_chat_id, ticket.desk_topic_id, Side.DESK)
+            return Target(ticket.desk_chat_id, ticket.desk_topic_id, Side.DESK, True)
         case RawChat(chat_id, thread_id):
             chat_id = ctx.desks.current(chat_id)
-            return Target(chat_id, thread_id, Side.DESK if chat_id < 0 else Side.CLIENT)
+            in_desk = chat_id < 0
+            return Target(chat_id, thread_id, Side.DESK if in_desk else Side.CLIENT, in_desk)
 
 
 @dataclass(frozen=True)

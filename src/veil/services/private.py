@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from veil.domain.agents import alias_for
-from veil.domain.content import Handling, handling_of
+from veil.domain.content import Handling, command_args, command_in, handling_of
 from veil.domain.ids import client_alias
 from veil.domain.model import Direction, Ticket, User
 from veil.services import client, desk, routing
@@ -94,6 +94,16 @@ async def from_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> boo
     if handling is not Handling.RELAY:
         _tell(uow, ctx, user, "desk-kind-not-relayed", kind=msg.kind)
         return True
+    command = command_in(msg.text)
+    if command in ("note", "close"):  # however typed: /NOTE, a space or a zero-width before
+        await desk_command_in_private(uow, ctx, msg)
+        return True
+    if command == "back":
+        await back_to_topic(uow, ctx, msg.sender)
+        return True
+    if command is not None:  # never relayed: answered instead
+        _tell(uow, ctx, user, "private-unknown-command")
+        return True
     if await _still_theirs(uow, ctx, user, ticket):
         await desk.answer_client(uow, ctx, user, ticket, msg)
     return True
@@ -121,6 +131,9 @@ async def edit_in_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> 
     record = await uow.messages.by_desk_message(id_of(ticket), msg.chat_id, msg.message_id)
     if record is None or record.direction is not Direction.FROM_AGENT:
         return True
+    if command_in(msg.text) is not None:  # an answer edited into a command stays here
+        _tell(uow, ctx, user, "private-unknown-command")
+        return True
     if await _still_theirs(uow, ctx, user, ticket):
         record.edit(msg.text, ctx.clock())
         uow.outbox.add(edit(UserChat(ticket.client_id), record, msg))
@@ -142,10 +155,10 @@ async def edit_private(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
 async def desk_command_in_private(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """/note and /close in the private chat act on the ticket worked there; elsewhere
     (or other desk commands) the sender is told where they belong."""
-    command = (msg.text or "").split(maxsplit=1)[0].split("@")[0].lower()
-    if command == "/close":
+    command = command_in(msg.text)
+    if command == "close":
         await _close_worked_ticket(uow, ctx, msg)
-    elif command == "/note":
+    elif command == "note":
         await _note_worked_ticket(uow, ctx, msg)
     else:
         await client.wrong_chat(uow, ctx, msg.sender)
@@ -170,7 +183,7 @@ async def _note_worked_ticket(uow: UnitOfWork, ctx: Context, msg: Incoming) -> N
     if found is None:
         return
     user, ticket = found
-    text = desk.command_args(msg.text or "")
+    text = command_args(msg.text or "")
     if not text:
         _tell(uow, ctx, user, "desk-note-empty")
         return

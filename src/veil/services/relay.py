@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from veil.domain.content import (
     CAPTION_LIMIT,
+    NOTICE_ENTITY_TYPES,
     TEXT_LIMIT,
     Handling,
     handling_of,
@@ -13,7 +14,14 @@ from veil.domain.content import (
 from veil.domain.model import Direction, SupportMessage, Ticket
 from veil.domain.text import utf16_clip, utf16_len
 from veil.services.context import Context, Incoming
-from veil.services.deliveries import Address, CopyContent, Delivery, EditContent, SendText
+from veil.services.deliveries import (
+    Address,
+    CopyContent,
+    Delivery,
+    EditContent,
+    SendText,
+    TicketTopic,
+)
 from veil.services.people import id_of
 from veil.services.ports import UnitOfWork
 
@@ -59,6 +67,9 @@ def relay(
     if handling_of(msg.kind) is Handling.WITHHOLD:
         return [SendText(to, withheld_text, record=record_id, reply_to_record=reply_to_record)]
     entities = tuple(safe_entities(msg.entities))
+    if isinstance(to, TicketTopic):
+        # Veil's notices in the desk are quotes: words from a client never are.
+        entities = tuple(e for e in entities if e.get("type") not in NOTICE_ENTITY_TYPES)
     if msg.kind == "text":
         parts = split_text(msg.text or "")
         # Entities' offsets only fit an unsplit text; a split text goes plain.
@@ -68,8 +79,9 @@ def relay(
             entities=entities if len(parts) == 1 else (),
             reply_to_record=reply_to_record,
             record=record_id,
+            relayed=True,
         )
-        return [first, *(SendText(to, part) for part in parts[1:])]
+        return [first, *(SendText(to, part, relayed=True) for part in parts[1:])]
     album = msg.media_group_id
     if not msg.is_captioned:
         return [
@@ -111,7 +123,7 @@ def relay(
         record=record_id,
         album=album,
     )
-    return [media, *(SendText(to, part) for part in split_text(caption))]
+    return [media, *(SendText(to, part, relayed=True) for part in split_text(caption))]
 
 
 async def counterpart(

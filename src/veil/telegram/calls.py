@@ -73,15 +73,25 @@ def repair(delivery: Message, error: str) -> list[Message]:
         case SendText():
             first, *rest = split_text(delivery.text)
             plain = replace(delivery, text=first, entities=(), buttons=())
-            return [plain, *(SendText(delivery.to, part) for part in rest)]
+            return [plain, *(replace(plain, text=part, record=None) for part in rest)]
         case CopyContent(has_caption=True) | CopyContent(caption=None):
             words = delivery.caption or ""
             bare = replace(delivery, caption="", caption_entities=(), has_caption=True)
-            return [bare, *(SendText(delivery.to, part) for part in split_text(words) if words)]
+            tail = [SendText(delivery.to, p, relayed=True) for p in split_text(words) if words]
+            return [bare, *tail]
         case EditContent():
             limit = CAPTION_LIMIT if delivery.is_caption else TEXT_LIMIT
             return [replace(delivery, text=utf16_clip(delivery.text, limit), entities=())]
     return []
+
+
+def as_notice(
+    text: str, entities: tuple[dict[str, object], ...] = ()
+) -> tuple[dict[str, object], ...]:
+    """Veil's own words in the desk are a quote, the mark agents know them by: relayed
+    words never carry one (relay strips quotes from what clients send)."""
+    quote = {"type": "blockquote", "offset": 0, "length": utf16_len(text)}
+    return (quote, *entities)
 
 
 def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
@@ -224,8 +234,12 @@ class DeliveryCalls:
             language = await outbound.language_at(uow, self._ctx, delivery.to)
         key = "undeliverable-to-client" if target.side is Side.CLIENT else "undeliverable-to-desk"
         text = self._ctx.texts(language, key, kind=kind, error=error[:200])
+        entities = as_notice(text) if target.reads_clients else ()
         await self._bot.send_message(
-            chat_id=target.chat_id, message_thread_id=target.thread_id, text=text
+            chat_id=target.chat_id,
+            message_thread_id=target.thread_id,
+            text=text,
+            entities=_entities(entities),
         )
 
     async def _send(self, delivery: SendText | CopyContent | EditContent) -> list[Learned]:
@@ -296,6 +310,7 @@ class DeliveryCalls:
             entities=joined.entities,
             reply_to_record=texts[0].reply_to_record,
             record=texts[0].record,
+            relayed=True,  # only clients' texts are bundled
         )
         learned = await self._send(merged)
         return [
@@ -343,11 +358,14 @@ class DeliveryCalls:
         source: Target | None,
     ) -> int:
         if isinstance(delivery, SendText):
+            entities = delivery.entities
+            if target.reads_clients and not delivery.relayed:
+                entities = as_notice(delivery.text, entities)
             sent = await self._bot.send_message(
                 chat_id=target.chat_id,
                 message_thread_id=target.thread_id,
                 text=delivery.text,
-                entities=_entities(delivery.entities),
+                entities=_entities(entities),
                 reply_markup=keyboard(delivery.buttons),
                 reply_parameters=_reply(reply_to),
             )
@@ -408,7 +426,11 @@ class DeliveryCalls:
             await self._reopen_topic(ticket_id)
             return
         sent = await self._bot.send_message(
-            chat_id=chat_id, message_thread_id=thread_id, text=text, reply_markup=keyboard(buttons)
+            chat_id=chat_id,
+            message_thread_id=thread_id,
+            text=text,
+            entities=_entities(as_notice(text)),
+            reply_markup=keyboard(buttons),
         )
         async with self._units() as uow:
             await outbound.card_posted(uow, ticket_id, sent.message_id)
@@ -422,7 +444,11 @@ class DeliveryCalls:
             text, buttons = await desk.card_view(uow, self._ctx, ticket)
             chat_id, message_id = ticket.desk_chat_id, ticket.card_message_id
         await self._bot.edit_message_text(
-            chat_id=chat_id, message_id=message_id, text=text, reply_markup=keyboard(buttons)
+            chat_id=chat_id,
+            message_id=message_id,
+            text=text,
+            entities=_entities(as_notice(text)),
+            reply_markup=keyboard(buttons),
         )
 
     async def _check_membership(self, agent_id: int) -> None:
