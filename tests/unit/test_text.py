@@ -69,3 +69,18 @@ def test_hidden_links_into_telegram_name_a_person() -> None:
     assert safe_entities([link(u) for u in hidden]) == []
     kept = [link("https://example.com/t.me"), {"type": "bold", "offset": 0, "length": 1}]
     assert safe_entities(kept) == kept
+
+
+def test_no_outside_value_can_forge_a_log_line() -> None:
+    import logging
+
+    from veil.logs import KeyValueFormatter
+
+    formatter = KeyValueFormatter("%(levelname)s %(name)s: %(message)s")
+    record = logging.LogRecord(
+        "veil", logging.WARNING, "x", 1, "ignored %s", ("a\n2026 ERROR forged",), None
+    )
+    record.data = "x\r\nINFO veil: all good\u202e" + "y" * 500
+    line = formatter.format(record)
+    assert "\n" not in line and "\r" not in line and "\u202e" not in line
+    assert "\\n2026 ERROR forged" in line and len(line) < 400

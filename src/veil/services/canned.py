@@ -75,10 +75,14 @@ async def offer(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     uow.outbox.add(SendText(to, ctx.desk_text("canned-pick"), buttons=buttons))
 
 
+_PAYLOAD = re.compile(rf"{re.escape(PREFIX)}([1-9][0-9]{{0,17}})")
+
+
 def parse(data: str | None) -> int | None:
-    if data is None or not data.startswith(PREFIX) or not data[len(PREFIX) :].isdigit():
-        return None
-    return int(data[len(PREFIX) :])
+    """The canned answer a button names; None for anything else, forged or not (ASCII
+    digits only, and few enough for a 64-bit id: str.isdigit takes "²" and "٣")."""
+    found = _PAYLOAD.fullmatch(data or "")
+    return int(found.group(1)) if found else None
 
 
 async def send(

@@ -23,7 +23,7 @@ def incoming(message: Message) -> Incoming | None:
         chat_id=message.chat.id,
         message_id=message.message_id,
         sender=sender_of(message.from_user),
-        kind=_kind(message),
+        kind=content_kind(message),
         text=text,
         entities=tuple(e.model_dump(mode="json", exclude_none=True) for e in entities or ()),
         thread_id=message.message_thread_id if message.is_topic_message else None,
@@ -33,7 +33,7 @@ def incoming(message: Message) -> Incoming | None:
     )
 
 
-def _kind(message: Message) -> str:
+def content_kind(message: Message) -> str:
     # aiogram's ContentType is a (str, Enum): str() would give "ContentType.TEXT".
     content_type = message.content_type
     return str(getattr(content_type, "value", content_type))

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update
+from aiogram.types import Message, TelegramObject, Update
 
+from veil.logs import printable
 from veil.services.context import Context
 from veil.services.deliveries import Address, AnswerCallback, RawChat, SendText, UserChat
 from veil.services.ports import Conflict, UnitOfWork, UnitOfWorkFactory
+from veil.telegram.incoming import content_kind
 
 log = logging.getLogger(__name__)
 
@@ -77,9 +80,10 @@ class UnitOfWorkMiddleware(BaseMiddleware):
     async def _keep_failed(self, update: Update, exc: Exception) -> None:
         try:
             async with self._units() as uow:
-                payload = update.model_dump_json(exclude_none=True)
                 now = self._ctx.clock()
-                await uow.updates.record_failure(update.update_id, now, payload, repr(exc))
+                await uow.updates.record_failure(
+                    update.update_id, now, failure_record(update), printable(repr(exc), 500)
+                )
                 text = self._ctx.texts(_language_of(update), "error-try-again")
                 if update.callback_query is not None:
                     # Answering stops the button's spinner and tells the presser at once.
@@ -92,6 +96,25 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         except Exception:
             # The store itself may be what failed; the log line is then all we can keep.
             log.exception("could not record failed update %s", update.update_id)
+
+
+def failure_record(update: Update) -> str:
+    """What is kept of an update that failed: enough to find it and see what it was,
+    nothing of who sent it or what it said (no names, username, language, phone, text)."""
+    record: dict[str, Any] = {"update_id": update.update_id, "type": update.event_type}
+    message = update.message or update.edited_message
+    query = update.callback_query
+    if query is not None:
+        record["callback_data_bytes"] = len((query.data or "").encode())
+        message = query.message if isinstance(query.message, Message) else None
+    if message is not None:
+        record["chat_type"] = message.chat.type
+        if message.chat.type != "private":  # a group's id names a group, not a person
+            record["chat_id"] = message.chat.id
+            record["thread_id"] = message.message_thread_id
+        record["message_id"] = message.message_id
+        record["content_type"] = content_kind(message)
+    return json.dumps(record)
 
 
 async def _address_of(uow: UnitOfWork, update: Update) -> Address | None:
