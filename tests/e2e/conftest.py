@@ -79,7 +79,7 @@ async def world(
         await tg.stop()
         if "VEIL_REDIS_URL" in env:
             await forget_redis_keys(env["VEIL_REDIS_URL"], env["VEIL_REDIS_NAMESPACE"])
-    problems = anonymity_violations(tg, desk_id, the_world.clients, [agent])
+    problems = anonymity_violations(tg, desk_id, the_world.clients, the_world.staff)
     assert not problems, "anonymity broken:\n" + "\n".join(problems[:20])
     assert code == 0, f"bot exited with {code}\n{bot.log()[-3000:]}"
     assert "Traceback" not in bot.log(), bot.log()[-5000:]

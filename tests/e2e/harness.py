@@ -188,11 +188,16 @@ def _pattern(secret: str) -> re.Pattern[str]:
 def anonymity_violations(
     tg: FakeTelegram, desk_chat_id: int, clients: list[Person], agents: list[Person]
 ) -> list[str]:
-    """Every call to the desk or an agent free of clients; every call to a client free of agents.
+    """Every call to a desk group or a staff member free of clients; every call to a
+    client free of staff.
 
+    Every group in the fake counts as a desk (the configured one, a second one, one that
+    Telegram moved to a new id), and ``agents`` should be everyone who is not a client:
+    agents named by the CLI, invited agents, admins, outsiders sitting in the desk.
     ``from_chat_id`` of copyMessage is the one exception: it tells Telegram where to copy
-    from and is never shown to anyone. What the desk actually received is checked too.
+    from and is never shown to anyone. What the desks actually received is checked too.
     """
+    desks = {desk_chat_id, *(chat for chat in tg.world.chats if chat < 0)}
     agent_ids = {a.id for a in agents}
     client_ids = {c.id for c in clients}
     client_marks = [_pattern(s) for c in clients for s in [str(c.id), *c.secrets()]]
@@ -202,7 +207,7 @@ def anonymity_violations(
         chat = call.params.get("chat_id")
         shown = {k: v for k, v in call.params.items() if k != "from_chat_id"}
         body = json.dumps(shown, ensure_ascii=False, default=str)
-        if chat == desk_chat_id or chat in agent_ids:
+        if chat in desks or chat in agent_ids:
             if call.method == "forwardMessage":
                 problems.append(f"forwardMessage to the desk: {body[:200]}")
             problems += [
@@ -214,9 +219,10 @@ def anonymity_violations(
                 for m in agent_marks
                 if m.search(body)
             ]
-    for message in tg.bot_messages(desk_chat_id):
-        body = json.dumps(message, ensure_ascii=False, default=str)
-        problems += [f"desk message shows {m.pattern}" for m in client_marks if m.search(body)]
+    for desk in sorted(desks):
+        for message in tg.bot_messages(desk):
+            body = json.dumps(message, ensure_ascii=False, default=str)
+            problems += [f"desk message shows {m.pattern}" for m in client_marks if m.search(body)]
     for client in clients:
         for message in tg.bot_messages(client.id):
             body = json.dumps(
@@ -235,6 +241,12 @@ class World:
     outsider: Person
     admin: Person
     clients: list[Person] = field(default_factory=list)
+    invited: list[Person] = field(default_factory=list)  # agents who joined by invite
+
+    @property
+    def staff(self) -> list[Person]:
+        """Everyone who is not a client: what clients receive must name none of them."""
+        return [self.agent, self.outsider, self.admin, *self.invited]
 
     def new_client(self, name: str) -> Person:
         n = len(self.clients) + 1

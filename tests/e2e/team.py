@@ -33,6 +33,7 @@ class Team:
         assert token is not None, reply["text"]
         person = Person(0, name, None, f"{name.lower()}_agent")
         person.id = self.tg.add_user(name, username=person.username)
+        self.world.invited.append(person)
         if join_desk:
             self.tg.add_member(self.world.desk_id, person.id)
         accepted = await self.say(person, f"/start {token.group(1)}", "You are now a support")

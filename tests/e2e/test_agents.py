@@ -40,8 +40,8 @@ async def test_tickets_go_to_online_agents_and_wait_in_a_queue_otherwise(team: T
     await team.go_online(agent)
     await first_desk.client_gets("agent has joined")
     assigned = await first_desk.desk_gets(f"Assigned to {alias}", topic)
-    mention = assigned["entities"][0]
-    assert mention["type"] == "text_mention" and mention["user"]["id"] == agent.id
+    mention = next(e for e in assigned["entities"] if e["type"] == "text_mention")
+    assert mention["user"]["id"] == agent.id
     # Exactly over the alias, counted as Telegram counts: the 📌 before it is two units.
     units = assigned["text"].encode("utf-16-le")
     start, length = mention["offset"] * 2, mention["length"] * 2

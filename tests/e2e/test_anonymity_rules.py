@@ -75,3 +75,12 @@ async def test_each_kind_of_leak_is_caught(
     else:
         await bot.send_message(client.id, "Bob from support here")
     assert anonymity_violations(tg, desk, [client], [agent]) != []
+
+
+async def test_a_second_or_moved_desk_group_is_checked_too(
+    setting: tuple[FakeTelegram, Bot, Person, Person, int],
+) -> None:
+    tg, bot, client, agent, desk = setting
+    moved = tg.migrate_group(desk)
+    await bot.send_message(moved, f"call {client.first_name} on {client.phone}")
+    assert anonymity_violations(tg, desk, [client], [agent]) != []

@@ -138,13 +138,6 @@ def test_split_text_cuts_hard_when_there_is_no_break() -> None:
     assert [len(p) for p in parts] == [CAPTION_LIMIT, CAPTION_LIMIT, 1]
 
 
-def test_fake_clock_moves_only_when_told() -> None:
-    clock = FakeClock()
-    start = clock()
-    clock.advance(seconds=90)
-    assert clock() - start == timedelta(seconds=90)
-
-
 def test_medians_and_readable_durations(clock: FakeClock) -> None:
     from veil.domain import metrics
 

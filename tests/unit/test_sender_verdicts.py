@@ -7,10 +7,8 @@ import pytest
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
-    TelegramMigrateToChat,
     TelegramNetworkError,
     TelegramNotFound,
-    TelegramRetryAfter,
     TelegramServerError,
     TelegramUnauthorizedError,
 )
@@ -24,12 +22,10 @@ CALL = SendMessage(chat_id=1, text="x")
 @pytest.mark.parametrize(
     ("error", "lane", "verdict"),
     [
-        (TelegramRetryAfter(CALL, "Too Many Requests", 5), "topic:1", Verdict.RETRY),
         (TelegramServerError(CALL, "Bad Gateway"), "user:1", Verdict.RETRY),
         (TelegramNetworkError(CALL, "timeout"), "user:1", Verdict.RETRY),
         (TelegramUnauthorizedError(CALL, "Unauthorized"), "topic:1", Verdict.RETRY),
         (TelegramNotFound(CALL, "Not Found"), "user:1", Verdict.RETRY),
-        (TelegramMigrateToChat(CALL, "migrated", -100200), "topic:1", Verdict.RETRY),
         (TimeoutError(), "user:1", Verdict.RETRY),
         (
             TelegramForbiddenError(CALL, "Forbidden: bot was blocked by the user"),

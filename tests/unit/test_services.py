@@ -101,7 +101,9 @@ async def test_client_messages_are_stored_then_sent_to_the_topic(
     text, photo = store.sent()[-2:]
     assert isinstance(text, SendText) and text.to == TicketTopic(ticket_id)
     assert text.entities == ()  # the mention named the client
-    assert isinstance(photo, CopyContent) and photo.source == UserChat(photo.source.user_id)  # type: ignore[union-attr]
+    alice = next(u for u in store.memory.users.values() if u.telegram_id == ALICE.telegram_id)
+    # Copied from the client's own chat (never forwarded), and only from there.
+    assert isinstance(photo, CopyContent) and photo.source == UserChat(alice.id or 0)
     assert (photo.caption, photo.has_caption) == ("look", True)
     stored = list(store.memory.messages.values())
     assert [(m.seq, m.client_message_id) for m in stored] == [(1, 1), (2, 2)]

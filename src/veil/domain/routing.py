@@ -47,13 +47,6 @@ class AgentLoad:
     def load(self) -> float:
         return self.open_tickets / self.capacity if self.capacity > 0 else float("inf")
 
-    def can_take(self, ticket: WaitingTicket) -> bool:
-        return (
-            self.status is AgentStatus.ONLINE
-            and self.spare > 0
-            and outranks_or_equals(self.level, ticket.required_level)
-        )
-
 
 @dataclass(frozen=True)
 class WaitingTicket:
@@ -77,11 +70,6 @@ def queue_order(waiting: Iterable[WaitingTicket]) -> list[WaitingTicket]:
 def agent_key(agent: AgentLoad) -> tuple[float, datetime, int]:
     """Least loaded first; on a tie, whoever got a ticket longest ago (or never)."""
     return (agent.load, agent.last_assigned_at or NEVER, agent.agent_id)
-
-
-def pick_agent(agents: Iterable[AgentLoad], ticket: WaitingTicket) -> AgentLoad | None:
-    eligible = [a for a in agents if a.can_take(ticket)]
-    return min(eligible, key=agent_key) if eligible else None
 
 
 @dataclass(frozen=True)
@@ -121,11 +109,3 @@ def plan(
         if busier.spare > 0:
             heapq.heappush(heaps[agent.level], (agent_key(busier), busier))
     return decisions
-
-
-def queue_position(waiting: Iterable[WaitingTicket], ticket_id: int) -> int | None:
-    """1 for the head of the queue; None when the ticket is not waiting."""
-    for position, ticket in enumerate(queue_order(waiting), start=1):
-        if ticket.ticket_id == ticket_id:
-            return position
-    return None

@@ -61,6 +61,8 @@ CHAOS_METHODS = POSTING_METHODS | {
     "deleteForumTopic",
     "pinChatMessage",
     "unpinChatMessage",
+    "banChatMember",
+    "unbanChatMember",
 }
 # Never hit: polling, webhooks, the bot's profile and lookups done at start-up. A test
 # checks that every registered method is in exactly one of the two sets.

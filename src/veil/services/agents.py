@@ -16,18 +16,14 @@ from veil.services.deliveries import (
     RemoveFromDesks,
     SendText,
     TicketTopic,
-    UserChat,
 )
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
+from veil.services.say import tell
 
 log = logging.getLogger(__name__)
 
 INVITE_PREFIX = "inv_"
-
-
-def _say(uow: UnitOfWork, ctx: Context, user: User, key: str, **args: object) -> None:
-    uow.outbox.add(SendText(UserChat(id_of(user)), ctx.texts(user.language, key, **args)))
 
 
 def token_hash(token: str) -> str:
@@ -59,7 +55,7 @@ async def ensure_agent(uow: UnitOfWork, ctx: Context, user: User) -> Agent | Non
 async def _admin(uow: UnitOfWork, ctx: Context, sender: Sender) -> User | None:
     user = await ensure_user(uow, ctx, sender)
     if user.role is not Role.ADMIN:
-        _say(uow, ctx, user, "admin-only")
+        tell(uow, ctx, user, "admin-only")
         return None
     return user
 
@@ -72,7 +68,7 @@ async def invite(uow: UnitOfWork, ctx: Context, sender: Sender, level_text: str)
     try:
         level = Level(level_text.strip().upper())
     except ValueError:
-        _say(uow, ctx, admin, "invite-usage")
+        tell(uow, ctx, admin, "invite-usage")
         return
     now = ctx.clock()
     token = ctx.new_token()
@@ -81,7 +77,7 @@ async def invite(uow: UnitOfWork, ctx: Context, sender: Sender, level_text: str)
     )
     link = f"https://t.me/{ctx.bot_username}?start={INVITE_PREFIX}{token}"
     hours = int(ctx.invite_lifetime.total_seconds() // 3600)
-    _say(uow, ctx, admin, "invite-created", level=level.value, link=link, hours=hours)
+    tell(uow, ctx, admin, "invite-created", level=level.value, link=link, hours=hours)
 
 
 async def accept_invite(uow: UnitOfWork, ctx: Context, sender: Sender, token: str) -> None:
@@ -89,14 +85,14 @@ async def accept_invite(uow: UnitOfWork, ctx: Context, sender: Sender, token: st
     user = await ensure_user(uow, ctx, sender)
     level = await uow.invites.redeem(token_hash(token), id_of(user), ctx.clock())
     if level is None:
-        _say(uow, ctx, user, "invite-invalid")
+        tell(uow, ctx, user, "invite-invalid")
         return
     if user.role is not Role.ADMIN:
         user.role = Role.SUPPORT_AGENT
     agent = await ensure_agent(uow, ctx, user)
     assert agent is not None
     agent.level = level
-    _say(uow, ctx, user, "invite-accepted", level=agent.level.value, alias=agent.alias)
+    tell(uow, ctx, user, "invite-accepted", level=agent.level.value, alias=agent.alias)
     log.info("agent joined", extra={"agent": agent.alias, "level": agent.level.value})
 
 
@@ -106,7 +102,7 @@ async def set_status(uow: UnitOfWork, ctx: Context, sender: Sender, status: Agen
     user = await ensure_user(uow, ctx, sender)
     agent = await ensure_agent(uow, ctx, user)
     if agent is None:
-        _say(uow, ctx, user, "agents-only")
+        tell(uow, ctx, user, "agents-only")
         return
     agent.set_status(status, ctx.clock())
     if status is AgentStatus.OFFLINE:
@@ -115,7 +111,7 @@ async def set_status(uow: UnitOfWork, ctx: Context, sender: Sender, status: Agen
         if worked is not None:
             hand_back(uow, ctx, worked, "desk-private-revoked", why="offline")
     assigned = await routing.route(uow, ctx) if status is AgentStatus.ONLINE else 0
-    _say(
+    tell(
         uow,
         ctx,
         user,
@@ -140,7 +136,7 @@ async def not_in_desk(uow: UnitOfWork, ctx: Context, agent_id: int) -> None:
     for ticket in await uow.tickets.open_for_agent(agent_id):
         await routing.release(uow, ctx, ticket, "not-in-desk")
     await routing.route(uow, ctx)
-    _say(uow, ctx, user, "join-desk-first")
+    tell(uow, ctx, user, "join-desk-first")
     log.warning("agent not in the desk group sent offline", extra={"agent": agent.alias})
 
 
@@ -162,13 +158,13 @@ async def list_agents(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
                 capacity=a.capacity,
             )
         )
-    _say(uow, ctx, admin, "plain", text="\n".join(lines))
+    tell(uow, ctx, admin, "plain", text="\n".join(lines))
 
 
 async def _named_agent(uow: UnitOfWork, ctx: Context, admin: User, alias: str) -> Agent | None:
     agent = await uow.agents.by_alias(alias.strip())
     if agent is None:
-        _say(uow, ctx, admin, "agent-unknown", alias=alias.strip()[:40])
+        tell(uow, ctx, admin, "agent-unknown", alias=alias.strip()[:40])
     return agent
 
 
@@ -182,7 +178,7 @@ async def change_agent(
         return
     parts = args.split()
     if len(parts) != 2:
-        _say(uow, ctx, admin, f"agent-{what}-usage")
+        tell(uow, ctx, admin, f"agent-{what}-usage")
         return
     agent = await _named_agent(uow, ctx, admin, parts[0])
     if agent is None:
@@ -193,10 +189,10 @@ async def change_agent(
         else:
             agent.set_capacity(int(parts[1]))
     except (ValueError, AgentError):
-        _say(uow, ctx, admin, f"agent-{what}-usage")
+        tell(uow, ctx, admin, f"agent-{what}-usage")
         return
     await routing.route(uow, ctx)
-    _say(
+    tell(
         uow,
         ctx,
         admin,
@@ -228,7 +224,7 @@ async def remove_agent(uow: UnitOfWork, ctx: Context, sender: Sender, alias: str
         user.role = Role.CLIENT
     await uow.agents.remove(agent)
     requeued = await routing.route(uow, ctx)
-    _say(uow, ctx, admin, "agent-removed", alias=agent.alias, requeued=requeued)
+    tell(uow, ctx, admin, "agent-removed", alias=agent.alias, requeued=requeued)
 
 
 async def my_tickets(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
@@ -236,11 +232,11 @@ async def my_tickets(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
     user = await ensure_user(uow, ctx, sender)
     agent = await ensure_agent(uow, ctx, user)
     if agent is None:
-        _say(uow, ctx, user, "agents-only")
+        tell(uow, ctx, user, "agents-only")
         return
     tickets = await uow.tickets.open_for_agent(agent.agent_id)
     if not tickets:
-        _say(uow, ctx, user, "mine-none")
+        tell(uow, ctx, user, "mine-none")
         return
     now = ctx.clock()
     lines = [ctx.texts(user.language, "mine-header", count=len(tickets))]
@@ -256,18 +252,18 @@ async def my_tickets(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
         )
         for t in tickets
     ]
-    _say(uow, ctx, user, "plain", text="\n".join(lines))
+    tell(uow, ctx, user, "plain", text="\n".join(lines))
 
 
 async def queue(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
     """``/queue``: waiting tickets by priority, with how long they have waited."""
     user = await ensure_user(uow, ctx, sender)
     if await ensure_agent(uow, ctx, user) is None:
-        _say(uow, ctx, user, "agents-only")
+        tell(uow, ctx, user, "agents-only")
         return
     waiting = await uow.tickets.waiting(list(Level), QUEUE_SHOWN)
     if not waiting:
-        _say(uow, ctx, user, "queue-none")
+        tell(uow, ctx, user, "queue-none")
         return
     now = ctx.clock()
     lines = [ctx.texts(user.language, "queue-header", count=len(waiting))]
@@ -283,7 +279,7 @@ async def queue(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
         )
         for n, t in enumerate(waiting, start=1)
     ]
-    _say(uow, ctx, user, "plain", text="\n".join(lines))
+    tell(uow, ctx, user, "plain", text="\n".join(lines))
 
 
 QUEUE_SHOWN = 30
@@ -298,10 +294,10 @@ async def stats(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
     user = await ensure_user(uow, ctx, sender)
     agent = await ensure_agent(uow, ctx, user)
     if agent is None:
-        _say(uow, ctx, user, "agents-only")
+        tell(uow, ctx, user, "agents-only")
         return
     handled = await uow.tickets.closed_by_agent(agent.agent_id)
-    _say(
+    tell(
         uow,
         ctx,
         user,

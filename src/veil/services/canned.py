@@ -15,6 +15,7 @@ from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 from veil.services.relay import record_message
 from veil.services.rights import may_act
+from veil.services.say import tell
 
 NAME = re.compile(r"^[a-z0-9_-]{1,32}$")
 PREFIX = "cn:"
@@ -22,22 +23,11 @@ PREFIX = "cn:"
 PLACEHOLDERS = ("ticket",)
 
 
-def _say(
-    uow: UnitOfWork,
-    ctx: Context,
-    sender_user_id: int,
-    language: str | None,
-    key: str,
-    **args: object,
-) -> None:
-    uow.outbox.add(SendText(UserChat(sender_user_id), ctx.texts(language, key, **args)))
-
-
 async def manage(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> None:
     """``/canned_set name text`` (create or edit), ``/canned_delete name``, ``/canned_list``."""
     user = await ensure_user(uow, ctx, sender)
     if user.role is not Role.ADMIN:
-        _say(uow, ctx, id_of(user), user.language, "admin-only")
+        tell(uow, ctx, user, "admin-only")
         return
     verb, _, rest = args.strip().partition(" ")
     name, _, body = rest.strip().partition(" ")
@@ -46,19 +36,19 @@ async def manage(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> No
         answers = await uow.canned.all()
         lines = [f"• {a.name}: {utf16_clip(a.text, 80)}" for a in answers]
         key = "canned-list" if lines else "canned-none"
-        _say(uow, ctx, id_of(user), user.language, key, lines="\n".join(lines))
+        tell(uow, ctx, user, key, lines="\n".join(lines))
     elif verb == "set" and NAME.match(name) and body.strip() and utf16_len(body) <= TEXT_LIMIT:
         found = await uow.canned.by_name(name)
         if found is None:
             await uow.canned.add(CannedAnswer(name, body.strip(), id_of(user), ctx.clock()))
         else:
             found.text, found.updated_at = body.strip(), ctx.clock()
-        _say(uow, ctx, id_of(user), user.language, "canned-saved", name=name)
+        tell(uow, ctx, user, "canned-saved", name=name)
     elif verb == "delete" and (found := await uow.canned.by_name(name)) is not None:
         await uow.canned.remove(found)
-        _say(uow, ctx, id_of(user), user.language, "canned-deleted", name=name)
+        tell(uow, ctx, user, "canned-deleted", name=name)
     else:
-        _say(uow, ctx, id_of(user), user.language, "canned-usage")
+        tell(uow, ctx, user, "canned-usage")
 
 
 async def offer(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:

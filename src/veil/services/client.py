@@ -7,34 +7,25 @@ import logging
 from veil.domain.content import Handling, handling_of, split_text
 from veil.domain.ids import new_ticket_id
 from veil.domain.model import ClosedBy, Direction, Level, Ticket, User
-from veil.services import actions, routing
+from veil.services import actions, desk, routing
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import (
     Button,
     Buttons,
-    CloseTopic,
     OpenTopic,
     PostCard,
-    SendText,
     TicketTopic,
     UserChat,
 )
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 from veil.services.relay import counterpart, edit, record_message, relay
+from veil.services.say import tell
 
 log = logging.getLogger(__name__)
 
 ID_ATTEMPTS = 8
 TICKETS_LISTED = 10
-
-
-def _say(
-    uow: UnitOfWork, ctx: Context, user: User, key: str, buttons: Buttons = (), **args: object
-) -> None:
-    uow.outbox.add(
-        SendText(UserChat(id_of(user)), ctx.texts(user.language, key, **args), buttons=buttons)
-    )
 
 
 def _support_button(ctx: Context, user: User) -> Buttons:
@@ -48,7 +39,7 @@ def _end_button(ctx: Context, user: User, ticket: Ticket) -> Buttons:
 
 async def show_menu(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
     user = await ensure_user(uow, ctx, sender)
-    _say(uow, ctx, user, "menu", _support_button(ctx, user))
+    tell(uow, ctx, user, "menu", _support_button(ctx, user))
 
 
 @routing.changes_holdings
@@ -58,7 +49,7 @@ async def open_ticket(uow: UnitOfWork, ctx: Context, sender: Sender) -> Ticket:
     client_id = id_of(user)
     current = await uow.tickets.open_for_client(client_id)
     if current is not None:
-        _say(
+        tell(
             uow,
             ctx,
             user,
@@ -79,7 +70,7 @@ async def open_ticket(uow: UnitOfWork, ctx: Context, sender: Sender) -> Ticket:
     ticket_id = id_of(ticket)
     uow.outbox.add(OpenTopic(ticket_id))
     uow.outbox.add(PostCard(ticket_id))
-    _say(uow, ctx, user, "ticket-opened", _end_button(ctx, user, ticket), ticket=ticket.public_id)
+    tell(uow, ctx, user, "ticket-opened", _end_button(ctx, user, ticket), ticket=ticket.public_id)
     await routing.route(uow, ctx)
     await routing.tell_queue_position(uow, ctx, ticket)
     log.info("ticket opened", extra={"ticket": ticket.public_id})
@@ -111,10 +102,10 @@ async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> Non
         return
     ticket = await uow.tickets.open_for_client(id_of(user))
     if ticket is None:
-        _say(uow, ctx, user, "no-open-ticket", _support_button(ctx, user))
+        tell(uow, ctx, user, "no-open-ticket", _support_button(ctx, user))
         return
     if handling is Handling.REFUSE:
-        _say(uow, ctx, user, "unsupported-kind", kind=msg.kind)
+        tell(uow, ctx, user, "unsupported-kind", kind=msg.kind)
         return
     ticket_id = id_of(ticket)
     reply_to = await counterpart(uow, ticket_id, msg, from_client=True)
@@ -129,7 +120,7 @@ async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> Non
     ):
         uow.outbox.add(delivery)
     if handling is Handling.WITHHOLD:
-        _say(uow, ctx, user, "contact-not-relayed")
+        tell(uow, ctx, user, "contact-not-relayed")
 
 
 async def edit_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
@@ -157,32 +148,23 @@ async def end_chat(
         # The End button of a conversation that is over; a newer one may be open.
         return ctx.texts(user.language, "notice-already-ended")
     if ticket is None:
-        _say(uow, ctx, user, "nothing-to-end", _support_button(ctx, user))
+        tell(uow, ctx, user, "nothing-to-end", _support_button(ctx, user))
         return None
-    private = ticket.private_agent_id
-    ticket.close(ClosedBy.CLIENT, ctx.clock())
-    if private is not None:  # an agent works it from their private chat: tell them there
-        uow.outbox.add(SendText(UserChat(private), ctx.desk_text("desk-client-ended")))
-    await routing.release(uow, ctx, ticket, "closed")
-    await routing.route(uow, ctx)
-    ticket_id = id_of(ticket)
-    uow.outbox.add(SendText(TicketTopic(ticket_id), ctx.desk_text("desk-client-ended")))
-    uow.outbox.add(CloseTopic(ticket_id))
-    _say(uow, ctx, user, "chat-ended", _support_button(ctx, user), ticket=ticket.public_id)
+    await desk.close_ticket(uow, ctx, ticket, by=ClosedBy.CLIENT)
     return None
 
 
 async def wrong_chat(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
     """A desk command sent in the private chat: say where it belongs."""
     user = await ensure_user(uow, ctx, sender)
-    _say(uow, ctx, user, "desk-private-wrong-chat")
+    tell(uow, ctx, user, "desk-private-wrong-chat")
 
 
 async def list_tickets(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
     user = await ensure_user(uow, ctx, sender)
     tickets = await uow.tickets.for_client(id_of(user), TICKETS_LISTED)
     if not tickets:
-        _say(uow, ctx, user, "tickets-none", _support_button(ctx, user))
+        tell(uow, ctx, user, "tickets-none", _support_button(ctx, user))
         return
     lines = [ctx.texts(user.language, "tickets-header")]
     for t in tickets:
@@ -205,7 +187,7 @@ async def list_tickets(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
         )
         for t in tickets
     )
-    _say(uow, ctx, user, "plain", buttons, text="\n".join(lines))
+    tell(uow, ctx, user, "plain", buttons, text="\n".join(lines))
 
 
 async def show_transcript(
@@ -228,7 +210,7 @@ async def show_transcript(
     if not messages:
         lines.append(ctx.texts(user.language, "transcript-empty"))
     for part in split_text("\n".join(lines)):
-        _say(uow, ctx, user, "plain", text=part)
+        tell(uow, ctx, user, "plain", text=part)
     return None
 
 

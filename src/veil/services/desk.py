@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from veil.domain.content import Handling, command_args, command_in, handling_of
 from veil.domain.ids import client_alias
@@ -23,12 +24,9 @@ from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 from veil.services.relay import counterpart, edit, record_message, relay
 from veil.services.rights import may_act
+from veil.services.say import answer_in_desk
 
 log = logging.getLogger(__name__)
-
-
-def _reply(uow: UnitOfWork, ctx: Context, msg: Incoming, key: str, **args: object) -> None:
-    uow.outbox.add(SendText(RawChat(msg.chat_id, msg.thread_id), ctx.desk_text(key, **args)))
 
 
 async def ticket_of_topic(
@@ -45,21 +43,23 @@ async def ticket_of_topic(
         ticket = await uow.tickets.by_topic(msg.chat_id, msg.thread_id)
     if ticket is None:
         if answer_outside:
-            _reply(uow, ctx, msg, "desk-use-in-topic")
+            answer_in_desk(uow, ctx, msg, "desk-use-in-topic")
         log.info("desk message outside ticket topics", extra={"topic": msg.thread_id})
         return None
     if not user.role.can_answer_tickets:
-        _reply(uow, ctx, msg, "desk-not-an-agent")
+        answer_in_desk(uow, ctx, msg, "desk-not-an-agent")
         log.info("desk message from a non-agent not relayed", extra={"ticket": ticket.public_id})
         return None
     if ticket.is_closed:
-        _reply(uow, ctx, msg, "desk-ticket-closed", ticket=ticket.public_id)
+        answer_in_desk(uow, ctx, msg, "desk-ticket-closed", ticket=ticket.public_id)
         return None
     if act and not await may_act(uow, ctx, user, ticket):
         if ticket.assigned_agent_id is None:
-            _reply(uow, ctx, msg, "desk-take-level", level=ticket.required_level.value)
+            answer_in_desk(uow, ctx, msg, "desk-take-level", level=ticket.required_level.value)
         else:
-            _reply(uow, ctx, msg, "desk-not-yours", owner=await _owner_alias(uow, ctx, ticket))
+            answer_in_desk(
+                uow, ctx, msg, "desk-not-yours", owner=await _owner_alias(uow, ctx, ticket)
+            )
         return None
     return user, ticket
 
@@ -74,14 +74,14 @@ async def relay_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None
         return
     agent, ticket = found
     if handling is not Handling.RELAY:
-        _reply(uow, ctx, msg, "desk-kind-not-relayed", kind=msg.kind)
+        answer_in_desk(uow, ctx, msg, "desk-kind-not-relayed", kind=msg.kind)
         return
     command = command_in(msg.text)
     if command == "note":  # a note typed after a space or an invisible character
         await add_note(uow, ctx, msg)
         return
     if command is not None:  # whatever reads as a command never reaches the client
-        _reply(uow, ctx, msg, "desk-unknown-command")
+        answer_in_desk(uow, ctx, msg, "desk-unknown-command")
         return
     await answer_client(uow, ctx, agent, ticket, msg)
 
@@ -113,17 +113,17 @@ async def remove_member(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     no agent out of every desk group (agents leave with /remove_agent)."""
     user = await ensure_user(uow, ctx, msg.sender)
     if user.role is not Role.ADMIN:
-        _reply(uow, ctx, msg, "desk-admins-only")
+        answer_in_desk(uow, ctx, msg, "desk-admins-only")
         return
     if msg.reply_to_sender is None:
-        _reply(uow, ctx, msg, "desk-remove-member-usage")
+        answer_in_desk(uow, ctx, msg, "desk-remove-member-usage")
         return
     member = await ensure_user(uow, ctx, msg.reply_to_sender)
     if member.role.can_answer_tickets:
-        _reply(uow, ctx, msg, "desk-remove-member-agent")
+        answer_in_desk(uow, ctx, msg, "desk-remove-member-agent")
         return
     uow.outbox.add(RemoveFromDesks(id_of(member)))
-    _reply(uow, ctx, msg, "desk-member-removed")
+    answer_in_desk(uow, ctx, msg, "desk-member-removed")
     log.warning("a non-agent was removed from the desk groups by an admin")
 
 
@@ -131,7 +131,7 @@ async def refuse_command(uow: UnitOfWork, ctx: Context, msg: Incoming, key: str)
     """A command the desk does not take is never relayed: the client must not see it."""
     found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is not None:
-        _reply(uow, ctx, msg, key)
+        answer_in_desk(uow, ctx, msg, key)
 
 
 async def refuse_anonymous(
@@ -162,7 +162,7 @@ async def edit_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
         record.edit(command_args(msg.text), ctx.clock())
         return
     if command_in(msg.text) is not None:  # an answer edited into a command stays here
-        _reply(uow, ctx, msg, "desk-unknown-command")
+        answer_in_desk(uow, ctx, msg, "desk-unknown-command")
         return
     record.edit(msg.text, ctx.clock())
     uow.outbox.add(edit(UserChat(ticket.client_id), record, msg))
@@ -174,13 +174,21 @@ async def add_note(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     if found is None:
         return
     agent, ticket = found
+    key = await keep_note(uow, ctx, agent, ticket, msg)
+    answer_in_desk(uow, ctx, msg, key)
+
+
+async def keep_note(
+    uow: UnitOfWork, ctx: Context, author: User, ticket: Ticket, msg: Incoming
+) -> str:
+    """Store ``/note <text>`` with the ticket, wherever it was typed; returns the text
+    key that answers the author (saved, or empty)."""
     text = command_args(msg.text or "")
     if not text:
-        _reply(uow, ctx, msg, "desk-note-empty")
-        return
-    note = Incoming(msg.chat_id, msg.message_id, msg.sender, "text", text, thread_id=msg.thread_id)
-    await record_message(uow, ctx, ticket, note, Direction.NOTE, author_id=agent.id)
-    _reply(uow, ctx, msg, "desk-note-saved")
+        return "desk-note-empty"
+    note = replace(msg, kind="text", text=text, entities=())
+    await record_message(uow, ctx, ticket, note, Direction.NOTE, author_id=id_of(author))
+    return "desk-note-saved"
 
 
 @routing.changes_holdings
@@ -219,15 +227,30 @@ async def close_from_button(
     return ctx.desk_text("notice-closed", ticket=ticket.public_id)
 
 
+# Who is told what when a ticket closes, by who closed it: (the agent working it in
+# private, the client, the topic).
+_CLOSING_TEXTS = {
+    ClosedBy.AGENT: ("desk-closed-private", "chat-closed-by-support", "desk-closed"),
+    ClosedBy.CLIENT: ("desk-client-ended", "chat-ended", "desk-client-ended"),
+}
+
+
 async def close_ticket(
-    uow: UnitOfWork, ctx: Context, ticket: Ticket, *, close_topic: bool = True
+    uow: UnitOfWork,
+    ctx: Context,
+    ticket: Ticket,
+    *,
+    by: ClosedBy = ClosedBy.AGENT,
+    close_topic: bool = True,
 ) -> None:
-    """An agent closes the ticket: the client and the desk are told, the owner freed."""
+    """The one way a ticket closes: the client and the desk are told, the owner freed,
+    the queue served. Callers hold the routing lock (``@routing.changes_holdings``)."""
     ticket_id = id_of(ticket)
     private = ticket.private_agent_id
-    ticket.close(ClosedBy.AGENT, ctx.clock())
+    ticket.close(by, ctx.clock())
+    private_key, client_key, desk_key = _CLOSING_TEXTS[by]
     if private is not None:  # worked from a private chat: tell it there too
-        told = ctx.desk_text("desk-closed-private", ticket=ticket.public_id)
+        told = ctx.desk_text(private_key, ticket=ticket.public_id)
         uow.outbox.add(SendText(UserChat(private), told))
     await routing.release(uow, ctx, ticket, "closed")
     await routing.route(uow, ctx)
@@ -237,14 +260,14 @@ async def close_ticket(
     uow.outbox.add(
         SendText(
             UserChat(ticket.client_id),
-            ctx.texts(language, "chat-closed-by-support", ticket=ticket.public_id),
+            ctx.texts(language, client_key, ticket=ticket.public_id),
             buttons=support,
         )
     )
-    uow.outbox.add(SendText(TicketTopic(ticket_id), ctx.desk_text("desk-closed")))
+    uow.outbox.add(SendText(TicketTopic(ticket_id), ctx.desk_text(desk_key)))
     if close_topic:
         uow.outbox.add(CloseTopic(ticket_id))
-    log.info("ticket closed by agent", extra={"ticket": ticket.public_id})
+    log.info("ticket closed", extra={"ticket": ticket.public_id, "by": by.value})
 
 
 async def card_view(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> tuple[str, Buttons]:

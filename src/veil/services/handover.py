@@ -14,13 +14,10 @@ from veil.services.deliveries import RawChat, RefreshCard, SendText
 from veil.services.desk import ticket_of_topic
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
+from veil.services.say import answer_in_desk
 
 log = logging.getLogger(__name__)
 QUEUE = "queue"
-
-
-def _reply(uow: UnitOfWork, ctx: Context, msg: Incoming, key: str, **args: object) -> None:
-    uow.outbox.add(SendText(RawChat(msg.chat_id, msg.thread_id), ctx.desk_text(key, **args)))
 
 
 @routing.changes_holdings
@@ -73,19 +70,19 @@ async def transfer(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     _, ticket = found
     target = command_args(msg.text or "")
     if not target:
-        _reply(uow, ctx, msg, "desk-transfer-usage")
+        answer_in_desk(uow, ctx, msg, "desk-transfer-usage")
         return
     if target.lower() == QUEUE:
         previous = await routing.release(uow, ctx, ticket, "transfer")
-        _reply(uow, ctx, msg, "desk-back-to-queue")
+        answer_in_desk(uow, ctx, msg, "desk-back-to-queue")
         uow.outbox.add(RefreshCard(id_of(ticket)))
         await routing.route(uow, ctx, exclude=previous.agent_id if previous else None)
         return
     agent = await uow.agents.by_alias(target)
     if agent is None:
-        _reply(uow, ctx, msg, "desk-transfer-unknown", alias=target[:40])
+        answer_in_desk(uow, ctx, msg, "desk-transfer-unknown", alias=target[:40])
     elif not outranks_or_equals(agent.level, ticket.required_level):
-        _reply(
+        answer_in_desk(
             uow,
             ctx,
             msg,
@@ -94,9 +91,9 @@ async def transfer(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
             level=ticket.required_level.value,
         )
     elif agent.open_tickets >= agent.capacity:
-        _reply(uow, ctx, msg, "desk-transfer-full", alias=agent.alias)
+        answer_in_desk(uow, ctx, msg, "desk-transfer-full", alias=agent.alias)
     elif ticket.assigned_agent_id == agent.agent_id:
-        _reply(uow, ctx, msg, "desk-take-already")
+        answer_in_desk(uow, ctx, msg, "desk-take-already")
     else:
         await routing.assign(uow, ctx, ticket, agent, "transfer")
         await routing.route(uow, ctx)
@@ -111,7 +108,7 @@ async def escalate(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     user, ticket = found
     higher = next_level(ticket.required_level)
     if higher is None:
-        _reply(uow, ctx, msg, "desk-escalate-top")
+        answer_in_desk(uow, ctx, msg, "desk-escalate-top")
         return
     reason = command_args(msg.text or "") or ctx.desk_text("desk-escalate-no-reason")
     ticket.escalate(higher, reason)
@@ -121,7 +118,7 @@ async def escalate(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
         if current is None or not outranks_or_equals(current.level, higher):
             await routing.release(uow, ctx, ticket, "escalate")
     by = await ensure_agent(uow, ctx, user)
-    _reply(
+    answer_in_desk(
         uow,
         ctx,
         msg,
@@ -144,8 +141,8 @@ async def set_priority(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     try:
         priority = Priority(command_args(msg.text or "").lower())
     except ValueError:
-        _reply(uow, ctx, msg, "desk-priority-usage")
+        answer_in_desk(uow, ctx, msg, "desk-priority-usage")
         return
     ticket.reprioritise(priority)
-    _reply(uow, ctx, msg, "desk-priority-set", priority=priority.value)
+    answer_in_desk(uow, ctx, msg, "desk-priority-set", priority=priority.value)
     uow.outbox.add(RefreshCard(id_of(ticket)))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from veil.domain.agents import alias_for
-from veil.domain.content import Handling, command_args, command_in, handling_of
+from veil.domain.content import Handling, command_in, handling_of
 from veil.domain.ids import client_alias
 from veil.domain.model import Direction, Ticket, User
 from veil.services import client, desk, routing
@@ -22,14 +22,11 @@ from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import RawChat, SendText, UserChat
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
-from veil.services.relay import edit, record_message
+from veil.services.relay import edit
 from veil.services.rights import may_act
+from veil.services.say import tell
 
 log = logging.getLogger(__name__)
-
-
-def _tell(uow: UnitOfWork, ctx: Context, user: User, key: str, **args: object) -> None:
-    uow.outbox.add(SendText(UserChat(id_of(user)), ctx.texts(user.language, key, **args)))
 
 
 async def work_privately(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
@@ -39,12 +36,12 @@ async def work_privately(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
         return
     agent, ticket = found
     if ticket.private_agent_id == agent.id:
-        _tell(uow, ctx, agent, "private-already", client=client_alias(ticket.public_id))
+        tell(uow, ctx, agent, "private-already", client=client_alias(ticket.public_id))
         return
     earlier = await uow.tickets.worked_privately_by(id_of(agent))
     if earlier is not None:
         hand_back(uow, ctx, earlier)
-        _tell(uow, ctx, agent, "private-ended", client=client_alias(earlier.public_id))
+        tell(uow, ctx, agent, "private-ended", client=client_alias(earlier.public_id))
     ticket.work_privately(id_of(agent))
     alias = alias_for(id_of(agent))
     # Straight into this topic: the ticket's own address now leads to the agent.
@@ -54,7 +51,7 @@ async def work_privately(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
             ctx.desk_text("desk-private-started", agent=alias),
         )
     )
-    _tell(uow, ctx, agent, "private-started", client=client_alias(ticket.public_id))
+    tell(uow, ctx, agent, "private-started", client=client_alias(ticket.public_id))
     log.info("ticket worked privately", extra={"ticket": ticket.public_id})
 
 
@@ -63,10 +60,10 @@ async def back_to_topic(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
     user = await ensure_user(uow, ctx, sender)
     ticket = await uow.tickets.worked_privately_by(id_of(user))
     if ticket is None:
-        _tell(uow, ctx, user, "private-none")
+        tell(uow, ctx, user, "private-none")
         return
     hand_back(uow, ctx, ticket)
-    _tell(uow, ctx, user, "private-ended", client=client_alias(ticket.public_id))
+    tell(uow, ctx, user, "private-ended", client=client_alias(ticket.public_id))
 
 
 async def private_work_ended(uow: UnitOfWork, ctx: Context, ticket_id: int) -> None:
@@ -92,7 +89,7 @@ async def from_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> boo
     if handling is Handling.IGNORE:
         return True
     if handling is not Handling.RELAY:
-        _tell(uow, ctx, user, "desk-kind-not-relayed", kind=msg.kind)
+        tell(uow, ctx, user, "desk-kind-not-relayed", kind=msg.kind)
         return True
     command = command_in(msg.text)
     if command in ("note", "close"):  # however typed: /NOTE, a space or a zero-width before
@@ -102,7 +99,7 @@ async def from_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> boo
         await back_to_topic(uow, ctx, msg.sender)
         return True
     if command is not None:  # never relayed: answered instead
-        _tell(uow, ctx, user, "private-unknown-command")
+        tell(uow, ctx, user, "private-unknown-command")
         return True
     if await _still_theirs(uow, ctx, user, ticket):
         await desk.answer_client(uow, ctx, user, ticket, msg)
@@ -115,7 +112,7 @@ async def _still_theirs(uow: UnitOfWork, ctx: Context, user: User, ticket: Ticke
     if await may_act(uow, ctx, user, ticket):
         return True
     hand_back(uow, ctx, ticket)
-    _tell(uow, ctx, user, "private-lost", client=client_alias(ticket.public_id))
+    tell(uow, ctx, user, "private-lost", client=client_alias(ticket.public_id))
     log.info("private work ended: no longer the agent's", extra={"ticket": ticket.public_id})
     return False
 
@@ -132,7 +129,7 @@ async def edit_in_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> 
     if record is None or record.direction is not Direction.FROM_AGENT:
         return True
     if command_in(msg.text) is not None:  # an answer edited into a command stays here
-        _tell(uow, ctx, user, "private-unknown-command")
+        tell(uow, ctx, user, "private-unknown-command")
         return True
     if await _still_theirs(uow, ctx, user, ticket):
         record.edit(msg.text, ctx.clock())
@@ -183,13 +180,7 @@ async def _note_worked_ticket(uow: UnitOfWork, ctx: Context, msg: Incoming) -> N
     if found is None:
         return
     user, ticket = found
-    text = command_args(msg.text or "")
-    if not text:
-        _tell(uow, ctx, user, "desk-note-empty")
-        return
-    note = Incoming(msg.chat_id, msg.message_id, msg.sender, "text", text)
-    await record_message(uow, ctx, ticket, note, Direction.NOTE, author_id=user.id)
-    _tell(uow, ctx, user, "desk-note-saved")
+    tell(uow, ctx, user, await desk.keep_note(uow, ctx, user, ticket, msg))
 
 
 @routing.changes_holdings

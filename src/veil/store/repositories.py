@@ -17,14 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from veil.domain.model import (
     Direction,
     Level,
-    Priority,
     Role,
     SupportMessage,
     Ticket,
     TicketStatus,
     User,
 )
-from veil.domain.routing import WaitingTicket
+from veil.domain.routing import PRIORITY_RANK, WaitingTicket
 from veil.services.deliveries import (
     Delivery,
     chat_key,
@@ -75,8 +74,8 @@ async def add_entity(session: AsyncSession, entity: object) -> None:
 
 
 # Queue order: most urgent first (0), then the oldest.
-_RANK_OF = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.NORMAL: 2, Priority.LOW: 3}
-_priority_rank = case(dict(_RANK_OF), value=support_tickets.c.priority, else_=4)
+# Queue order is the domain's (routing.queue_key): the most urgent first, by the one rank.
+_priority_rank = case(dict(PRIORITY_RANK), value=support_tickets.c.priority, else_=-1)
 _waiting = (support_tickets.c.status != TicketStatus.CLOSED) & (
     support_tickets.c.assigned_agent_id.is_(None)
 )
@@ -189,7 +188,7 @@ class SqlTickets:
         query = (
             select(Ticket)
             .where(_waiting, t.required_level.in_(list(levels)))
-            .order_by(_priority_rank, t.created_at, t.id)
+            .order_by(_priority_rank.desc(), t.created_at, t.id)
             .limit(limit)
         )
         return (await self._session.execute(_held(query))).scalars().all()
@@ -200,17 +199,17 @@ class SqlTickets:
         query = (
             select(t.id, t.priority, t.required_level, t.created_at)
             .where(_waiting, t.required_level.in_(list(levels)))
-            .order_by(_priority_rank, t.created_at, t.id)
+            .order_by(_priority_rank.desc(), t.created_at, t.id)
             .limit(limit)
         )
         return [WaitingTicket(*row) for row in await self._session.execute(query)]
 
     async def queue_position(self, ticket: Ticket) -> int:
         t = support_tickets.c
-        rank = _RANK_OF[ticket.priority]
+        rank = PRIORITY_RANK[ticket.priority]
         ahead = select(func.count()).where(
             _waiting,
-            (_priority_rank < rank)
+            (_priority_rank > rank)
             | ((_priority_rank == rank) & (t.created_at < ticket.created_at))
             | ((_priority_rank == rank) & (t.created_at == ticket.created_at) & (t.id < ticket.id)),
         )

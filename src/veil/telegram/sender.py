@@ -85,7 +85,10 @@ def _desk_lane(lane: str) -> bool:
 
 
 def classify(exc: BaseException, lane: str) -> Verdict:
-    """What an error from Telegram means for the delivery that met it."""
+    """What an error from Telegram means for the delivery that met it.
+
+    429 (TelegramRetryAfter) and a migrated group (TelegramMigrateToChat) never get
+    here: ``_deliver`` handles both first, since each needs more than a verdict."""
     if isinstance(exc, TelegramForbiddenError):
         return Verdict.WAIT_FOR_OPERATOR if _desk_lane(lane) else Verdict.UNREACHABLE
     if isinstance(exc, TelegramBadRequest):
@@ -97,7 +100,7 @@ def classify(exc: BaseException, lane: str) -> Verdict:
             return Verdict.RETRY  # the new topic went too: the next try opens another
         return Verdict.FAIL
     if isinstance(exc, TelegramAPIError | TimeoutError | OSError):
-        return Verdict.RETRY  # 429, 5xx, network, 401, 404, 409
+        return Verdict.RETRY  # 5xx, network, 401, 404, 409
     return Verdict.UNEXPECTED
 
 
