@@ -17,7 +17,7 @@ from tests.conftest import FakeClock
 from tests.integration.test_store import make_ctx
 from veil.domain.model import ClosedBy, Direction, TicketError
 from veil.services import client
-from veil.services.context import Incoming, Sender
+from veil.services.context import Context, Incoming, Sender
 from veil.services.people import id_of
 from veil.services.relay import record_message
 from veil.store.uow import SqlStore
@@ -45,6 +45,15 @@ async def _someone_waits_for_a_lock(engine: AsyncEngine) -> None:
             await asyncio.sleep(0.01)  # polling a server-side state: nothing to await
 
 
+async def _with_a_ticket(engine: AsyncEngine, clock: FakeClock) -> tuple[SqlStore, Context, int]:
+    store = SqlStore(engine, clock)
+    ctx = make_ctx(clock)
+    async with store() as uow:
+        opened = await client.open_ticket(uow, ctx, ALICE)
+        await uow.commit()
+    return store, ctx, id_of(opened)
+
+
 def _message(n: int) -> Incoming:
     return Incoming(chat_id=ALICE.telegram_id, message_id=n, sender=ALICE, kind="text", text="hi")
 
@@ -52,12 +61,7 @@ def _message(n: int) -> Incoming:
 async def test_messages_written_side_by_side_are_numbered_one_after_the_other(
     engine: AsyncEngine, clock: FakeClock
 ) -> None:
-    store = SqlStore(engine, clock)
-    ctx = make_ctx(clock)
-    async with store() as uow:
-        opened = await client.open_ticket(uow, ctx, ALICE)
-        await uow.commit()
-    ticket_id = id_of(opened)
+    store, ctx, ticket_id = await _with_a_ticket(engine, clock)
 
     async def second_writer() -> int:
         async with store() as uow:
@@ -86,12 +90,7 @@ async def test_messages_written_side_by_side_are_numbered_one_after_the_other(
 async def test_a_message_cannot_slip_into_a_ticket_closed_meanwhile(
     engine: AsyncEngine, clock: FakeClock
 ) -> None:
-    store = SqlStore(engine, clock)
-    ctx = make_ctx(clock)
-    async with store() as uow:
-        opened = await client.open_ticket(uow, ctx, ALICE)
-        await uow.commit()
-    ticket_id = id_of(opened)
+    store, ctx, ticket_id = await _with_a_ticket(engine, clock)
 
     async def late_writer() -> str:
         async with store() as uow:

@@ -217,11 +217,12 @@ async def remove_agent(uow: UnitOfWork, ctx: Context, sender: Sender, alias: str
     worked = await uow.tickets.worked_privately_by(agent.agent_id)
     if worked is not None:  # worked in private without owning it (a higher level)
         hand_back(uow, ctx, worked, "desk-private-revoked", why="removed")
-    # Out of the team, out of the desk: they would still read every topic otherwise.
-    uow.outbox.add(RemoveFromDesks(agent.agent_id))
     user = await uow.users.get(agent.agent_id)
     if user is not None and user.role is Role.SUPPORT_AGENT:
         user.role = Role.CLIENT
+        # Out of the team, out of the desk: they would still read every topic otherwise.
+        # (An admin who also answered tickets stays an admin, and stays in the desk.)
+        uow.outbox.add(RemoveFromDesks(agent.agent_id))
     await uow.agents.remove(agent)
     requeued = await routing.route(uow, ctx)
     tell(uow, ctx, admin, "agent-removed", alias=agent.alias, requeued=requeued)
