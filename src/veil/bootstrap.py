@@ -21,9 +21,9 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from veil.config import ConfigError, Settings
 from veil.i18n import default_catalog
 from veil.jobs import desk_watch, housekeeping
+from veil.services.agents import sync_admins
 from veil.services.context import Context
 from veil.services.desks import Desks
-from veil.services.people import sync_admins
 from veil.services.ports import Clock
 from veil.store import db
 from veil.store.uow import SqlStore

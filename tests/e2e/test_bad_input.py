@@ -283,3 +283,19 @@ async def test_hidden_links_to_telegram_profiles_are_stripped(desk: Desk) -> Non
     )
     copied = await desk.desk_gets("[h2] me", topic)
     assert not [e for e in copied.get("entities") or [] if e.get("type") == "text_link"]
+
+
+async def test_an_answer_telegram_refuses_is_reported_to_the_desk_too(desk: Desk) -> None:
+    _, topic = await desk.open_ticket()
+    tg = desk.tg
+    tg.send_text(desk.agent.id, desk.chat_id, "hello", thread_id=topic)
+    await desk.client_gets("hello")
+    tg.fail_next(
+        FakeError.bad_request("wrong file identifier"),
+        method="copyMessage",
+        chat_id=desk.client.id,
+    )
+    tg.send_photo(desk.agent.id, desk.chat_id, caption="your receipt", thread_id=topic)
+    await desk.client_gets("could not be delivered")
+    notice = await desk.desk_gets("could not be delivered to the client", topic)
+    assert "wrong file identifier" in notice["text"]

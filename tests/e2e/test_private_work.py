@@ -186,3 +186,16 @@ async def test_commands_typed_in_the_private_chat_never_reach_the_client(desk: D
     assert not any("secret" in t for t in desk.bot_texts(desk.client.id))
     tg.send_text(agent, agent, "/back")
     await desk.client_gets("is back in its topic", desk.agent)
+
+
+async def test_a_group_that_refuses_the_removal_is_named_to_the_desk(team: Team) -> None:
+    from veil.faketg import FakeError
+
+    gus, alias = await team.invite("L1", "Gus")
+    tg = team.tg
+    tg.fail_next(FakeError.bad_request("not enough rights to restrict/ban"), method="banChatMember")
+    await team.say(team.world.admin, f"/remove_agent {alias}", f"{alias} is no longer an agent")
+    desk = team.desk_for(team.world.admin)
+    notice = await desk.desk_gets("could not be removed from these desk groups")
+    assert "not enough rights" in notice["text"]
+    assert tg.member_status(desk.chat_id, gus.id) == "member"  # left for a person to do

@@ -295,25 +295,33 @@ async def test_an_id_taken_off_the_admin_list_stops_being_an_admin(
     engine: AsyncEngine, clock: FakeClock
 ) -> None:
     from veil.services import agents
-    from veil.services.people import sync_admins
+    from veil.services.agents import sync_admins
+    from veil.services.deliveries import RemoveFromDesks
 
     store = SqlStore(engine, clock)
     ctx = make_ctx(clock)
     kept, was_agent, was_client = 7_001, 7_002, 7_003
     async with store() as uow:
         assert await sync_admins(uow, ctx, [kept, was_agent, was_client]) == []
+        await uow.commit()
+    async with store() as uow:
+        await uow.agents.lock_routing()
         user = await uow.users.by_telegram_id(was_agent)
         assert user is not None
         await agents.ensure_agent(uow, ctx, user)  # an admin who also answers tickets
         await uow.commit()
     async with store() as uow:  # the next start, with two ids taken off the list
         demoted = await sync_admins(uow, ctx, [kept])
+        removals = [d for d in uow.outbox.added if isinstance(d, RemoveFromDesks)]  # type: ignore[attr-defined]
         await uow.commit()
     assert sorted(demoted) == [was_agent, was_client]
+    assert len(removals) == 2  # both out of the desk groups
     async with store() as uow:
         roles = {t: (await uow.users.by_telegram_id(t)) for t in (kept, was_agent, was_client)}
+        former = roles[was_agent]
+        assert former is not None and await uow.agents.get(former.id or 0) is None
     assert {t: u.role for t, u in roles.items() if u is not None} == {
         kept: Role.ADMIN,
-        was_agent: Role.SUPPORT_AGENT,
+        was_agent: Role.CLIENT,  # no agent left behind with the admin's L3 reach
         was_client: Role.CLIENT,
     }

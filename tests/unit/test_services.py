@@ -218,3 +218,79 @@ async def test_closing_a_ticket_from_the_private_chat_locks_routing_before_readi
         await private.desk_command_in_private(uow, ctx, close)  # no RoutingLockTooLate
         await uow.commit()
     assert store.memory.tickets[ticket_id].status is TicketStatus.CLOSED
+
+
+async def _worked_privately_by_bob(store: FakeStore, ctx: Context, *, owned: bool = True) -> int:
+    ticket_id = await _open(store, ctx)
+    async with store() as uow:
+        bob = await uow.users.by_telegram_id(BOB.telegram_id)
+        assert bob is not None and bob.id is not None
+        ticket = await uow.tickets.get(ticket_id)
+        if owned:
+            ticket.assigned_agent_id = bob.id
+        ticket.work_privately(bob.id)
+    return ticket_id
+
+
+@pytest.mark.parametrize("typed", ["/CLOSE", " /close", "\u200b/close", "/close!"])
+async def test_close_typed_any_way_in_the_private_chat_closes(
+    store: FakeStore, ctx: Context, typed: str
+) -> None:
+    from veil.services import private
+
+    ticket_id = await _worked_privately_by_bob(store, ctx)
+    async with store() as uow:
+        # As the router hands over what no command filter took: a plain private message.
+        await private.relay_private(uow, ctx, Incoming(BOB.telegram_id, 51, BOB, "text", typed))
+        await uow.commit()
+    assert store.memory.tickets[ticket_id].status is TicketStatus.CLOSED
+    assert not [d for d in store.sent() if isinstance(d, SendText) and typed in d.text]
+
+
+async def test_a_ticket_taken_away_tells_whoever_worked_it_in_private(
+    store: FakeStore, ctx: Context
+) -> None:
+    from veil.services import routing
+
+    ticket_id = await _worked_privately_by_bob(store, ctx)
+    async with store() as uow:
+        await uow.agents.lock_routing()
+        ticket = await uow.tickets.get(ticket_id)
+        await routing.release(uow, ctx, ticket, "transfer")
+        await uow.commit()
+    bob = next(u for u in store.memory.users.values() if u.telegram_id == BOB.telegram_id)
+    told = [d for d in store.sent() if isinstance(d, SendText) and d.to == UserChat(bob.id or 0)]
+    assert told and "no longer yours" in told[-1].text
+    assert store.memory.tickets[ticket_id].private_agent_id is None
+
+
+@pytest.mark.parametrize("how", ["offline", "not in the desk"])
+async def test_an_agent_who_goes_offline_gets_no_more_private_delivery(
+    store: FakeStore, ctx: Context, how: str
+) -> None:
+    from veil.domain.agents import AgentStatus
+    from veil.services import agents, outbound
+
+    ticket_id = await _worked_privately_by_bob(store, ctx, owned=False)
+    async with store() as uow:
+        if how == "offline":
+            await agents.set_status(uow, ctx, BOB, AgentStatus.OFFLINE)
+        else:  # /online found them outside the desk group
+            bob = await uow.users.by_telegram_id(BOB.telegram_id)
+            assert bob is not None and bob.id is not None
+            await uow.agents.lock_routing()
+            await agents.ensure_agent(uow, ctx, bob)
+            await agents.not_in_desk(uow, ctx, bob.id)
+        await uow.commit()
+    async with store() as uow:
+        target = await outbound.resolve(uow, ctx, TicketTopic(ticket_id))
+    assert target.chat_id == DESK  # its topic again, not Bob's chat
+
+
+def test_an_edit_cannot_make_a_clients_words_a_notice() -> None:
+    from veil.domain.model import SupportMessage
+    from veil.services.relay import edit
+
+    record = SupportMessage(1, 1, Direction.FROM_CLIENT, "text", FakeClock()(), id=9)
+    quoted = _client_msg(1, entities=({"type": "blockquote", "offset": 0, "length": 2},))
+    assert edit(TicketTopic(1), record, quoted).entities == ()

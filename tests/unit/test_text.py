@@ -43,7 +43,17 @@ def test_refused_formatting_goes_plain_and_a_refused_caption_follows_the_media()
 def test_a_command_is_recognised_however_it_is_typed() -> None:
     from veil.domain.content import command_args, command_in
 
-    for text in ("/note x", " /note x", "\u200b/note x", "/NOTE x", "/note@veil_bot x", "／note x"):
+    for text in (
+        "/note x",
+        " /note x",
+        "\u200b/note x",
+        "/NOTE x",
+        "/note@veil_bot x",
+        "／note x",
+        "/note: x",
+        "/note, x",
+        "/note-x",
+    ):
         assert command_in(text) == "note", text
         assert command_args(text) == "x", text
     for text in ("note x", "a /note", "/", "//", "3/4 done", None, ""):

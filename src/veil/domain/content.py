@@ -52,7 +52,9 @@ IDENTIFYING_ENTITY_TYPES = frozenset({"text_mention"})
 # A hidden link into Telegram may open anyone's profile: tg://user?id=, tg://resolve?
 # domain=, or https://t.me/<username> (which cannot be told from a group's or a bot's).
 IDENTIFYING_SCHEMES = ("tg:",)
-TELEGRAM_HOSTS = frozenset({"t.me", "telegram.me", "telegram.dog", "www.t.me"})
+TELEGRAM_HOSTS = frozenset(
+    {"t.me", "telegram.me", "telegram.dog", "www.t.me", "web.telegram.org", "telegram.org"}
+)
 # Veil's own notices in the desk are quotes (a bar at their left); relayed words lose
 # these, so that a client cannot make a message look like one.
 NOTICE_ENTITY_TYPES = frozenset({"blockquote", "expandable_blockquote"})
@@ -129,7 +131,8 @@ _INVISIBLE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
     "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
 )
-_COMMAND = re.compile(r"[/\uff0f]([A-Za-z0-9_]{1,64})(?:@\w+)?(?=\s|$)")
+# Whatever follows the name (a space, a colon, a dash...) still makes it a command.
+_COMMAND = re.compile(r"[/\uff0f]([A-Za-z0-9_]{1,64})(?:@\w+)?(?![A-Za-z0-9_])")
 
 
 def visible(text: str) -> str:
@@ -150,7 +153,7 @@ def command_args(text: str) -> str:
     """What follows the command: ``/note@bot some text`` -> ``some text``."""
     found = _COMMAND.match(visible(text).lstrip())
     rest = visible(text).lstrip()[found.end() :] if found else text
-    return rest.strip()
+    return rest.strip().lstrip(":,;.-—–").strip()
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from veil.domain import metrics
@@ -17,7 +18,7 @@ from veil.services.deliveries import (
     SendText,
     TicketTopic,
 )
-from veil.services.people import ensure_user, id_of
+from veil.services.people import ensure_user, id_of, set_role
 from veil.services.ports import UnitOfWork
 from veil.services.say import tell
 
@@ -135,6 +136,9 @@ async def not_in_desk(uow: UnitOfWork, ctx: Context, agent_id: int) -> None:
     agent.set_status(AgentStatus.OFFLINE, ctx.clock())
     for ticket in await uow.tickets.open_for_agent(agent_id):
         await routing.release(uow, ctx, ticket, "not-in-desk")
+    worked = await uow.tickets.worked_privately_by(agent_id)
+    if worked is not None:
+        hand_back(uow, ctx, worked, "desk-private-revoked", why="not in the desk group")
     await routing.route(uow, ctx)
     tell(uow, ctx, user, "join-desk-first")
     log.warning("agent not in the desk group sent offline", extra={"agent": agent.alias})
@@ -212,20 +216,53 @@ async def remove_agent(uow: UnitOfWork, ctx: Context, sender: Sender, alias: str
     agent = await _named_agent(uow, ctx, admin, alias)
     if agent is None:
         return
+    user = await uow.users.get(agent.agent_id)
+    if user is not None and user.role is Role.SUPPORT_AGENT:
+        await _leave_team(uow, ctx, user)
+    else:  # an admin who also answered tickets stays an admin, and stays in the desk
+        await _stop_answering(uow, ctx, agent)
+    requeued = await routing.route(uow, ctx)
+    tell(uow, ctx, admin, "agent-removed", alias=agent.alias, requeued=requeued)
+
+
+async def _stop_answering(uow: UnitOfWork, ctx: Context, agent: Agent) -> None:
+    """No more tickets for ``agent``: theirs go back to the queue, the one they worked in
+    private back to its topic, and their agent record goes. Holds the routing lock."""
     for ticket in await uow.tickets.open_for_agent(agent.agent_id):
         await routing.release(uow, ctx, ticket, "removed")
     worked = await uow.tickets.worked_privately_by(agent.agent_id)
     if worked is not None:  # worked in private without owning it (a higher level)
         hand_back(uow, ctx, worked, "desk-private-revoked", why="removed")
-    user = await uow.users.get(agent.agent_id)
-    if user is not None and user.role is Role.SUPPORT_AGENT:
-        user.role = Role.CLIENT
-        # Out of the team, out of the desk: they would still read every topic otherwise.
-        # (An admin who also answered tickets stays an admin, and stays in the desk.)
-        uow.outbox.add(RemoveFromDesks(agent.agent_id))
     await uow.agents.remove(agent)
-    requeued = await routing.route(uow, ctx)
-    tell(uow, ctx, admin, "agent-removed", alias=agent.alias, requeued=requeued)
+
+
+async def _leave_team(uow: UnitOfWork, ctx: Context, user: User) -> None:
+    """``user`` is no longer staff: a client again, with no tickets to answer, and out of
+    every desk group (they would still read every topic otherwise)."""
+    agent = await uow.agents.get(id_of(user))
+    if agent is not None:
+        await _stop_answering(uow, ctx, agent)
+    user.role = Role.CLIENT
+    user.updated_at = ctx.clock()
+    uow.outbox.add(RemoveFromDesks(id_of(user)))
+
+
+@routing.changes_holdings
+async def sync_admins(uow: UnitOfWork, ctx: Context, admin_ids: Iterable[int]) -> list[int]:
+    """Admins are exactly the configured ids: listed ones are made admins, and an id taken
+    off the list leaves the team (a client again, out of the desk groups; an admin can
+    invite them back as an agent). Returns the Telegram ids that lost the role."""
+    wanted = set(admin_ids)
+    for telegram_id in sorted(wanted):
+        await set_role(uow, ctx, telegram_id, Role.ADMIN)
+    demoted: list[int] = []
+    for user in await uow.users.with_role(Role.ADMIN):
+        if user.telegram_id not in wanted:
+            await _leave_team(uow, ctx, user)
+            demoted.append(user.telegram_id)
+    if demoted:
+        await routing.route(uow, ctx)
+    return demoted
 
 
 async def my_tickets(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:

@@ -6,6 +6,7 @@ import enum
 import logging
 from dataclasses import dataclass
 
+from veil.domain.model import Direction
 from veil.services.context import Context
 from veil.services.deliveries import (
     Address,
@@ -170,6 +171,20 @@ async def kind_of(uow: UnitOfWork, delivery: SendText | CopyContent | EditConten
     if record is not None:
         return record.kind
     return "text" if isinstance(delivery, SendText) else "message"
+
+
+async def topic_of_answer(
+    uow: UnitOfWork, ctx: Context, delivery: SendText | CopyContent | EditContent
+) -> Target | None:
+    """Where the desk reads the ticket whose agent's answer ``delivery`` carries to the
+    client; None for anything else."""
+    record = await uow.messages.get(delivery.record) if delivery.record is not None else None
+    if record is None or record.direction is not Direction.FROM_AGENT:
+        return None
+    try:
+        return await resolve(uow, ctx, TicketTopic(record.ticket_id))
+    except (TopicMissing, PrivateWorkEnded):
+        return None
 
 
 async def language_at(uow: UnitOfWork, ctx: Context, address: Address) -> str | None:

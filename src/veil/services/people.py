@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Protocol
 
 from veil.domain.model import Role, User
@@ -36,24 +35,6 @@ async def set_role(uow: UnitOfWork, ctx: Context, telegram_id: int, role: Role) 
         user.role = role
         user.updated_at = ctx.clock()
     return user
-
-
-async def sync_admins(uow: UnitOfWork, ctx: Context, admin_ids: Iterable[int]) -> list[int]:
-    """Admins are exactly the configured ids: listed ones are made admins, and an id taken
-    off the list stops being one (an agent again if they were one, else a client).
-    Returns the Telegram ids that lost the role."""
-    wanted = set(admin_ids)
-    for telegram_id in sorted(wanted):
-        await set_role(uow, ctx, telegram_id, Role.ADMIN)
-    demoted: list[int] = []
-    for user in await uow.users.with_role(Role.ADMIN):
-        if user.telegram_id in wanted:
-            continue
-        is_agent = await uow.agents.get(id_of(user)) is not None
-        user.role = Role.SUPPORT_AGENT if is_agent else Role.CLIENT
-        user.updated_at = ctx.clock()
-        demoted.append(user.telegram_id)
-    return demoted
 
 
 class Stored(Protocol):

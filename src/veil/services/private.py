@@ -82,6 +82,12 @@ async def from_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> boo
     user = await uow.users.by_telegram_id(msg.sender.telegram_id)
     if user is None or not user.role.can_answer_tickets:
         return False
+    command = command_in(msg.text)
+    if command in ("note", "close"):
+        # However typed (/CLOSE, a space or a zero-width before): handled before the
+        # ticket is read, since /close must take the routing lock first.
+        await desk_command_in_private(uow, ctx, msg)
+        return True
     ticket = await uow.tickets.worked_privately_by(id_of(user))
     if ticket is None:
         return False
@@ -90,10 +96,6 @@ async def from_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> boo
         return True
     if handling is not Handling.RELAY:
         tell(uow, ctx, user, "desk-kind-not-relayed", kind=msg.kind)
-        return True
-    command = command_in(msg.text)
-    if command in ("note", "close"):  # however typed: /NOTE, a space or a zero-width before
-        await desk_command_in_private(uow, ctx, msg)
         return True
     if command == "back":
         await back_to_topic(uow, ctx, msg.sender)

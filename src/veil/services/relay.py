@@ -145,6 +145,8 @@ def edit(to: Address, record: SupportMessage, msg: Incoming) -> EditContent:
     limit = CAPTION_LIMIT if is_caption else TEXT_LIMIT
     text = msg.text or ""
     entities = tuple(safe_entities(msg.entities))
+    if isinstance(to, TicketTopic):  # an edit may not make a client's words a notice either
+        entities = tuple(e for e in entities if e.get("type") not in NOTICE_ENTITY_TYPES)
     if utf16_len(text) > limit:  # the full text is kept in the store and the transcript
         text, entities = utf16_clip(text, limit), ()
     return EditContent(to, id_of(record), text, entities=entities, is_caption=is_caption)

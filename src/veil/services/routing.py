@@ -24,6 +24,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from veil.domain.agents import Agent, AssignmentRecord
 from veil.domain.content import TEXT_LIMIT
+from veil.domain.ids import client_alias
 from veil.domain.model import Ticket
 from veil.domain.routing import (
     LEVEL_RANK,
@@ -92,9 +93,12 @@ async def assign(uow: UnitOfWork, ctx: Context, ticket: Ticket, agent: Agent, re
     await uow.agents.lock_routing()
     now = ctx.clock()
     had_owner = ticket.assigned_agent_id is not None
+    in_private = ticket.private_agent_id == agent.agent_id  # taking what they work already
     if had_owner:
-        await release(uow, ctx, ticket, reason)
+        await release(uow, ctx, ticket, reason, keeping=agent.agent_id)
     ticket.assign(agent.agent_id)
+    if in_private:
+        ticket.work_privately(agent.agent_id)
     agent.took(now)
     await uow.assignments.add(AssignmentRecord(id_of(ticket), agent.agent_id, reason, now))
     user = await uow.users.get(agent.agent_id)
@@ -145,14 +149,26 @@ async def _brief(uow: UnitOfWork, ctx: Context, agent: Agent, ticket: Ticket, re
     ]
     for m in history[-BRIEF_MESSAGES:]:
         who = ctx.texts(user.language, f"history-{m.direction.value}")
-        lines.append(utf16_clip(f"{who}: {m.text or '[' + m.kind + ']'}", BRIEF_LINE))
+        # One line per message, whatever it holds: a client's line break cannot start a
+        # line that looks like Veil's own.
+        said = " ".join((m.text or f"[{m.kind}]").split())
+        lines.append(utf16_clip(f"{who}: {said}", BRIEF_LINE))
     uow.outbox.add(SendText(UserChat(agent.agent_id), utf16_clip("\n".join(lines), TEXT_LIMIT)))
 
 
-async def release(uow: UnitOfWork, ctx: Context, ticket: Ticket, reason: str) -> Agent | None:
-    """The ticket's owner lets go of it (closed, transferred, escalated, gone offline)."""
+async def release(
+    uow: UnitOfWork, ctx: Context, ticket: Ticket, reason: str, *, keeping: int | None = None
+) -> Agent | None:
+    """The ticket's owner lets go of it (closed, transferred, escalated, gone offline).
+    ``keeping``: the agent it goes to at once, who is not told they lost it."""
     await uow.agents.lock_routing()
+    private = ticket.private_agent_id
     previous = ticket.release()
+    if private is not None and private != keeping:
+        # Whoever worked it in private learns it is gone, or their next answer would be
+        # taken for a client's message to support.
+        told = ctx.desk_text("private-taken-away", client=client_alias(ticket.public_id))
+        uow.outbox.add(SendText(UserChat(private), told))
     if previous is None:
         return None
     record = await uow.assignments.current(id_of(ticket))

@@ -177,7 +177,8 @@ class SqlTickets:
             .order_by(support_tickets.c.created_at.desc(), support_tickets.c.id.desc())
             .limit(limit)
         )
-        return (await self._session.execute(_held(query))).scalars().all()
+        # Listings (/tickets, /queue, /stats, the queue watch) change nothing: unlocked.
+        return (await self._session.execute(query)).scalars().all()
 
     async def count_for_client(self, client_id: int) -> int:
         query = select(func.count()).where(support_tickets.c.client_id == client_id)
@@ -191,7 +192,7 @@ class SqlTickets:
             .order_by(_priority_rank.desc(), t.created_at, t.id)
             .limit(limit)
         )
-        return (await self._session.execute(_held(query))).scalars().all()
+        return (await self._session.execute(query)).scalars().all()
 
     async def queue_head(self, levels: Sequence[Level], limit: int) -> Sequence[WaitingTicket]:
         t = support_tickets.c
@@ -219,7 +220,7 @@ class SqlTickets:
         a = support_agent_assignments.c
         held = select(a.ticket_id).where(a.agent_id == agent_id, a.release_reason == "closed")
         query = select(Ticket).where(support_tickets.c.id.in_(held))
-        return (await self._session.execute(_held(query))).scalars().all()
+        return (await self._session.execute(query)).scalars().all()
 
     async def open_for_agent(self, agent_id: int) -> Sequence[Ticket]:
         t = support_tickets.c

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import (
     ChatMemberRestricted,
     InlineKeyboardButton,
@@ -44,6 +51,7 @@ log = logging.getLogger(__name__)
 
 THREAD_GONE = "message thread not found"
 RECOVERIES = 3  # repairs of an address before a send may fail as it will
+PATIENT_ATTEMPTS = 5  # tries of a repaired message's later parts
 IN_GROUP = ("creator", "administrator", "member")
 
 
@@ -212,8 +220,10 @@ class DeliveryCalls:
             log.warning("Telegram refused a message (%s); sending it repaired", first_error)
             try:
                 learned: list[Learned] = []
-                for part in repaired:
-                    learned += await self._send(part)
+                for n, part in enumerate(repaired):
+                    # Once the first part is out, a retry of the whole row would repeat
+                    # it: the later parts wait out short troubles here instead.
+                    learned += await (self._send(part) if n == 0 else self._send_patiently(part))
                 self._metrics.repaired.inc()
                 return learned
             except TelegramBadRequest as exc:
@@ -222,6 +232,20 @@ class DeliveryCalls:
                 first_error = exc.message
         await self._say_undeliverable(delivery, first_error)
         return []
+
+    async def _send_patiently(self, delivery: Message) -> list[Learned]:
+        for attempt in range(1, PATIENT_ATTEMPTS + 1):
+            try:
+                return await self._send(delivery)
+            except TelegramRetryAfter as exc:
+                if attempt == PATIENT_ATTEMPTS:
+                    raise
+                await asyncio.sleep(float(exc.retry_after))
+            except (TelegramServerError, TelegramNetworkError, TimeoutError, OSError):
+                if attempt == PATIENT_ATTEMPTS:
+                    raise
+                await asyncio.sleep(min(10.0, 0.5 * 2**attempt))
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     async def _say_undeliverable(
         self, delivery: SendText | CopyContent | EditContent, error: str
@@ -232,6 +256,7 @@ class DeliveryCalls:
             target = await outbound.resolve(uow, self._ctx, delivery.to)
             kind = await outbound.kind_of(uow, delivery)
             language = await outbound.language_at(uow, self._ctx, delivery.to)
+            topic = await outbound.topic_of_answer(uow, self._ctx, delivery)
         key = "undeliverable-to-client" if target.side is Side.CLIENT else "undeliverable-to-desk"
         text = self._ctx.texts(language, key, kind=kind, error=error[:200])
         entities = as_notice(text) if target.reads_clients else ()
@@ -241,6 +266,14 @@ class DeliveryCalls:
             text=text,
             entities=_entities(entities),
         )
+        if topic is not None:  # an agent's answer: those who wrote it learn it did not arrive
+            told = self._ctx.desk_text("undeliverable-answer", kind=kind, error=error[:200])
+            await self._bot.send_message(
+                chat_id=topic.chat_id,
+                message_thread_id=topic.thread_id,
+                text=told,
+                entities=_entities(as_notice(told)),
+            )
 
     async def _send(self, delivery: SendText | CopyContent | EditContent) -> list[Learned]:
         if isinstance(delivery, EditContent):
@@ -474,10 +507,22 @@ class DeliveryCalls:
             user = await uow.users.get(user_id)
         if user is None:
             return
+        refused: list[str] = []
         for desk_id in self._ctx.desks.chat_ids:
             # Banning removes them; lifting the ban at once lets an admin invite them again.
-            await self._bot.ban_chat_member(desk_id, user.telegram_id)
-            await self._bot.unban_chat_member(desk_id, user.telegram_id, only_if_banned=True)
+            try:
+                await self._bot.ban_chat_member(desk_id, user.telegram_id)
+                await self._bot.unban_chat_member(desk_id, user.telegram_id, only_if_banned=True)
+            except (TelegramBadRequest, TelegramForbiddenError) as exc:
+                # One group refusing (they own it, the bot may not ban) must not keep
+                # them in the others; whoever can must finish by hand, and is told.
+                log.error("could not remove user %s from desk group %s: %s", user_id, desk_id, exc)
+                refused.append(f"{desk_id} ({exc.message})")
+        if refused:
+            text = self._ctx.desk_text("desk-removal-refused", groups=", ".join(refused))
+            await self._bot.send_message(
+                chat_id=self._ctx.desks.primary, text=text, entities=_entities(as_notice(text))
+            )
         log.info("person %s removed from the desk groups", user_id)
 
     async def _answer(self, query_id: str, text: str | None, alert: bool) -> None:
