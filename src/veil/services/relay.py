@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from veil.domain.content import (
     CAPTION_LIMIT,
     NOTICE_ENTITY_TYPES,
@@ -54,6 +56,15 @@ async def record_message(
     return record
 
 
+def carried_entities(msg: Incoming, to: Address) -> tuple[dict[str, Any], ...]:
+    """The formatting that may cross with ``msg``: nothing that names a person, and into
+    the desk no quote, the mark of Veil's own notices, whether sent or edited."""
+    entities = tuple(safe_entities(msg.entities))
+    if isinstance(to, TicketTopic):
+        entities = tuple(e for e in entities if e.get("type") not in NOTICE_ENTITY_TYPES)
+    return entities
+
+
 def relay(
     msg: Incoming,
     *,
@@ -66,10 +77,7 @@ def relay(
     """Deliveries that carry ``msg`` to ``to`` without anything that names its author."""
     if handling_of(msg.kind) is Handling.WITHHOLD:
         return [SendText(to, withheld_text, record=record_id, reply_to_record=reply_to_record)]
-    entities = tuple(safe_entities(msg.entities))
-    if isinstance(to, TicketTopic):
-        # Veil's notices in the desk are quotes: words from a client never are.
-        entities = tuple(e for e in entities if e.get("type") not in NOTICE_ENTITY_TYPES)
+    entities = carried_entities(msg, to)
     if msg.kind == "text":
         parts = split_text(msg.text or "")
         # Entities' offsets only fit an unsplit text; a split text goes plain.
@@ -144,9 +152,7 @@ def edit(to: Address, record: SupportMessage, msg: Incoming) -> EditContent:
     is_caption = record.kind != "text"
     limit = CAPTION_LIMIT if is_caption else TEXT_LIMIT
     text = msg.text or ""
-    entities = tuple(safe_entities(msg.entities))
-    if isinstance(to, TicketTopic):  # an edit may not make a client's words a notice either
-        entities = tuple(e for e in entities if e.get("type") not in NOTICE_ENTITY_TYPES)
+    entities = carried_entities(msg, to)
     if utf16_len(text) > limit:  # the full text is kept in the store and the transcript
         text, entities = utf16_clip(text, limit), ()
     return EditContent(to, id_of(record), text, entities=entities, is_caption=is_caption)
