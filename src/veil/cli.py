@@ -106,7 +106,8 @@ def db_upgrade(revision: str = "head") -> None:
 
 @db_app.command("downgrade")
 def db_downgrade(revision: str) -> None:
-    """Migrate the database down to REVISION (``base`` empties it)."""
+    """Migrate Veil's tables down to REVISION (``base`` removes every table of Veil's and
+    nothing else: a host's tables in the same database stay as they are)."""
     from veil.store import db
 
     _migrate(db.downgrade, revision)
@@ -118,12 +119,20 @@ def _migrate(action: Callable[[AsyncEngine, str], Awaitable[None]], revision: st
     settings = _settings()
 
     async def go() -> None:
+        from alembic.util import CommandError
+
+        from veil.store.legacy import LegacyRevisionError
+
         engine = db.make_engine(settings.database_url)
         try:
             await action(engine, revision)
-            typer.echo(f"database at revision {await db.current_revision(engine)}")
+            revision_now = await db.current_revision(engine)
+        except (CommandError, LegacyRevisionError) as exc:
+            err.print(f"[red]Migration refused:[/red] {exc}")
+            raise typer.Exit(1) from None
         finally:
             await engine.dispose()
+        typer.echo(f"Veil's tables at revision {revision_now or 'none (no Veil tables)'}")
 
     _run(go())
 

@@ -17,26 +17,9 @@ from veil.services import client, desk
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import CopyContent, OpenTopic, SendText, TicketTopic, UserChat, decode
 from veil.services.ports import Conflict
-from veil.store import db
 from veil.store.uow import SqlStore
 
 DESK = -1001000000001
-SUPPORT_TABLES = {
-    "users",
-    "support_tickets",
-    "support_messages",
-    "support_agent_assignments",
-    "support_agent_status",
-    "support_rate_limits",
-    "support_audit_log",
-    "support_outbox",
-    "support_processed_updates",
-    "support_invites",
-    "support_canned_answers",
-    "support_alerts",
-}
-
-
 def make_ctx(clock: FakeClock) -> Context:
     counter = itertools.count(1)
     return Context(
@@ -50,20 +33,6 @@ def make_ctx(clock: FakeClock) -> Context:
 async def _tables(engine: AsyncEngine) -> set[str]:
     async with engine.connect() as conn:
         return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
-
-
-async def test_migrations_go_up_down_and_up_again(database_url: str) -> None:
-    engine = db.make_engine(database_url)
-    try:
-        await db.upgrade(engine)
-        assert await _tables(engine) >= SUPPORT_TABLES
-        assert await db.current_revision(engine) == "0004"
-        await db.downgrade(engine, "base")
-        assert not SUPPORT_TABLES & await _tables(engine)
-        await db.upgrade(engine)
-        assert await _tables(engine) >= SUPPORT_TABLES
-    finally:
-        await engine.dispose()
 
 
 async def test_a_client_gets_one_open_ticket_and_its_deliveries(

@@ -28,7 +28,7 @@ from veil.services import routing
 from veil.services.context import Context
 from veil.services.ports import Conflict
 from veil.store import db
-from veil.store.tables import support_agent_status, support_tickets, users
+from veil.store.tables import people, support_agent_status, support_tickets
 from veil.store.uow import SqlStore, SqlUnitOfWork
 from veil.system import random_suffix, utcnow
 
@@ -46,7 +46,7 @@ async def seed(store: SqlStore, agents: int, tickets: int, capacity: int, waitin
     rng = random.Random(7)
     async with store.engine.begin() as conn:
         await conn.execute(
-            insert(users),
+            insert(people),
             [
                 {
                     "telegram_id": 10_000_000 + n,
@@ -66,7 +66,7 @@ async def seed(store: SqlStore, agents: int, tickets: int, capacity: int, waitin
                 for n in range(tickets)
             ],
         )
-        ids = (await conn.execute(select(users.c.id, users.c.role).order_by(users.c.id))).all()
+        ids = (await conn.execute(select(people.c.id, people.c.role).order_by(people.c.id))).all()
         agent_ids = [i for i, role in ids if role == Role.SUPPORT_AGENT]
         client_ids = [i for i, role in ids if role == Role.CLIENT]
         levels = {a: LEVELS[n % len(LEVELS)] for n, a in enumerate(agent_ids)}

@@ -8,14 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from veil.domain.model import Role
-from veil.store.tables import users
+from veil.store.tables import people
 
 
 async def list_agents(engine: AsyncEngine) -> list[tuple[int, str, datetime]]:
     query = (
-        select(users.c.telegram_id, users.c.role, users.c.created_at)
-        .where(users.c.role.in_([Role.SUPPORT_AGENT, Role.ADMIN]))
-        .order_by(users.c.created_at)
+        select(people.c.telegram_id, people.c.role, people.c.created_at)
+        .where(people.c.role.in_([Role.SUPPORT_AGENT, Role.ADMIN]))
+        .order_by(people.c.created_at)
     )
     async with engine.connect() as connection:
         rows = (await connection.execute(query)).all()

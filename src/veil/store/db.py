@@ -7,9 +7,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from veil.store import legacy
+from veil.store.tables import BRANCH, VERSION_TABLE
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -45,35 +48,52 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def alembic_config() -> Config:
+def alembic_config(connection: Connection) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
     return config
 
 
+def migrate_sync(connection: Connection, revision: str = "heads") -> None:
+    """Bring Veil's tables to ``revision`` on a connection already in a transaction.
+
+    A database of Veil's first layout (its people in ``users``) is adopted first.
+    """
+    config = alembic_config(connection)
+    legacy.adopt(connection, lambda baseline: command.stamp(config, baseline))
+    command.upgrade(config, _on_branch(revision))
+
+
+def _on_branch(revision: str) -> str:
+    # Veil's revisions are a branch of their own: "head" means Veil's head.
+    return f"{BRANCH}@head" if revision in ("head", "heads") else revision
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    await _run(engine, command.upgrade, revision)
+    async with engine.begin() as connection:
+        await connection.run_sync(migrate_sync, revision)
 
 
 async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
-    await _run(engine, command.downgrade, revision)
+    """Down to ``revision``; to ``base`` removes every table of Veil's, its version table too,
+    and nothing else."""
+
+    def _apply(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), revision)
+        if revision == "base":
+            connection.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+
+    async with engine.begin() as connection:
+        await connection.run_sync(_apply)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     def _read(connection: Connection) -> str | None:
-        return MigrationContext.configure(connection).get_current_revision()
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
+        return context.get_current_revision()
 
     async with engine.connect() as connection:
         return await connection.run_sync(_read)
-
-
-async def _run(engine: AsyncEngine, action: Any, revision: str) -> None:
-    def _apply(connection: Connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        action(config, revision)
-
-    async with engine.begin() as connection:
-        await connection.run_sync(_apply)

@@ -7,13 +7,13 @@ from sqlalchemy.orm import registry
 from veil.domain.agents import Agent, AssignmentRecord, CannedAnswer, Invite
 from veil.domain.model import SupportMessage, Ticket, User
 from veil.store.tables import (
+    people,
     support_agent_assignments,
     support_agent_status,
     support_canned_answers,
     support_invites,
     support_messages,
     support_tickets,
-    users,
 )
 
 mapper_registry = registry()
@@ -25,7 +25,7 @@ def start_mappers() -> None:
     global _mapped
     if _mapped:
         return
-    mapper_registry.map_imperatively(User, users)
+    mapper_registry.map_imperatively(User, people)
     mapper_registry.map_imperatively(Ticket, support_tickets)
     mapper_registry.map_imperatively(SupportMessage, support_messages)
     mapper_registry.map_imperatively(Agent, support_agent_status)

@@ -35,13 +35,13 @@ from veil.services.deliveries import (
 )
 from veil.services.ports import ChatBacklog, Conflict, PendingDelivery
 from veil.store.tables import (
+    people,
     support_agent_assignments,
     support_desk_moves,
     support_messages,
     support_outbox,
     support_processed_updates,
     support_tickets,
-    users,
 )
 
 _RULE = re.compile(r"\b(uq|pk)_\w+|UNIQUE constraint failed: [\w.]+")
@@ -86,7 +86,7 @@ class SqlUsers:
         self._session = session
 
     async def by_telegram_id(self, telegram_id: int) -> User | None:
-        query = select(User).where(users.c.telegram_id == telegram_id)
+        query = select(User).where(people.c.telegram_id == telegram_id)
         return (await self._session.execute(query)).scalar_one_or_none()
 
     async def get(self, user_id: int) -> User | None:
@@ -96,7 +96,7 @@ class SqlUsers:
         await add_entity(self._session, user)
 
     async def with_role(self, role: Role) -> Sequence[User]:
-        query = select(User).where(users.c.role == role).order_by(users.c.id)
+        query = select(User).where(people.c.role == role).order_by(people.c.id)
         return (await self._session.execute(query)).scalars().all()
 
 

@@ -1,6 +1,10 @@
-"""The schema: the host scheduler's ``users`` and Veil's ``support_*`` tables.
+"""The schema: Veil's tables, every one named ``support_*``.
 
-Alembic migrations create it; this module is what the code maps and queries.
+Veil lives beside a host bot's own tables (often its own ``users``) in one database, so
+nothing of Veil's may take a name a host could use: its people are ``support_people``, its
+Alembic version table ``support_alembic_version``, and the naming convention below gives
+every index and constraint the table's prefix (PostgreSQL index names share one namespace
+per schema). Alembic migrations create it; this module is what the code maps and queries.
 """
 
 from __future__ import annotations
@@ -30,6 +34,11 @@ from sqlalchemy.types import TypeDecorator
 
 from veil.domain.agents import AgentStatus
 from veil.domain.model import ClosedBy, Direction, Level, Priority, Role, TicketStatus
+
+# Veil's Alembic revisions: a branch of their own, recorded in a table of their own, so that
+# they sit beside a host's history (or inside it, for hosts that run Alembic themselves).
+BRANCH = "veil"
+VERSION_TABLE = "support_alembic_version"
 
 metadata = MetaData(
     naming_convention={
@@ -80,8 +89,10 @@ def _id() -> Column[int]:
     return Column("id", Id, primary_key=True, autoincrement=True)
 
 
-users = Table(
-    "users",
+people = Table(
+    # Veil's own record of each person it has met: the role Veil gave them (admins from
+    # VEIL_ADMIN_IDS, agents it made); a host's roles are read, never written, elsewhere.
+    "support_people",
     metadata,
     _id(),
     Column("telegram_id", BigInteger, nullable=False, unique=True),
@@ -89,7 +100,7 @@ users = Table(
     Column("language", String(16)),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
-    Index("ix_users_role", "role"),
+    Index("ix_support_people_role", "role"),
 )
 
 support_tickets = Table(
@@ -97,18 +108,18 @@ support_tickets = Table(
     metadata,
     _id(),
     Column("public_id", String(32), nullable=False, unique=True),
-    Column("client_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("client_id", Id, ForeignKey("support_people.id"), nullable=False),
     Column("status", _enum(TicketStatus, 16), nullable=False),
     Column("priority", _enum(Priority, 16), nullable=False, server_default="normal"),
     Column("category", String(64)),
     Column("required_level", _enum(Level, 2), nullable=False, server_default="L1"),
-    Column("assigned_agent_id", Id, ForeignKey("users.id")),
+    Column("assigned_agent_id", Id, ForeignKey("support_people.id")),
     Column("desk_chat_id", BigInteger, nullable=False),
     Column("desk_topic_id", BigInteger),
     Column("card_message_id", BigInteger),
     Column("message_count", Integer, nullable=False, server_default="0"),
     Column("escalation_reason", Text),
-    Column("private_agent_id", Id, ForeignKey("users.id")),
+    Column("private_agent_id", Id, ForeignKey("support_people.id")),
     Column("created_at", UtcDateTime, nullable=False),
     Column("first_response_at", UtcDateTime),
     Column("last_activity_at", UtcDateTime, nullable=False),
@@ -147,7 +158,7 @@ support_messages = Table(
     Column("direction", _enum(Direction, 16), nullable=False),
     Column("kind", String(24), nullable=False),
     Column("text", Text),
-    Column("author_id", Id, ForeignKey("users.id")),
+    Column("author_id", Id, ForeignKey("support_people.id")),
     Column("client_message_id", BigInteger),
     # The copy on the desk side: a topic's message, or one in an agent's private chat.
     Column("desk_chat_id", BigInteger),
@@ -165,7 +176,7 @@ support_agent_assignments = Table(
     metadata,
     _id(),
     Column("ticket_id", Id, ForeignKey("support_tickets.id", ondelete="CASCADE"), nullable=False),
-    Column("agent_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("agent_id", Id, ForeignKey("support_people.id"), nullable=False),
     Column("reason", String(32), nullable=False),
     Column("assigned_at", UtcDateTime, nullable=False),
     Column("released_at", UtcDateTime),
@@ -177,7 +188,7 @@ support_agent_assignments = Table(
 support_agent_status = Table(
     "support_agent_status",
     metadata,
-    Column("agent_id", Id, ForeignKey("users.id"), primary_key=True),
+    Column("agent_id", Id, ForeignKey("support_people.id"), primary_key=True),
     Column("alias", String(32), nullable=False, unique=True),
     Column("level", _enum(Level, 2), nullable=False, server_default="L1"),
     Column("status", _enum(AgentStatus, 16), nullable=False, server_default="offline"),
@@ -195,10 +206,10 @@ support_invites = Table(
     _id(),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("level", _enum(Level, 2), nullable=False),
-    Column("created_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("created_by", Id, ForeignKey("support_people.id"), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
-    Column("used_by", Id, ForeignKey("users.id")),
+    Column("used_by", Id, ForeignKey("support_people.id")),
     Column("used_at", UtcDateTime),
 )
 
@@ -208,7 +219,7 @@ support_canned_answers = Table(
     _id(),
     Column("name", String(32), nullable=False, unique=True),
     Column("text", Text, nullable=False),
-    Column("created_by", Id, ForeignKey("users.id"), nullable=False),
+    Column("created_by", Id, ForeignKey("support_people.id"), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
 )
 
@@ -224,7 +235,7 @@ support_rate_limits = Table(
     "support_rate_limits",
     metadata,
     _id(),
-    Column("user_id", Id, ForeignKey("users.id"), nullable=False),
+    Column("user_id", Id, ForeignKey("support_people.id"), nullable=False),
     Column("action", String(32), nullable=False),
     Column("window_start", UtcDateTime, nullable=False),
     Column("count", Integer, nullable=False, server_default="0"),

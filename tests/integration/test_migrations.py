@@ -1,0 +1,237 @@
+"""Veil's migrations beside a host's schema, and the adoption of a database of Veil's first
+layout, on real SQLite and real PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import bindparam, inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from veil.store import db
+from veil.store.tables import VERSION_TABLE, metadata
+
+LEGACY_SCRIPTS = Path(__file__).parent.parent / "fixtures" / "legacy_migrations"
+VEIL_TABLES = set(metadata.tables)
+HOST_TABLES = {"users", "bookings", "alembic_version"}
+HOST_REVISION = "a1b2c3d4e5f6"
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+async def _sync(engine: AsyncEngine, fn: Callable[[Connection], Any]) -> Any:
+    async with engine.begin() as connection:
+        return await connection.run_sync(fn)
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names())
+
+
+def _schema(connection: Connection, names: set[str]) -> dict[str, Any]:
+    """Everything about ``names`` a migration could change: columns, keys, indexes, names."""
+    insp = inspect(connection)
+    schema: dict[str, Any] = {}
+    for name in sorted(names):
+        schema[name] = {
+            # By name: a column added later sits last in an adopted table.
+            "columns": sorted(
+                (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+                for c in insp.get_columns(name)
+            ),
+            "pk": insp.get_pk_constraint(name),
+            "fks": sorted(
+                (str(fk["name"]), tuple(fk["constrained_columns"]), fk["referred_table"])
+                for fk in insp.get_foreign_keys(name)
+            ),
+            "indexes": sorted(
+                (str(i["name"]), tuple(map(str, i["column_names"])), bool(i["unique"]))
+                for i in insp.get_indexes(name)
+            ),
+            "uniques": sorted(
+                (str(u["name"]), tuple(u["column_names"]))
+                for u in insp.get_unique_constraints(name)
+            ),
+        }
+    if connection.dialect.name == "postgresql":
+        schema["sequences"] = sorted(
+            seq for seq in insp.get_sequence_names() if any(seq.startswith(f"{n}_") for n in names)
+        )
+    else:
+        schema["ddl"] = sorted(
+            row[0]
+            for row in connection.execute(
+                text(
+                    "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name IN :names"
+                ).bindparams(bindparam("names", expanding=True)),
+                {"names": sorted(names)},
+            )
+        )
+    return schema
+
+
+def _rows(connection: Connection, names: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """Every row, by column name (an adopted table may order its columns differently)."""
+    return {
+        name: [
+            dict(row._mapping)
+            for row in connection.execute(text(f"SELECT * FROM {name} ORDER BY 1"))
+        ]
+        for name in sorted(names)
+    }
+
+
+def _make_host(connection: Connection) -> None:
+    """A scheduler's own schema: its users (with a role Veil does not know), bookings and
+    Alembic history, made before Veil arrives."""
+    run = connection.exec_driver_sql
+    run(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, telegram_id BIGINT NOT NULL UNIQUE, "
+        "role VARCHAR(20) NOT NULL, name VARCHAR(64))"
+    )
+    run("CREATE INDEX ix_users_role ON users (role)")
+    run(
+        "CREATE TABLE bookings (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL "
+        "REFERENCES users (id), slot VARCHAR(32) NOT NULL)"
+    )
+    run("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY)")
+    run(f"INSERT INTO alembic_version VALUES ('{HOST_REVISION}')")
+    run(
+        "INSERT INTO users VALUES (1, 5000000001, 'client', 'Ann Example'), "
+        "(2, 5000000002, 'provider', 'Dr Bob'), (3, 5000000003, 'staff', 'Café ☕')"
+    )
+    run("INSERT INTO bookings VALUES (1, 1, '2026-12-02T10:00'), (2, 1, '2026-12-03T11:30')")
+
+
+async def test_migrations_go_up_down_and_up_again(database_url: str) -> None:
+    engine = db.make_engine(database_url)
+    try:
+        await db.upgrade(engine)
+        assert await _sync(engine, _tables) == VEIL_TABLES | {VERSION_TABLE}
+        assert await db.current_revision(engine) == "veil_0001"
+        await db.downgrade(engine, "base")
+        assert await _sync(engine, _tables) == set()
+        await db.upgrade(engine)
+        assert await _sync(engine, _tables) == VEIL_TABLES | {VERSION_TABLE}
+    finally:
+        await engine.dispose()
+
+
+async def test_veil_comes_and_goes_beside_a_host_schema_touching_nothing_of_it(
+    database_url: str,
+) -> None:
+    engine = db.make_engine(database_url)
+    try:
+        await _sync(engine, _make_host)
+        before = await _sync(engine, lambda c: (_schema(c, HOST_TABLES), _rows(c, HOST_TABLES)))
+
+        await db.upgrade(engine)
+        assert await _sync(engine, _tables) == HOST_TABLES | VEIL_TABLES | {VERSION_TABLE}
+        assert await db.current_revision(engine) == "veil_0001"
+        await db.upgrade(engine)  # again: nothing to do, nothing touched
+        after = await _sync(engine, lambda c: (_schema(c, HOST_TABLES), _rows(c, HOST_TABLES)))
+        assert after == before
+
+        await db.downgrade(engine, "base")
+        assert await _sync(engine, _tables) == HOST_TABLES
+        after = await _sync(engine, lambda c: (_schema(c, HOST_TABLES), _rows(c, HOST_TABLES)))
+        assert after == before
+    finally:
+        await engine.dispose()
+
+
+def _legacy_upgrade(connection: Connection) -> None:
+    """A database exactly as Veil's first layout made it: revisions 0001 to 0004."""
+    config = Config()
+    config.set_main_option("script_location", str(LEGACY_SCRIPTS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+
+
+def _legacy_rows(connection: Connection) -> None:
+    run = connection.execute
+    run(
+        text(
+            "INSERT INTO users (id, telegram_id, role, language, created_at, updated_at) "
+            "VALUES (1, 5000000001, 'client', 'de', :now, :now), "
+            "(2, 5000000002, 'support_agent', NULL, :now, :now)"
+        ),
+        {"now": NOW},
+    )
+    run(
+        text(
+            "INSERT INTO support_agent_status (agent_id, alias, level, status, capacity, "
+            "open_tickets) VALUES (2, 'Agent-2', 'L2', 'online', 5, 1)"
+        )
+    )
+    run(
+        text(
+            "INSERT INTO support_tickets (id, public_id, client_id, status, priority, "
+            "required_level, assigned_agent_id, desk_chat_id, desk_topic_id, message_count, "
+            "created_at, last_activity_at) VALUES (7, 'SUPP-1763631000-AB12', 1, 'open', "
+            "'high', 'L2', 2, -1001, 42, 1, :now, :now)"
+        ),
+        {"now": NOW},
+    )
+    run(
+        text(
+            "INSERT INTO support_messages (ticket_id, seq, direction, kind, text, author_id, "
+            "client_message_id, desk_chat_id, desk_message_id, created_at) VALUES "
+            "(7, 1, 'from_client', 'text', 'Grüße 👋', 1, 10, -1001, 99, :now)"
+        ),
+        {"now": NOW},
+    )
+
+
+VEIL_ROWS = {"support_people", "support_agent_status", "support_tickets", "support_messages"}
+
+
+async def test_a_database_of_veils_first_layout_is_adopted_in_place(database_url: str) -> None:
+    legacy = db.make_engine(database_url)
+    try:
+        await _sync(legacy, _legacy_upgrade)
+        await _sync(legacy, _legacy_rows)
+        kept = await _sync(
+            legacy,
+            lambda c: (
+                _rows(c, {"users", "support_agent_status", "support_tickets"})
+                | _rows(c, {"support_messages"})
+            ),
+        )
+
+        await db.upgrade(legacy)
+
+        assert await db.current_revision(legacy) == "veil_0001"
+        assert await _sync(legacy, _tables) == VEIL_TABLES | {VERSION_TABLE}
+        rows = await _sync(legacy, lambda c: _rows(c, VEIL_ROWS))
+        assert rows["support_people"] == kept["users"]
+        for name in VEIL_ROWS - {"support_people"}:
+            assert rows[name] == kept[name]
+        adopted = await _sync(legacy, lambda c: _schema(c, VEIL_TABLES))
+        # The people still own their ticket: new rows refer to the renamed table.
+        await _sync(legacy, _agent_answers)
+
+        # Exactly what an empty database gets, so later revisions find the names they expect.
+        await db.downgrade(legacy, "base")
+        assert await _sync(legacy, _tables) == set()
+        await db.upgrade(legacy)
+        assert await _sync(legacy, lambda c: _schema(c, VEIL_TABLES)) == adopted
+    finally:
+        await legacy.dispose()
+
+
+def _agent_answers(connection: Connection) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO support_messages (ticket_id, seq, direction, kind, text, author_id, "
+            "created_at) VALUES (7, 2, 'from_agent', 'text', 'Hallo', 2, :now)"
+        ),
+        {"now": NOW},
+    )
+    count = connection.execute(text("SELECT count(*) FROM support_messages WHERE ticket_id = 7"))
+    assert count.scalar() == 2
