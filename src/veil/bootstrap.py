@@ -26,6 +26,7 @@ from veil.services.context import Context
 from veil.services.desks import Desks
 from veil.services.ports import Clock
 from veil.store import db
+from veil.store.host_people import HostTableUnreadable, HostUsersTable
 from veil.store.uow import SqlStore
 from veil.system import random_suffix, random_token, utcnow
 from veil.telegram import buttons, client, desk, team
@@ -56,6 +57,7 @@ class Veil:
     async def prepare(self) -> None:
         """Migrate the database and make sure the configured admins are admins."""
         await db.upgrade(self.store.engine)
+        await self.check_host_users()
         async with self.store() as uow:
             demoted = await sync_admins(uow, self.ctx, self.settings.admin_ids)
             if demoted:
@@ -63,6 +65,17 @@ class Veil:
             # Desk groups Telegram moved while the settings still name the old id.
             self.ctx.desks.apply_moves(await uow.desk_moves.all())
             await uow.commit()
+
+    async def check_host_users(self) -> None:
+        mapping = self.store.host_users
+        if mapping is None:
+            return
+        async with self.store() as uow:
+            try:
+                await mapping.check(uow.session)
+            except HostTableUnreadable as exc:
+                raise ConfigError(f"VEIL_HOST_USERS_TABLE: {exc}") from None
+        log.info("people's roles read from the host's table %s", mapping.name)
 
     async def share_flood_control(self) -> None:
         """With Redis configured, every process paces against the same buckets."""
@@ -182,9 +195,24 @@ class Veil:
         await self.store.engine.dispose()
 
 
+def host_users_of(settings: Settings) -> HostUsersTable | None:
+    """The mapping onto the host's users table, when one is configured."""
+    if settings.host_users_table is None:
+        return None
+    return HostUsersTable(
+        settings.host_users_table,
+        telegram_id_column=settings.host_users_telegram_id_column,
+        role_column=settings.host_users_role_column,
+        language_column=settings.host_users_language_column,
+        roles=dict(settings.host_roles),
+    )
+
+
 def build(settings: Settings, *, clock: Clock = utcnow) -> Veil:
     token, desk_chat_id = settings.require_bot()
-    store = SqlStore(db.make_engine(settings.database_url), clock)
+    store = SqlStore(
+        db.make_engine(settings.database_url), clock, host_users=host_users_of(settings)
+    )
     desks = Desks(settings.desk_groups())
     ctx = Context(
         clock=clock,

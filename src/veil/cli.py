@@ -139,10 +139,32 @@ def _migrate(action: Callable[[AsyncEngine, str], Awaitable[None]], revision: st
 
 @agents_app.command("add")
 def agents_add(telegram_id: int) -> None:
-    """Make the Telegram user TELEGRAM_ID a support agent."""
-    from veil.domain.model import Role
+    """Make the Telegram user TELEGRAM_ID a support agent (L1); a host's records stay as
+    they are (a provider made an agent is still a provider in the bot)."""
+    from veil.bootstrap import host_users_of
+    from veil.i18n import default_catalog
+    from veil.services.agents import make_agent
+    from veil.services.context import Context
+    from veil.store import db
+    from veil.store.uow import SqlStore
+    from veil.system import random_suffix, utcnow
 
-    _set_role(telegram_id, Role.SUPPORT_AGENT)
+    settings = _settings()
+
+    async def go() -> None:
+        engine = db.make_engine(settings.database_url)
+        store = SqlStore(engine, utcnow, host_users=host_users_of(settings))
+        ctx = Context(utcnow, default_catalog(), random_suffix, settings.desk_chat_id or -1)
+        try:
+            await db.upgrade(store.engine)
+            async with store() as uow:
+                agent = await make_agent(uow, ctx, telegram_id)
+                await uow.commit()
+        finally:
+            await store.engine.dispose()
+        typer.echo(f"{telegram_id} is now a support agent: {agent.alias} ({agent.level.value})")
+
+    _run(go())
 
 
 @agents_app.command("list")
@@ -164,31 +186,6 @@ def agents_list() -> None:
         for telegram_id, role, since in rows:
             table.add_row(str(telegram_id), role, since.strftime("%Y-%m-%d"))
         Console().print(table)
-
-    _run(go())
-
-
-def _set_role(telegram_id: int, role: Any) -> None:
-    from veil.i18n import default_catalog
-    from veil.services.context import Context
-    from veil.services.people import set_role
-    from veil.store import db
-    from veil.store.uow import SqlStore
-    from veil.system import random_suffix, utcnow
-
-    settings = _settings()
-
-    async def go() -> None:
-        store = SqlStore(db.make_engine(settings.database_url), utcnow)
-        ctx = Context(utcnow, default_catalog(), random_suffix, settings.desk_chat_id or -1)
-        try:
-            await db.upgrade(store.engine)
-            async with store() as uow:
-                await set_role(uow, ctx, telegram_id, role)
-                await uow.commit()
-        finally:
-            await store.engine.dispose()
-        typer.echo(f"{telegram_id} is now {role.value}")
 
     _run(go())
 

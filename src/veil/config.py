@@ -10,9 +10,12 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from veil.domain.model import Role
 from veil.domain.pacing import FloodLimits
 from veil.services.desks import DeskGroup, parse_desks
 
+IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"
+TABLE_NAME = r"^([A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$"
 TOKEN_SHAPE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 SUPPORTED_DATABASES = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 
@@ -68,6 +71,17 @@ class Settings(BaseSettings):
     watch_interval: float = Field(15.0, gt=0)
     invite_ttl_hours: float = Field(24.0, gt=0)
 
+    # Embedded in a host bot: its own users table, read and never written ("who is this").
+    host_users_table: str | None = Field(None, pattern=TABLE_NAME)
+    host_users_telegram_id_column: str = Field("telegram_id", pattern=IDENTIFIER)
+    host_users_role_column: str = Field("role", pattern=IDENTIFIER)
+    host_users_language_column: str | None = Field(None, pattern=IDENTIFIER)
+    # The host's role values and the roles they are to Veil: "owner=admin,staff=support_agent".
+    # Values not listed count as clients.
+    host_roles: Annotated[dict[str, Role], NoDecode] = Field(
+        default_factory=lambda: {role.value: role for role in Role}
+    )
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -121,6 +135,23 @@ class Settings(BaseSettings):
             global_per_second=self.flood_global_per_second,
             margin=self.flood_margin,
         )
+
+    @field_validator("host_roles", mode="before")
+    @classmethod
+    def _role_pairs(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        roles: dict[str, Role] = {}
+        known = ", ".join(role.value for role in Role)
+        for pair in filter(None, (p.strip() for p in value.split(","))):
+            host_value, sep, veil_role = (part.strip() for part in pair.partition("="))
+            if not sep or not host_value:
+                raise ValueError(f"expects host_value=role pairs, e.g. owner=admin; got {pair!r}")
+            try:
+                roles[host_value] = Role(veil_role)
+            except ValueError:
+                raise ValueError(f"names {veil_role!r}, which is not a role ({known})") from None
+        return roles
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -20,6 +20,8 @@ from veil.services.ports import Conflict
 from veil.store.uow import SqlStore
 
 DESK = -1001000000001
+
+
 def make_ctx(clock: FakeClock) -> Context:
     counter = itertools.count(1)
     return Context(

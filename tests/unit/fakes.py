@@ -29,6 +29,8 @@ class Memory:
     assignments: list[AssignmentRecord] = field(default_factory=list)
     alerts: dict[str, datetime] = field(default_factory=dict)
     desk_moves: dict[int, int] = field(default_factory=dict)
+    # What a host bot's own users table says of a Telegram id (read, never written).
+    host_roles: dict[int, Role] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -37,10 +39,16 @@ class FakeUsers:
         self.m = memory
 
     async def by_telegram_id(self, telegram_id: int) -> User | None:
-        return next((u for u in self.m.users.values() if u.telegram_id == telegram_id), None)
+        found = next((u for u in self.m.users.values() if u.telegram_id == telegram_id), None)
+        return self._known(found)
 
     async def get(self, user_id: int) -> User | None:
-        return self.m.users.get(user_id)
+        return self._known(self.m.users.get(user_id))
+
+    def _known(self, user: User | None) -> User | None:
+        if user is not None:
+            user.host_role = self.m.host_roles.get(user.telegram_id)
+        return user
 
     async def with_role(self, role: Role) -> Sequence[User]:
         return [u for u in self.m.users.values() if u.role is role]
@@ -50,6 +58,7 @@ class FakeUsers:
             raise Conflict("uq_users_telegram_id")
         user.id = next(self.m.ids)
         self.m.users[user.id] = user
+        self._known(user)
 
 
 class FakeTickets:

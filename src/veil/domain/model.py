@@ -8,16 +8,12 @@ from datetime import datetime
 
 
 class Role(enum.StrEnum):
-    """Roles of the host scheduler's ``users`` table, shared with Veil."""
+    """The roles of a scheduler's people: a host bot's, and the ones Veil gives itself."""
 
     CLIENT = "client"
     PROVIDER = "provider"
     ADMIN = "admin"
     SUPPORT_AGENT = "support_agent"
-
-    @property
-    def can_answer_tickets(self) -> bool:
-        return self in (Role.SUPPORT_AGENT, Role.ADMIN)
 
 
 class TicketStatus(enum.StrEnum):
@@ -59,15 +55,35 @@ class TicketError(Exception):
 
 @dataclass(eq=False)
 class User:
+    """A person Veil has met. ``role`` is the one Veil gave them (agents it made, admins
+    from its settings); ``host_role`` is what the host bot's own records say, read afresh
+    with each unit of work and never written. Either can make someone staff."""
+
     telegram_id: int
     role: Role
     language: str | None
     created_at: datetime
     updated_at: datetime
     id: int | None = None
+    host_role: Role | None = None
+    # The host keeps a language for them: it wins over Telegram's.
+    host_language: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return Role.ADMIN in (self.role, self.host_role)
+
+    @property
+    def can_answer_tickets(self) -> bool:
+        return self.is_admin or Role.SUPPORT_AGENT in (self.role, self.host_role)
+
+    @property
+    def agent_by_host(self) -> bool:
+        """An agent because the host says so: only the host can take that away."""
+        return self.host_role is Role.SUPPORT_AGENT and not self.is_admin
 
     def touch_language(self, language: str | None, now: datetime) -> None:
-        if language and language != self.language:
+        if self.host_language is None and language and language != self.language:
             self.language = language
             self.updated_at = now
 

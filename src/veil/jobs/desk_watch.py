@@ -1,4 +1,5 @@
-"""Periodic desk watching: offline agents' tickets back to the queue, queue alerts.
+"""Periodic desk watching: agents who lost their right (the host's records changed),
+offline agents' tickets back to the queue, queue alerts.
 
 Safe with several instances: requeueing happens under the routing lock and the alert
 is raised at most once because its state lives in the database.
@@ -11,7 +12,7 @@ import contextlib
 import logging
 from datetime import timedelta
 
-from veil.services import watch
+from veil.services import agents, watch
 from veil.services.context import Context
 from veil.services.ports import UnitOfWorkFactory
 
@@ -21,6 +22,9 @@ log = logging.getLogger(__name__)
 async def watch_once(
     units: UnitOfWorkFactory, ctx: Context, grace: timedelta, threshold: timedelta
 ) -> None:
+    async with units() as uow:
+        await agents.retire_lapsed(uow, ctx)
+        await uow.commit()
     async with units() as uow:
         await watch.requeue_from_offline(uow, ctx, grace)
         await uow.commit()

@@ -148,6 +148,7 @@ agent-level-usage = Use /agent_level Agent-7 L2.
 agent-capacity-usage = Use /agent_capacity Agent-7 8 (1 to 50).
 agent-changed = ✅ { $alias } is now { $level } with capacity { $capacity }.
 agent-removed = ✅ { $alias } is no longer an agent; their open tickets went back to the queue ({ $requeued } reassigned), and they are taken out of the desk groups (you may invite them again later).
+agent-is-hosts = { $alias } is a support agent in your bot's own records, and Veil never changes those: take the role away there, and they stop answering tickets.
 mine-none = You have no open tickets.
 mine-header = 📂 Your open tickets ({ $count }):
 mine-line = • { $ticket } — { $priority } — { $level } — quiet for { $waiting } min { $link }
@@ -180,6 +181,7 @@ canned-sent-notice = Sent "{ $name }".
 
 ## Watching the desk
 desk-owner-offline = ⚫ { $agent } has been offline too long; this ticket went back to the queue.
+desk-agent-lapsed = 🚪 { $alias } no longer has the right to answer tickets (the bot's own records changed): their tickets went back to the queue, and they are taken out of the desk groups.
 desk-queue-alert = 🚨 { $late } of { $count } waiting tickets have waited more than the target (longest: { $minutes } min). Agents who can: go /online.
 away-ping = 🚨 The queue needs help: { $late } tickets have waited too long (longest { $minutes } min). Send /online if you can take some.
 join-desk-first = ⚠️ You are not a member of the support desk group yet, so you can't see its topics. Ask an admin to add you, then send /online again. You are offline for now.

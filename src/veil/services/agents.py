@@ -14,6 +14,7 @@ from veil.services import routing
 from veil.services.context import Context, Sender
 from veil.services.deliveries import (
     CheckMembership,
+    RawChat,
     RemoveFromDesks,
     SendText,
     TicketTopic,
@@ -42,20 +43,31 @@ def hand_back(
 
 async def ensure_agent(uow: UnitOfWork, ctx: Context, user: User) -> Agent | None:
     """The agent record of someone allowed to answer tickets (made on first need)."""
-    if not user.role.can_answer_tickets:
+    if not user.can_answer_tickets:
         return None
     agent = await uow.agents.get(id_of(user))
     if agent is None:
         # Agents named by the CLI start at L1; admins can handle anything.
-        level = Level.L3 if user.role is Role.ADMIN else Level.L1
+        level = Level.L3 if user.is_admin else Level.L1
         agent = Agent(id_of(user), alias_for(id_of(user)), level, ctx.default_capacity)
         await uow.agents.add(agent)
     return agent
 
 
+async def make_agent(uow: UnitOfWork, ctx: Context, telegram_id: int) -> Agent:
+    """``veil agents add``: someone becomes an agent (L1 unless they already are one).
+
+    Only Veil's record changes: a host's provider made an agent is still a provider there.
+    """
+    user = await set_role(uow, ctx, telegram_id, Role.SUPPORT_AGENT, keep_admin=True)
+    agent = await ensure_agent(uow, ctx, user)
+    assert agent is not None  # a support agent can answer tickets
+    return agent
+
+
 async def _admin(uow: UnitOfWork, ctx: Context, sender: Sender) -> User | None:
     user = await ensure_user(uow, ctx, sender)
-    if user.role is not Role.ADMIN:
+    if not user.is_admin:
         tell(uow, ctx, user, "admin-only")
         return None
     return user
@@ -88,8 +100,7 @@ async def accept_invite(uow: UnitOfWork, ctx: Context, sender: Sender, token: st
     if level is None:
         tell(uow, ctx, user, "invite-invalid")
         return
-    if user.role is not Role.ADMIN:
-        user.role = Role.SUPPORT_AGENT
+    await set_role(uow, ctx, user.telegram_id, Role.SUPPORT_AGENT, keep_admin=True)
     agent = await ensure_agent(uow, ctx, user)
     assert agent is not None
     agent.level = level
@@ -217,7 +228,11 @@ async def remove_agent(uow: UnitOfWork, ctx: Context, sender: Sender, alias: str
     if agent is None:
         return
     user = await uow.users.get(agent.agent_id)
-    if user is not None and user.role is Role.SUPPORT_AGENT:
+    if user is not None and user.agent_by_host:
+        # Veil never writes the host's records: the host has to take the role away.
+        tell(uow, ctx, admin, "agent-is-hosts", alias=agent.alias)
+        return
+    if user is not None and not user.is_admin:
         await _leave_team(uow, ctx, user)
     else:  # an admin who also answered tickets stays an admin, and stays in the desk
         await _stop_answering(uow, ctx, agent)
@@ -238,13 +253,40 @@ async def _stop_answering(uow: UnitOfWork, ctx: Context, agent: Agent) -> None:
 
 async def _leave_team(uow: UnitOfWork, ctx: Context, user: User) -> None:
     """``user`` is no longer staff: a client again, with no tickets to answer, and out of
-    every desk group (they would still read every topic otherwise)."""
+    every desk group (they would still read every topic otherwise). Someone the host's
+    own records make staff stays staff: only the host can change that."""
+    user.role = Role.CLIENT
+    user.updated_at = ctx.clock()
+    if user.can_answer_tickets:
+        return
     agent = await uow.agents.get(id_of(user))
     if agent is not None:
         await _stop_answering(uow, ctx, agent)
-    user.role = Role.CLIENT
-    user.updated_at = ctx.clock()
     uow.outbox.add(RemoveFromDesks(id_of(user)))
+
+
+@routing.changes_holdings
+async def retire_lapsed(uow: UnitOfWork, ctx: Context) -> list[str]:
+    """Agents whose right to answer is gone without Veil taking it (the host's own records
+    changed: an admin or support agent there no longer is) stop answering and leave the
+    desk groups, the desk told. Returns their aliases."""
+    gone: list[str] = []
+    for agent in await uow.agents.all():
+        user = await uow.users.get(agent.agent_id)
+        if user is not None and user.can_answer_tickets:
+            continue
+        await _stop_answering(uow, ctx, agent)
+        uow.outbox.add(RemoveFromDesks(agent.agent_id))
+        uow.outbox.add(
+            SendText(
+                RawChat(ctx.desks.primary), ctx.desk_text("desk-agent-lapsed", alias=agent.alias)
+            )
+        )
+        gone.append(agent.alias)
+    if gone:
+        await routing.route(uow, ctx)
+        log.warning("agents without the right to answer retired", extra={"count": len(gone)})
+    return gone
 
 
 @routing.changes_holdings

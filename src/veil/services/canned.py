@@ -6,7 +6,7 @@ import re
 
 from veil.domain.agents import CannedAnswer
 from veil.domain.content import TEXT_LIMIT
-from veil.domain.model import Direction, Role
+from veil.domain.model import Direction
 from veil.domain.text import utf16_clip, utf16_len
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import Button, RawChat, SendText, UserChat
@@ -26,7 +26,7 @@ PLACEHOLDERS = ("ticket",)
 async def manage(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> None:
     """``/canned_set name text`` (create or edit), ``/canned_delete name``, ``/canned_list``."""
     user = await ensure_user(uow, ctx, sender)
-    if user.role is not Role.ADMIN:
+    if not user.is_admin:
         tell(uow, ctx, user, "admin-only")
         return
     verb, _, rest = args.strip().partition(" ")
@@ -91,7 +91,7 @@ async def send(
     answer = await uow.canned.get(answer_id)
     if ticket is None or ticket.is_closed or answer is None:
         return ctx.desk_text("notice-stale-button")
-    if not user.role.can_answer_tickets or not await may_act(uow, ctx, user, ticket):
+    if not user.can_answer_tickets or not await may_act(uow, ctx, user, ticket):
         return ctx.desk_text("desk-not-an-agent")
     text = answer.text.replace("{ticket}", ticket.public_id)
     note = Incoming(chat_id, 0, sender, "text", text, thread_id=thread_id)

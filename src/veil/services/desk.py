@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from veil.domain.content import Handling, command_args, command_in, handling_of
 from veil.domain.ids import client_alias
-from veil.domain.model import ClosedBy, Direction, Role, Ticket, User
+from veil.domain.model import ClosedBy, Direction, Ticket, User
 from veil.services import actions, routing
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import (
@@ -46,7 +46,7 @@ async def ticket_of_topic(
             answer_in_desk(uow, ctx, msg, "desk-use-in-topic")
         log.info("desk message outside ticket topics", extra={"topic": msg.thread_id})
         return None
-    if not user.role.can_answer_tickets:
+    if not user.can_answer_tickets:
         answer_in_desk(uow, ctx, msg, "desk-not-an-agent")
         log.info("desk message from a non-agent not relayed", extra={"ticket": ticket.public_id})
         return None
@@ -112,14 +112,14 @@ async def remove_member(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/remove_member`` in reply to someone's message: an admin takes a person who is
     no agent out of every desk group (agents leave with /remove_agent)."""
     user = await ensure_user(uow, ctx, msg.sender)
-    if user.role is not Role.ADMIN:
+    if not user.is_admin:
         answer_in_desk(uow, ctx, msg, "desk-admins-only")
         return
     if msg.reply_to_sender is None:
         answer_in_desk(uow, ctx, msg, "desk-remove-member-usage")
         return
     member = await ensure_user(uow, ctx, msg.reply_to_sender)
-    if member.role.can_answer_tickets:
+    if member.can_answer_tickets:
         answer_in_desk(uow, ctx, msg, "desk-remove-member-agent")
         return
     uow.outbox.add(RemoveFromDesks(id_of(member)))
@@ -214,7 +214,7 @@ async def close_from_button(
 ) -> str | None:
     """The card's Close button, pressed in ``chat_id``. Returns a notice for the presser."""
     user = await ensure_user(uow, ctx, sender)
-    if not user.role.can_answer_tickets:
+    if not user.can_answer_tickets:
         return ctx.desk_text("desk-not-an-agent")
     ticket = await uow.tickets.by_public_id(public_id)
     if ticket is None or not ctx.desks.holds(ticket.desk_chat_id, chat_id):

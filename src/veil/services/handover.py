@@ -42,7 +42,7 @@ async def take_from_button(
         return ctx.desk_text("notice-unknown-ticket")
     if ticket.is_closed:
         return ctx.desk_text("desk-ticket-closed", ticket=ticket.public_id)
-    if not user.role.can_answer_tickets:
+    if not user.can_answer_tickets:
         return ctx.desk_text("desk-not-an-agent")
     return await _take(uow, ctx, user, ticket)
 

@@ -68,7 +68,7 @@ async def resolve(uow: UnitOfWork, ctx: Context, address: Address) -> Target:
             user = await uow.users.get(user_id)
             if user is None:
                 raise LookupError(f"user {user_id} does not exist")
-            return Target(user.telegram_id, None, Side.CLIENT, user.role.can_answer_tickets)
+            return Target(user.telegram_id, None, Side.CLIENT, user.can_answer_tickets)
         case TicketTopic(ticket_id):
             ticket = await uow.tickets.get(ticket_id)
             if ticket is None:

@@ -28,9 +28,15 @@ async def ensure_user(uow: UnitOfWork, ctx: Context, sender: Sender) -> User:
     return user
 
 
-async def set_role(uow: UnitOfWork, ctx: Context, telegram_id: int, role: Role) -> User:
-    """Give a Telegram user a role (creating the user if the bot has not met them yet)."""
+async def set_role(
+    uow: UnitOfWork, ctx: Context, telegram_id: int, role: Role, *, keep_admin: bool = False
+) -> User:
+    """Give a Telegram user a role in Veil's own records (creating the user if the bot has
+    not met them yet); an admin stays one with ``keep_admin``. A host's records are never
+    written: they are read, beside this one."""
     user = await ensure_user(uow, ctx, Sender(telegram_id))
+    if keep_admin and user.role is Role.ADMIN:
+        return user
     if user.role is not role:
         user.role = role
         user.updated_at = ctx.clock()

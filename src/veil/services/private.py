@@ -80,7 +80,7 @@ async def from_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> boo
     """An agent's message in their private chat while they work a ticket there goes to
     its client. False when the sender works no ticket privately (a client, say)."""
     user = await uow.users.by_telegram_id(msg.sender.telegram_id)
-    if user is None or not user.role.can_answer_tickets:
+    if user is None or not user.can_answer_tickets:
         return False
     command = command_in(msg.text)
     if command in ("note", "close"):
@@ -122,7 +122,7 @@ async def _still_theirs(uow: UnitOfWork, ctx: Context, user: User, ticket: Ticke
 async def edit_in_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> bool:
     """An agent edits a message they sent a client from their private chat."""
     user = await uow.users.by_telegram_id(msg.sender.telegram_id)
-    if user is None or not user.role.can_answer_tickets or msg.text is None:
+    if user is None or not user.can_answer_tickets or msg.text is None:
         return False
     ticket = await uow.tickets.worked_privately_by(id_of(user))
     if ticket is None:
@@ -169,7 +169,7 @@ async def _worked_ticket(
     """The sender and the ticket they work in this chat, or None after telling them."""
     user = await ensure_user(uow, ctx, msg.sender)
     ticket = None
-    if user.role.can_answer_tickets:
+    if user.can_answer_tickets:
         ticket = await uow.tickets.worked_privately_by(id_of(user))
     if ticket is None:
         await client.wrong_chat(uow, ctx, msg.sender)

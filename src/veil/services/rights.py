@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from veil.domain.model import Role, Ticket, User
+from veil.domain.model import Ticket, User
 from veil.domain.routing import LEVEL_RANK, outranks_or_equals
 from veil.services.agents import ensure_agent
 from veil.services.context import Context
@@ -12,7 +12,7 @@ from veil.services.ports import UnitOfWork
 async def may_act(uow: UnitOfWork, ctx: Context, user: User, ticket: Ticket) -> bool:
     """The owner, an agent of a higher level than the owner, or an admin may answer the
     client or change the ticket; an unowned ticket is open to its level and above."""
-    if user.role is Role.ADMIN or ticket.assigned_agent_id == user.id:
+    if user.is_admin or ticket.assigned_agent_id == user.id:
         return True
     agent = await ensure_agent(uow, ctx, user)
     if agent is None:

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from veil.domain.model import (
     Direction,
@@ -34,6 +35,7 @@ from veil.services.deliveries import (
     ticket_of,
 )
 from veil.services.ports import ChatBacklog, Conflict, PendingDelivery
+from veil.store.host_people import HostUsersTable
 from veil.store.tables import (
     people,
     support_agent_assignments,
@@ -82,22 +84,43 @@ _waiting = (support_tickets.c.status != TicketStatus.CLOSED) & (
 
 
 class SqlUsers:
-    def __init__(self, session: AsyncSession) -> None:
+    """Veil's people, each with what the host's own records say of them (when a host's
+    users table is mapped), read once per unit of work."""
+
+    def __init__(self, session: AsyncSession, host: HostUsersTable | None = None) -> None:
         self._session = session
+        self._host = host
+        self._asked: set[int] = set()
 
     async def by_telegram_id(self, telegram_id: int) -> User | None:
         query = select(User).where(people.c.telegram_id == telegram_id)
-        return (await self._session.execute(query)).scalar_one_or_none()
+        return await self._known((await self._session.execute(query)).scalar_one_or_none())
 
     async def get(self, user_id: int) -> User | None:
-        return await self._session.get(User, user_id)
+        return await self._known(await self._session.get(User, user_id))
 
     async def add(self, user: User) -> None:
         await add_entity(self._session, user)
+        await self._known(user)
 
     async def with_role(self, role: Role) -> Sequence[User]:
         query = select(User).where(people.c.role == role).order_by(people.c.id)
-        return (await self._session.execute(query)).scalars().all()
+        found = (await self._session.execute(query)).scalars().all()
+        for user in found:
+            await self._known(user)
+        return found
+
+    async def _known(self, user: User | None) -> User | None:
+        if user is None or self._host is None or user.telegram_id in self._asked:
+            return user
+        self._asked.add(user.telegram_id)
+        person = await self._host.lookup(self._session, user.telegram_id)
+        user.host_role = person.role if person is not None else None
+        user.host_language = person.language if person is not None else None
+        if user.host_language and user.id is not None:
+            # What texts are written in, not a change to Veil's record of them.
+            set_committed_value(user, "language", user.host_language)
+        return user
 
 
 def _held(query: Select[Ticket]) -> Select[Ticket]:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from veil.services.ports import Clock
 from veil.store.agents import SqlAgents, SqlAlerts, SqlAssignments, SqlCanned, SqlInvites
 from veil.store.guard import GuardedSession
+from veil.store.host_people import HostUsersTable
 from veil.store.orm import start_mappers
 from veil.store.repositories import (
     SqlDeskMoves,
@@ -23,11 +24,17 @@ from veil.store.repositories import (
 
 
 class SqlUnitOfWork:
-    def __init__(self, session: AsyncSession, clock: Clock, on_commit: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        clock: Clock,
+        on_commit: Callable[[], None],
+        host: HostUsersTable | None = None,
+    ) -> None:
         self.session = session
         self._clock = clock
         self._on_commit = on_commit
-        self.users = SqlUsers(session)
+        self.users = SqlUsers(session, host)
         self.tickets = SqlTickets(session)
         self.messages = SqlMessages(session)
         self.outbox = SqlOutbox(session)
@@ -57,10 +64,16 @@ class SqlStore:
     """Hands out units of work over one engine."""
 
     def __init__(
-        self, engine: AsyncEngine, clock: Clock, on_commit: Callable[[], None] = lambda: None
+        self,
+        engine: AsyncEngine,
+        clock: Clock,
+        on_commit: Callable[[], None] = lambda: None,
+        *,
+        host_users: HostUsersTable | None = None,
     ) -> None:
         start_mappers()
         self.engine = engine
+        self.host_users = host_users
         self._clock = clock
         self.on_commit = on_commit
         self._sessions = async_sessionmaker(
@@ -70,7 +83,7 @@ class SqlStore:
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[SqlUnitOfWork]:
         async with self._sessions() as session:
-            uow = SqlUnitOfWork(session, self._clock, lambda: self.on_commit())
+            uow = SqlUnitOfWork(session, self._clock, lambda: self.on_commit(), self.host_users)
             try:
                 # Any statement of the unit may be the one PostgreSQL picks as a deadlock's
                 # victim, not only the flush and commit below.
