@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
@@ -16,28 +18,35 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, InlineKeyboardButton
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from veil.config import ConfigError, Settings
 from veil.i18n import default_catalog
 from veil.jobs import desk_watch, housekeeping
+from veil.services import actions
 from veil.services.agents import sync_admins
-from veil.services.context import Context
+from veil.services.client import open_ticket
+from veil.services.context import Context, Sender
 from veil.services.desks import Desks
 from veil.services.ports import Clock
 from veil.store import db
 from veil.store.host_people import HostTableUnreadable, HostUsersTable
+from veil.store.state import kept
 from veil.store.uow import SqlStore
 from veil.system import random_suffix, random_token, utcnow
-from veil.telegram import buttons, client, desk, team
+from veil.telegram import client
 from veil.telegram.flood import MemoryFloodGate
 from veil.telegram.flood_redis import RedisFloodGate
 from veil.telegram.metrics import DeliveryMetrics, watch_backlog
 from veil.telegram.metrics import serve as serve_metrics
-from veil.telegram.middlewares import UnitOfWorkMiddleware
 from veil.telegram.polling import Poller
 from veil.telegram.redis_conn import RedisUnavailable, connect_redis, redact
+from veil.telegram.routers import build_router
+from veil.telegram.scope import Scope
 from veil.telegram.sender import OutboxSender
+from veil.telegram.webhook import SECRET_KEY, WebhookHandler, new_secret, webhook_app
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +55,50 @@ BACKLOG_INTERVAL = 5.0  # seconds between readings of the outbox backlog for the
 
 @dataclass
 class Veil:
+    """Veil, built and wired: as a bot of its own (``veil run``) or inside a host's bot.
+
+    Inside a host, ``attach`` puts Veil's router on the host's Dispatcher, ``start`` and
+    ``stop`` run its background work (outbox senders, jobs) in the host's event loop,
+    and the host's updates fall through Veil untouched (``shared``).
+    """
+
     settings: Settings
     store: SqlStore
     ctx: Context
     bot: Bot
-    dispatcher: Dispatcher
+    router: Router
     senders: list[OutboxSender]
     metrics: DeliveryMetrics
+    shared: bool
+    dispatcher: Dispatcher | None = None  # Veil's own, as a bot of its own
+    _background: list[asyncio.Task[Any]] = field(default_factory=list)
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _exposing: web.AppRunner | None = None
+
+    def attach(self, dispatcher: Dispatcher) -> None:
+        """Include Veil's router. Attach it before the host's own routers: Veil takes only
+        what is Veil's, and a host's catch-all handler would otherwise eat support chats."""
+        dispatcher.include_router(self.router)
+
+    @property
+    def support_link(self) -> str:
+        """The deep link that opens a support conversation: t.me/<bot>?start=support."""
+        return f"https://t.me/{self.ctx.bot_username}?start={client.SUPPORT_DEEP_LINK}"
+
+    def support_button(self, language: str | None = None) -> InlineKeyboardButton:
+        """A ready **Live Support** button for the host's own keyboards."""
+        return InlineKeyboardButton(
+            text=self.ctx.texts(language, "button-live-support"),
+            callback_data=actions.OPEN_SUPPORT,
+        )
+
+    async def open_ticket(self, telegram_id: int, *, language: str | None = None) -> str:
+        """Open a support conversation for a user from the host's own code (or continue
+        the open one); the client is told in their chat. Returns the ticket's id."""
+        async with self.store() as uow:
+            ticket = await open_ticket(uow, self.ctx, Sender(telegram_id, language))
+            await uow.commit()
+        return ticket.public_id
 
     async def prepare(self) -> None:
         """Migrate the database and make sure the configured admins are admins."""
@@ -106,7 +152,6 @@ class Veil:
             return
         # Invite links name the bot: learn its username once, here.
         self.ctx = replace(self.ctx, bot_username=me.username or self.ctx.bot_username)
-        self.dispatcher["ctx"] = self.ctx
         log.info("serving as @%s", me.username)
         for desk_id in self.ctx.desks.chat_ids:
             await self._check_desk(desk_id, me.username or "the bot")
@@ -137,62 +182,142 @@ class Veil:
             # A missing command menu is no reason not to serve.
             log.warning("could not set the bot's command menu", exc_info=True)
 
-    async def serve(self, stop: asyncio.Event) -> None:
-        """Poll Telegram and deliver the outbox until ``stop`` is set."""
+    async def startup(self) -> None:
+        """For a host's ``dispatcher.startup``: migrate, then start the background work."""
+        await self.prepare()
+        await self.start()
+
+    async def shutdown(self) -> None:
+        """For a host's ``dispatcher.shutdown``: stop the background work, close up."""
+        await self.stop()
+        await self.close()
+
+    async def start(self) -> None:
+        """Check Telegram, then run the background work until ``stop``: the outbox
+        senders, the jobs, the gauges. Call ``prepare`` first (it migrates)."""
         await self.check_telegram()
         await self.share_flood_control()
         await self.announce_commands()
-        sending = [
+        self._stopping.clear()
+        self._background = [
             asyncio.create_task(sender.run(), name=f"outbox-sender-{n}")
             for n, sender in enumerate(self.senders)
         ]
-        backlog = asyncio.create_task(
-            watch_backlog(self.metrics, self.store, self.ctx.clock, BACKLOG_INTERVAL),
-            name="backlog-gauges",
-        )
-        exposing = None
+        self._background += [
+            asyncio.create_task(
+                watch_backlog(self.metrics, self.store, self.ctx.clock, BACKLOG_INTERVAL),
+                name="backlog-gauges",
+            ),
+            asyncio.create_task(
+                housekeeping.run_periodically(
+                    self.store,
+                    self.ctx.clock,
+                    self.settings.housekeeping_interval,
+                    self._stopping,
+                ),
+                name="housekeeping",
+            ),
+            asyncio.create_task(
+                desk_watch.run_periodically(
+                    self.store,
+                    self.ctx,
+                    every=self.settings.watch_interval,
+                    grace=timedelta(seconds=self.settings.offline_grace_seconds),
+                    threshold=timedelta(seconds=self.settings.queue_alert_seconds),
+                    stop=self._stopping,
+                ),
+                name="desk-watch",
+            ),
+        ]
         if self.settings.metrics_port is not None:
-            exposing = await serve_metrics(
+            self._exposing = await serve_metrics(
                 self.metrics, self.settings.metrics_host, self.settings.metrics_port
             )
-        tidying = asyncio.create_task(
-            housekeeping.run_periodically(
-                self.store, self.ctx.clock, self.settings.housekeeping_interval, stop
-            ),
-            name="housekeeping",
-        )
-        watching = asyncio.create_task(
-            desk_watch.run_periodically(
-                self.store,
-                self.ctx,
-                every=self.settings.watch_interval,
-                grace=timedelta(seconds=self.settings.offline_grace_seconds),
-                threshold=timedelta(seconds=self.settings.queue_alert_seconds),
-                stop=stop,
-            ),
-            name="desk-watch",
-        )
+
+    async def stop(self) -> None:
+        """Stop the background work; deliveries not yet made stay in the outbox."""
+        log.info("stopping")
+        self._stopping.set()
+        for sender in self.senders:
+            sender.stop()
+        for task in self._background:
+            if task.get_name() == "backlog-gauges":
+                task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        self._background = []
+        if self._exposing is not None:
+            await self._exposing.cleanup()
+            self._exposing = None
+        await self.senders[0].gate.close()
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """As a bot of its own: poll Telegram and deliver the outbox until ``stop`` is set."""
+        if self.dispatcher is None:
+            raise RuntimeError("serve() is for a bot of its own; a host polls itself")
+        await self.start()
+        try:
+            if self.settings.webhook_url:
+                await self._serve_webhook(self.dispatcher, self.settings.webhook_url, stop)
+            else:
+                await self._poll(self.dispatcher, stop)
+        finally:
+            await self.stop()
+
+    async def _poll(self, dispatcher: Dispatcher, stop: asyncio.Event) -> None:
+        await self._leave_webhook()
         poller = Poller(
             self.bot,
-            self.dispatcher,
+            dispatcher,
             timeout=self.settings.polling_timeout,
             concurrency=self.settings.update_concurrency,
-            allowed_updates=self.dispatcher.resolve_used_update_types(),
+            allowed_updates=dispatcher.resolve_used_update_types(),
         )
         polling = asyncio.create_task(poller.run(stop), name="polling")
         await stop.wait()
-        log.info("stopping")
-        for sender in self.senders:
-            sender.stop()
-        backlog.cancel()
-        await asyncio.gather(polling, *sending, tidying, watching, backlog, return_exceptions=True)
-        if exposing is not None:
-            await exposing.cleanup()
-        await self.senders[0].gate.close()
+        await asyncio.gather(polling, return_exceptions=True)
+
+    async def _leave_webhook(self) -> None:
+        """Back to polling: a webhook left set makes every getUpdates fail (409)."""
+        try:
+            info = await self.bot.get_webhook_info()
+            if info.url:
+                await self.bot.delete_webhook(drop_pending_updates=False)
+                log.warning("webhook %s removed: polling instead", redact(info.url))
+        except TelegramNetworkError as exc:
+            log.warning("could not check for a webhook (%s); polling anyway", exc)
+
+    async def _serve_webhook(self, dispatcher: Dispatcher, url: str, stop: asyncio.Event) -> None:
+        secret = await self.webhook_secret()
+        handler = WebhookHandler(self.bot, dispatcher, secret)
+        host, port = self.settings.webhook_address()
+        runner = web.AppRunner(webhook_app(handler, urlsplit(url).path), access_log=None)
+        await runner.setup()
+        try:
+            await web.TCPSite(runner, host, port).start()
+            log.info("listening for Telegram's webhook on %s:%s", host, port)
+            await self.bot.set_webhook(
+                url,
+                secret_token=secret,
+                allowed_updates=dispatcher.resolve_used_update_types(),
+                drop_pending_updates=False,
+            )
+            log.info("webhook set to %s", redact(url))
+            await stop.wait()
+        finally:
+            # The webhook stays set: Telegram keeps the updates until Veil is back.
+            await runner.cleanup()
+
+    async def webhook_secret(self) -> str:
+        """VEIL_WEBHOOK_SECRET, or one generated once and kept in the database."""
+        if self.settings.webhook_secret is not None:
+            return self.settings.webhook_secret.get_secret_value()
+        return await kept(self.store.engine, SECRET_KEY, new_secret, self.ctx.clock())
 
     async def close(self) -> None:
-        await self.bot.session.close()
-        await self.store.engine.dispose()
+        """Release what Veil opened: the database, and the bot's session when it is Veil's."""
+        if not self.shared:
+            await self.bot.session.close()
+        await self.store.close()
 
 
 def host_users_of(settings: Settings) -> HostUsersTable | None:
@@ -208,10 +333,25 @@ def host_users_of(settings: Settings) -> HostUsersTable | None:
     )
 
 
-def build(settings: Settings, *, clock: Clock = utcnow) -> Veil:
-    token, desk_chat_id = settings.require_bot()
+def build(
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    bot: Bot | None = None,
+    engine: AsyncEngine | None = None,
+) -> Veil:
+    """Veil from its settings. A host passes its own ``bot`` (and, to share its database,
+    its ``engine``): Veil then shares the bot, taking only what is Veil's."""
+    shared = bot is not None
+    if bot is None:
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(settings.telegram_api_url),
+            timeout=settings.request_timeout,
+        )
+        bot = Bot(settings.require_token(), session=session)
+    desk_chat_id = settings.require_desk()
     store = SqlStore(
-        db.make_engine(settings.database_url), clock, host_users=host_users_of(settings)
+        engine or db.make_engine(settings.database_url), clock, host_users=host_users_of(settings)
     )
     desks = Desks(settings.desk_groups())
     ctx = Context(
@@ -226,12 +366,7 @@ def build(settings: Settings, *, clock: Clock = utcnow) -> Veil:
         invite_lifetime=timedelta(hours=settings.invite_ttl_hours),
         desk_groups=desks,
     )
-    session = AiohttpSession(
-        api=TelegramAPIServer.from_base(settings.telegram_api_url),
-        timeout=settings.request_timeout,
-    )
-    bot = Bot(token, session=session)
-    # In memory until serve() connects Redis, when one is configured.
+    # In memory until start() connects Redis, when one is configured.
     gate = MemoryFloodGate(settings.flood_limits())
     metrics = DeliveryMetrics()
     senders = [
@@ -256,13 +391,12 @@ def build(settings: Settings, *, clock: Clock = utcnow) -> Veil:
             sender.wake()
 
     store.on_commit = wake_senders
-    dispatcher = Dispatcher()
-    dispatcher["ctx"] = ctx
-    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(store, ctx))
-    dispatcher.include_routers(
-        buttons.build_router(),
-        team.build_router(),
-        client.build_router(),
-        desk.build_router(),
-    )
-    return Veil(settings, store, ctx, bot, dispatcher, senders, metrics)
+    holder: list[Veil] = []
+    scope = Scope(peek=store.peek, context=lambda: holder[0].ctx, shared=shared)
+    router = build_router(scope, store, lambda: holder[0].ctx)
+    veil = Veil(settings, store, ctx, bot, router, senders, metrics, shared)
+    holder.append(veil)
+    if not shared:
+        veil.dispatcher = Dispatcher()
+        veil.attach(veil.dispatcher)
+    return veil

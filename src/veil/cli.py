@@ -47,9 +47,23 @@ def _run(coro: Coroutine[Any, Any, None]) -> None:
 
 
 @app.command()
-def run() -> None:
-    """Serve Telegram (long polling). Migrates the database first."""
+def run(
+    webhook: Annotated[
+        str | None,
+        typer.Option(
+            help="Take updates by webhook at this public URL (VEIL_WEBHOOK_URL); "
+            "Veil listens on VEIL_WEBHOOK_LISTEN behind your TLS proxy.",
+        ),
+    ] = None,
+) -> None:
+    """Serve Telegram (long polling, or a webhook). Migrates the database first."""
     settings = _settings()
+    if webhook is not None:
+        try:
+            settings = load_settings(webhook_url=webhook)
+        except ConfigError as exc:
+            err.print(f"[red]Configuration error:[/red] {exc}")
+            raise typer.Exit(2) from None
     logs.configure(settings.log_level)
     _run(_serve(settings))
 

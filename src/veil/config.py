@@ -16,6 +16,7 @@ from veil.services.desks import DeskGroup, parse_desks
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"
 TABLE_NAME = r"^([A-Za-z_][A-Za-z0-9_]{0,62}\.)?[A-Za-z_][A-Za-z0-9_]{0,62}$"
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 TOKEN_SHAPE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
 SUPPORTED_DATABASES = {"sqlite+aiosqlite", "postgresql+asyncpg"}
 
@@ -71,6 +72,12 @@ class Settings(BaseSettings):
     watch_interval: float = Field(15.0, gt=0)
     invite_ttl_hours: float = Field(24.0, gt=0)
 
+    # Webhook mode (unset: long polling). Veil listens on webhook_listen, behind the
+    # operator's TLS proxy that webhook_url points at.
+    webhook_url: str | None = None
+    webhook_listen: str = Field("127.0.0.1:8081", pattern=r"^[^\s:]+:\d{1,5}$")
+    webhook_secret: SecretStr | None = None
+
     # Embedded in a host bot: its own users table, read and never written ("who is this").
     host_users_table: str | None = Field(None, pattern=TABLE_NAME)
     host_users_telegram_id_column: str = Field("telegram_id", pattern=IDENTIFIER)
@@ -102,6 +109,26 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http(s) URL such as https://api.telegram.org")
         return value.rstrip("/")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+(/\S*)?$", value):
+            raise ValueError("must be the public https URL Telegram is to call")
+        return value or None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("may hold 1-256 of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    def webhook_address(self) -> tuple[str, int]:
+        host, _, port = self.webhook_listen.rpartition(":")
+        return host, int(port)
 
     @field_validator("desk_chat_id")
     @classmethod
@@ -181,20 +208,28 @@ class Settings(BaseSettings):
 
     def require_bot(self) -> tuple[str, int]:
         """The token and desk chat id, which running the bot cannot do without."""
+        return self.require_token(), self.require_desk()
+
+    def require_token(self) -> str:
+        """The bot's token (a host that shares its own Bot needs none here)."""
         if self.bot_token is None:
             raise ConfigError(
                 "VEIL_BOT_TOKEN is not set. Get a token from @BotFather and put it in the "
                 "environment or in .env (or try `veil demo`, which needs none)."
             )
+        return self.bot_token.get_secret_value()
+
+    def require_desk(self) -> int:
+        """The desk group where desk-wide notices go."""
         groups = self.desk_groups()
         if groups and self.desk_chat_id is None:
-            return self.bot_token.get_secret_value(), groups[0].chat_id
+            return groups[0].chat_id
         if self.desk_chat_id is None:
             raise ConfigError(
                 "VEIL_DESK_CHAT_ID is not set. Create a supergroup with topics enabled, add the "
                 "bot as an admin, and set its id (negative, like -1001234567890)."
             )
-        return self.bot_token.get_secret_value(), self.desk_chat_id
+        return self.desk_chat_id
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -153,7 +153,7 @@ async def test_messages_in_other_groups_are_ignored(veil: Veil) -> None:
 async def test_many_clients_opening_at_once_get_distinct_tickets(veil: Veil) -> None:
     # Every random part is drawn three times in a row, so concurrent openings collide.
     draws = itertools.count()
-    veil.dispatcher["ctx"] = replace(veil.ctx, new_suffix=lambda: f"X{next(draws) // 3:05d}")
+    veil.ctx = replace(veil.ctx, new_suffix=lambda: f"X{next(draws) // 3:05d}")
     clients = range(9001, 9013)
     await asyncio.gather(*(feed(veil, update(message=_message(c, "/support"))) for c in clients))
     async with veil.store() as uow:

@@ -21,6 +21,7 @@ LEGACY_SCRIPTS = Path(__file__).parent.parent / "fixtures" / "legacy_migrations"
 VEIL_TABLES = set(metadata.tables)
 HOST_TABLES = {"users", "bookings", "alembic_version"}
 HOST_REVISION = "a1b2c3d4e5f6"
+HEAD = "veil_0002"
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
@@ -113,7 +114,7 @@ async def test_migrations_go_up_down_and_up_again(database_url: str) -> None:
     try:
         await db.upgrade(engine)
         assert await _sync(engine, _tables) == VEIL_TABLES | {VERSION_TABLE}
-        assert await db.current_revision(engine) == "veil_0001"
+        assert await db.current_revision(engine) == HEAD
         await db.downgrade(engine, "base")
         assert await _sync(engine, _tables) == set()
         await db.upgrade(engine)
@@ -132,7 +133,7 @@ async def test_veil_comes_and_goes_beside_a_host_schema_touching_nothing_of_it(
 
         await db.upgrade(engine)
         assert await _sync(engine, _tables) == HOST_TABLES | VEIL_TABLES | {VERSION_TABLE}
-        assert await db.current_revision(engine) == "veil_0001"
+        assert await db.current_revision(engine) == HEAD
         await db.upgrade(engine)  # again: nothing to do, nothing touched
         after = await _sync(engine, lambda c: (_schema(c, HOST_TABLES), _rows(c, HOST_TABLES)))
         assert after == before
@@ -206,7 +207,7 @@ async def test_a_database_of_veils_first_layout_is_adopted_in_place(database_url
 
         await db.upgrade(legacy)
 
-        assert await db.current_revision(legacy) == "veil_0001"
+        assert await db.current_revision(legacy) == HEAD
         assert await _sync(legacy, _tables) == VEIL_TABLES | {VERSION_TABLE}
         rows = await _sync(legacy, lambda c: _rows(c, VEIL_ROWS))
         assert rows["support_people"] == kept["users"]

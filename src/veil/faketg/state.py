@@ -81,6 +81,10 @@ class Webhook:
     max_connections: int = 40
     last_error_date: int | None = None
     last_error_message: str | None = None
+    # The update being POSTed now (tests wait on it to strike mid-request), and how many
+    # POSTs were made in all, retries included.
+    in_flight: int | None = None
+    attempts: int = 0
 
 
 @dataclass

@@ -73,6 +73,9 @@ async def _deliver(
     if hook is None:
         return "webhook removed"
     headers = {"X-Telegram-Bot-Api-Secret-Token": hook.secret_token} if hook.secret_token else {}
+    hook.in_flight = update.get("update_id")
+    hook.attempts += 1
+    world.touch()
     try:
         async with session.post(
             hook.url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=10)
@@ -82,6 +85,8 @@ async def _deliver(
                 return f"Wrong response from the webhook: {response.status} {response.reason}"
     except (aiohttp.ClientError, TimeoutError) as error:
         return f"Connection failed: {type(error).__name__}"
+    finally:
+        hook.in_flight = None
     await _run_reply(world, bot, body)
     return None
 

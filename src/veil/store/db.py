@@ -18,21 +18,38 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def make_engine(url: str, *, reader: bool = False, **kwargs: Any) -> AsyncEngine:
+    """An engine for Veil's units of work; ``reader`` makes one for looking only.
+
+    On SQLite every transaction of a writer takes the write lock up front (see below);
+    a reader's does not, so that deciding whether an update is Veil's at all (a host's
+    updates mostly are not) never queues behind, or blocks, the writers.
+    """
     # Bound values hold message texts and Telegram ids: keep them out of errors and logs.
     engine = create_async_engine(url, hide_parameters=True, **kwargs)
     if make_url(url).get_backend_name() == "sqlite":
-        _serialize_sqlite_writers(engine)
+        _sqlite_pragmas(engine)
+        _sqlite_begin(engine, "BEGIN DEFERRED" if reader else "BEGIN IMMEDIATE")
     return engine
 
 
-def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
-    """SQLite: WAL, foreign keys, and every transaction taking the write lock up front.
+def _sqlite_begin(engine: AsyncEngine, statement: str) -> None:
+    """SQLite: a writer's every transaction takes the write lock up front.
 
     A deferred transaction that reads and then writes can fail at once with
     "database is locked" when another connection writes; BEGIN IMMEDIATE makes it
-    wait (busy_timeout) instead, which is what several tasks and processes need.
+    wait (busy_timeout) instead, which is what several tasks and processes need. A
+    reader's stays deferred: it reads one snapshot and takes no lock from anyone.
     """
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql(statement)
+
+
+def _sqlite_pragmas(engine: AsyncEngine) -> None:
+    """SQLite: WAL (readers and the writer do not block each other), a patient busy
+    timeout, foreign keys; transactions begun by us."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -42,10 +59,6 @@ def _serialize_sqlite_writers(engine: AsyncEngine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def alembic_config(connection: Connection) -> Config:

@@ -295,3 +295,13 @@ support_processed_updates = Table(
     Column("payload", Text),
     Column("error", Text),
 )
+
+# Small facts Veil keeps for itself across restarts and processes (the webhook's secret
+# when the operator set none): one row each, written once.
+support_state = Table(
+    "support_state",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from veil.services.ports import Clock
+from veil.store import db
 from veil.store.agents import SqlAgents, SqlAlerts, SqlAssignments, SqlCanned, SqlInvites
 from veil.store.guard import GuardedSession
 from veil.store.host_people import HostUsersTable
@@ -79,6 +80,27 @@ class SqlStore:
         self._sessions = async_sessionmaker(
             engine, expire_on_commit=False, sync_session_class=GuardedSession
         )
+        self._reader: AsyncEngine | None = None
+
+    @asynccontextmanager
+    async def peek(self) -> AsyncIterator[SqlUnitOfWork]:
+        """A unit of work for looking only (never committed): on SQLite it takes no write
+        lock, so asking whether an update is Veil's costs the writers nothing."""
+        if self._reader is None:
+            self._reader = self._reader_engine()
+        async with AsyncSession(self._reader, expire_on_commit=False) as session:
+            yield SqlUnitOfWork(session, self._clock, lambda: None, self.host_users)
+
+    def _reader_engine(self) -> AsyncEngine:
+        if self.engine.dialect.name != "sqlite":
+            return self.engine  # PostgreSQL reads take no lock a writer waits for
+        url = self.engine.url.render_as_string(hide_password=False)
+        return db.make_engine(url, reader=True)
+
+    async def close(self) -> None:
+        if self._reader is not None and self._reader is not self.engine:
+            await self._reader.dispose()
+        await self.engine.dispose()
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[SqlUnitOfWork]:

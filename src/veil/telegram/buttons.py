@@ -12,13 +12,14 @@ from veil.services.context import Context
 from veil.services.deliveries import AnswerCallback
 from veil.services.ports import UnitOfWork
 from veil.telegram.incoming import sender_of
+from veil.telegram.scope import Scope
 
 log = logging.getLogger(__name__)
 
 
-def build_router() -> Router:
+def build_router(scope: Scope) -> Router:
     router = Router(name="buttons")
-    router.callback_query.register(pressed)
+    router.callback_query.register(pressed, scope.veils_button)
     return router
 
 

@@ -7,6 +7,7 @@ from aiogram.filters import Command, CommandStart
 
 from veil.services import client, private
 from veil.telegram.handlers import on_message, on_sender
+from veil.telegram.scope import Scope
 
 MENU_COMMANDS = ("start", "support", "end", "tickets")
 DESK_COMMANDS = (
@@ -21,16 +22,27 @@ DESK_COMMANDS = (
 )
 
 
-def build_router() -> Router:
+SUPPORT_DEEP_LINK = "support"  # t.me/<bot>?start=support
+
+
+def build_router(scope: Scope) -> Router:
     router = Router(name="client")
     router.message.filter(F.chat.type == "private")
     router.edited_message.filter(F.chat.type == "private")
-    router.message.register(on_sender(client.show_menu), CommandStart())
+    support_link = CommandStart(deep_link=True, magic=F.args == SUPPORT_DEEP_LINK)
+    router.message.register(on_sender(client.open_ticket), support_link)
     router.message.register(on_sender(client.open_ticket), Command("support"))
-    router.message.register(on_sender(client.end_chat), Command("end"))
-    router.message.register(on_sender(client.list_tickets), Command("tickets"))
-    router.message.register(on_message(private.desk_command_in_private), Command(*DESK_COMMANDS))
+    if not scope.shared:  # a host's /start is the host's
+        router.message.register(on_sender(client.show_menu), CommandStart())
+    router.message.register(on_sender(client.list_tickets), Command("tickets"), scope.has_tickets)
+    # Inside a host, the rest is Veil's only while the person talks with support.
+    talking = Router(name="client-conversation")
+    talking.message.filter(scope.in_conversation)
+    talking.edited_message.filter(scope.in_conversation)
+    talking.message.register(on_sender(client.end_chat), Command("end"))
+    talking.message.register(on_message(private.desk_command_in_private), Command(*DESK_COMMANDS))
     # An agent may work a ticket from here (/private in its topic); else it is a client.
-    router.message.register(on_message(private.relay_private))
-    router.edited_message.register(on_message(private.edit_private))
+    talking.message.register(on_message(private.relay_private))
+    talking.edited_message.register(on_message(private.edit_private))
+    router.include_router(talking)
     return router

@@ -12,14 +12,15 @@ from veil.services.ports import UnitOfWork
 from veil.telegram import client
 from veil.telegram.handlers import on_message
 from veil.telegram.incoming import is_command
+from veil.telegram.scope import Scope
 
 
-def build_router() -> Router:
+def build_router(scope: Scope) -> Router:
     router = Router(name="desk")
     # Asked at every update: a desk group that Telegram moved is still recognised, even
     # when another process saw the move.
-    router.message.filter(in_desk)
-    router.edited_message.filter(in_desk)
+    router.message.filter(scope.in_desk)
+    router.edited_message.filter(scope.in_desk)
     router.message.register(group_moved, F.migrate_to_chat_id)
     # Sent "as the group" (an admin with Remain anonymous on): nobody to trust or answer.
     router.message.register(anonymous, F.sender_chat)
@@ -39,10 +40,6 @@ def build_router() -> Router:
     router.message.register(on_message(desk.relay_from_agent))
     router.edited_message.register(on_message(desk.edit_from_agent))
     return router
-
-
-async def in_desk(message: Message, uow: UnitOfWork, ctx: Context) -> bool:
-    return await outbound.is_desk_chat(uow, ctx, message.chat.id)
 
 
 async def group_moved(message: Message, uow: UnitOfWork, ctx: Context) -> None:

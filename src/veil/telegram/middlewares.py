@@ -27,25 +27,44 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class UnitOfWorkMiddleware(BaseMiddleware):
-    """Runs each update in one unit of work that also records its ``update_id``.
+    """Runs each of Veil's updates in one unit of work that also records its ``update_id``.
 
     The update's effects, its outbound deliveries and the record that it was handled
     commit together, so an update redelivered after a crash is recognised and skipped.
     A failing handler never takes the bot down: the update is kept for inspection and
     the person is told to try again.
+
+    It is an inner middleware of Veil's own router: it wraps a handler of Veil's that
+    matched, and nothing else. A host bot's updates (and its handlers' exceptions) never
+    pass through it, so they cost no transaction of Veil's and get no words from Veil.
     """
 
-    def __init__(self, units: UnitOfWorkFactory, ctx: Context) -> None:
+    def __init__(self, units: UnitOfWorkFactory, context: Callable[[], Context]) -> None:
         self._units = units
-        self._ctx = ctx
+        self._context = context
+
+    @property
+    def _ctx(self) -> Context:
+        return self._context()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        if not isinstance(event, Update):
+        update = data.get("event_update")
+        if not isinstance(update, Update):
             return await handler(event, data)
+        data["ctx"] = self._ctx
+
+        async def handle() -> Any:
+            return await handler(event, data)
+
+        return await self._handle(handle, update, data)
+
+    async def _handle(
+        self, handle: Callable[[], Awaitable[Any]], event: Update, data: dict[str, Any]
+    ) -> Any:
         last: Exception | None = None
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
-                return await self._handle_once(handler, event, data)
+                return await self._handle_once(handle, event, data)
             except Conflict as exc:
                 # Another process won a race (say, for a ticket id): redo from fresh state.
                 log.info("update %s conflicted (attempt %s): %s", event.update_id, attempt, exc)
@@ -67,13 +86,15 @@ class UnitOfWorkMiddleware(BaseMiddleware):
             await self._keep_failed(event, last)
         return None
 
-    async def _handle_once(self, handler: Handler, event: Update, data: dict[str, Any]) -> Any:
+    async def _handle_once(
+        self, handle: Callable[[], Awaitable[Any]], event: Update, data: dict[str, Any]
+    ) -> Any:
         async with self._units() as uow:
             if not await uow.updates.claim(event.update_id, self._ctx.clock()):
                 log.info("duplicate update skipped", extra={"update_id": event.update_id})
                 return None
             data["uow"] = uow
-            result = await handler(event, data)
+            result = await handle()
             await uow.commit()
             return result
 

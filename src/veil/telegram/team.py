@@ -14,16 +14,26 @@ from veil.services.context import Context, Sender
 from veil.services.ports import UnitOfWork
 from veil.telegram.handlers import on_sender
 from veil.telegram.incoming import sender_of
+from veil.telegram.scope import Scope
 
 ArgsUseCase = Callable[[UnitOfWork, Context, Sender, str], Awaitable[None]]
 ArgsHandler = Callable[[Message, CommandObject, UnitOfWork, Context], Awaitable[None]]
 
 
-def build_router() -> Router:
+def build_router(scope: Scope) -> Router:
     router = Router(name="team")
     router.message.filter(F.chat.type == "private")
     invite_link = CommandStart(deep_link=True, magic=F.args.startswith(agents.INVITE_PREFIX))
     router.message.register(accept_invite, invite_link)
+    staff = Router(name="team-staff")
+    # Inside a host, a client's /stats or /agents is the host's business.
+    staff.message.filter(scope.is_staff)
+    _register_staff_commands(staff)
+    router.include_router(staff)
+    return router
+
+
+def _register_staff_commands(router: Router) -> None:
     for status in AgentStatus:
         router.message.register(on_sender(_set_status(status)), Command(status.value))
     router.message.register(on_sender(agents.my_tickets), Command("mine"))
@@ -37,7 +47,6 @@ def build_router() -> Router:
     router.message.register(with_args(agents.remove_agent), Command("remove_agent"))
     for verb in ("set", "delete", "list"):
         router.message.register(with_args(_canned(verb)), Command(f"canned_{verb}"))
-    return router
 
 
 def _set_status(status: AgentStatus) -> Callable[[UnitOfWork, Context, Sender], Awaitable[None]]:
