@@ -25,12 +25,18 @@ if TYPE_CHECKING:
 
     from veil.bootstrap import Veil
     from veil.config import ConfigError, Settings, load_settings
+    from veil.domain.appointments import Appointment, Outcome, Slot
+    from veil.services.ports import Appointments
     from veil.telegram.polling import Poller
     from veil.telegram.webhook import WebhookHandler
 
 # Imported on first use: aiogram takes seconds to import, and `veil db upgrade` or
 # `veil --help` need none of it.
 _LAZY = {
+    "Appointment": "veil.domain.appointments",
+    "Appointments": "veil.services.ports",
+    "Outcome": "veil.domain.appointments",
+    "Slot": "veil.domain.appointments",
     "ConfigError": "veil.config",
     "Settings": "veil.config",
     "load_settings": "veil.config",
@@ -50,9 +56,13 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Appointment",
+    "Appointments",
     "ConfigError",
+    "Outcome",
     "Poller",
     "Settings",
+    "Slot",
     "Veil",
     "WebhookHandler",
     "embed",

@@ -30,7 +30,7 @@ from veil.services.agents import sync_admins
 from veil.services.client import open_ticket
 from veil.services.context import Context, Sender
 from veil.services.desks import Desks
-from veil.services.ports import Clock
+from veil.services.ports import Appointments, Clock
 from veil.store import db
 from veil.store.host_people import HostTableUnreadable, HostUsersTable
 from veil.store.state import kept
@@ -80,23 +80,34 @@ class Veil:
         what is Veil's, and a host's catch-all handler would otherwise eat support chats."""
         dispatcher.include_router(self.router)
 
-    @property
-    def support_link(self) -> str:
-        """The deep link that opens a support conversation: t.me/<bot>?start=support."""
-        return f"https://t.me/{self.ctx.bot_username}?start={client.SUPPORT_DEEP_LINK}"
+    def support_link(self, about: str | None = None) -> str:
+        """The deep link that opens a support conversation, t.me/<bot>?start=support
+        (or, ``about`` an appointment of the host's, ?start=support_<ref>)."""
+        start = client.SUPPORT_DEEP_LINK
+        if about is not None:
+            actions.open_about(about)  # the same rule as buttons: refuse a bad reference
+            start = f"{client.SUPPORT_ABOUT}{about}"
+        return f"https://t.me/{self.ctx.bot_username}?start={start}"
 
-    def support_button(self, language: str | None = None) -> InlineKeyboardButton:
-        """A ready **Live Support** button for the host's own keyboards."""
+    def support_button(
+        self, language: str | None = None, *, about: str | None = None
+    ) -> InlineKeyboardButton:
+        """A ready **Live Support** button for the host's own keyboards; ``about`` is the
+        host's reference of an appointment the conversation is about (1-40 of A-Z, a-z,
+        0-9, _ and -), which the host's ``Appointments.describe`` is asked about."""
+        data = actions.OPEN_SUPPORT if about is None else actions.open_about(about)
         return InlineKeyboardButton(
-            text=self.ctx.texts(language, "button-live-support"),
-            callback_data=actions.OPEN_SUPPORT,
+            text=self.ctx.texts(language, "button-live-support"), callback_data=data
         )
 
-    async def open_ticket(self, telegram_id: int, *, language: str | None = None) -> str:
+    async def open_ticket(
+        self, telegram_id: int, *, language: str | None = None, about: str | None = None
+    ) -> str:
         """Open a support conversation for a user from the host's own code (or continue
-        the open one); the client is told in their chat. Returns the ticket's id."""
+        the open one), about an appointment if given; the client is told in their chat.
+        Returns the ticket's id."""
         async with self.store() as uow:
-            ticket = await open_ticket(uow, self.ctx, Sender(telegram_id, language))
+            ticket = await open_ticket(uow, self.ctx, Sender(telegram_id, language), about)
             await uow.commit()
         return ticket.public_id
 
@@ -172,12 +183,22 @@ class Veil:
         log.info("desk group %r (%s) ready", desk.title, desk_id)
 
     async def announce_commands(self) -> None:
-        commands = [
+        """Veil's commands in the private chats' menu: merged with a host's own, which
+        stay first and are never replaced (VEIL_MANAGE_COMMANDS=false leaves it alone)."""
+        if not self.settings.manage_commands:
+            return
+        scope = BotCommandScopeAllPrivateChats()
+        ours = [
             BotCommand(command=c, description=self.ctx.texts(None, f"command-{c}"))
             for c in client.MENU_COMMANDS
+            if not (self.shared and c == "start")  # a host's /start is the host's
         ]
         try:
-            await self.bot.set_my_commands(commands, scope=BotCommandScopeAllPrivateChats())
+            if self.shared:
+                theirs = list(await self.bot.get_my_commands(scope=scope))
+                taken = {c.command for c in theirs}
+                ours = [*theirs, *(c for c in ours if c.command not in taken)]
+            await self.bot.set_my_commands(ours, scope=scope)
         except Exception:
             # A missing command menu is no reason not to serve.
             log.warning("could not set the bot's command menu", exc_info=True)
@@ -339,9 +360,11 @@ def build(
     clock: Clock = utcnow,
     bot: Bot | None = None,
     engine: AsyncEngine | None = None,
+    appointments: Appointments | None = None,
 ) -> Veil:
     """Veil from its settings. A host passes its own ``bot`` (and, to share its database,
-    its ``engine``): Veil then shares the bot, taking only what is Veil's."""
+    its ``engine``): Veil then shares the bot, taking only what is Veil's. A host that
+    passes ``appointments`` gets tickets about its appointments."""
     shared = bot is not None
     if bot is None:
         session = AiohttpSession(
@@ -365,6 +388,8 @@ def build(
         default_capacity=settings.agent_capacity,
         invite_lifetime=timedelta(hours=settings.invite_ttl_hours),
         desk_groups=desks,
+        appointments=appointments,
+        soon=timedelta(hours=settings.appointment_soon_hours),
     )
     # In memory until start() connects Redis, when one is configured.
     gate = MemoryFloodGate(settings.flood_limits())

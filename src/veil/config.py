@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     watch_interval: float = Field(15.0, gt=0)
     invite_ttl_hours: float = Field(24.0, gt=0)
 
+    # Add Veil's commands to the bot's menu (merged with a host's, never replacing them).
+    manage_commands: bool = True
+    # A ticket about an appointment starting within this many hours starts at high priority.
+    appointment_soon_hours: float = Field(24.0, ge=0)
+
     # Webhook mode (unset: long polling). Veil listens on webhook_listen, behind the
     # operator's TLS proxy that webhook_url points at.
     webhook_url: str | None = None

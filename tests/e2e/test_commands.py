@@ -119,7 +119,7 @@ async def test_demo_runs_a_whole_conversation_by_itself() -> None:
 async def test_db_upgrade_and_agents_commands(tmp_path: Path) -> None:
     env = _env(tmp_path)
     code, out = await veil("db", "upgrade", env=env)
-    assert code == 0 and "revision veil_0002" in out
+    assert code == 0 and "revision veil_0003" in out
     code, out = await veil("agents", "add", "4242", env=env)
     assert code == 0 and "4242 is now a support agent: Agent-" in out
     code, out = await veil("agents", "list", env=env)

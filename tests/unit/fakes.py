@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from veil.domain.agents import Agent, AgentStatus, AssignmentRecord
+from veil.domain.appointments import Offer
 from veil.domain.model import Direction, Level, Role, SupportMessage, Ticket, TicketStatus, User
 from veil.domain.routing import AgentLoad, WaitingTicket, queue_key
 from veil.services.deliveries import Delivery, lane_of
@@ -31,6 +32,7 @@ class Memory:
     desk_moves: dict[int, int] = field(default_factory=dict)
     # What a host bot's own users table says of a Telegram id (read, never written).
     host_roles: dict[int, Role] = field(default_factory=dict)
+    offers: dict[int, Offer] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -363,6 +365,21 @@ class FakeDeskMoves:
         return list(self.m.desk_moves.items())
 
 
+class FakeOffers:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def add(self, offer: Offer) -> None:
+        offer.id = next(self.m.ids)
+        self.m.offers[offer.id] = offer
+
+    async def get(self, offer_id: int) -> Offer | None:
+        return self.m.offers.get(offer_id)
+
+    async def open_for_ticket(self, ticket_id: int) -> Sequence[Offer]:
+        return [o for o in self.m.offers.values() if o.ticket_id == ticket_id and o.is_open]
+
+
 class FakeUnitOfWork:
     """Changes to entities are live (like an identity map); deliveries land on commit."""
 
@@ -378,6 +395,7 @@ class FakeUnitOfWork:
         self.assignments: Any = Watched(FakeAssignments(memory), self.guard, "assignments")
         self.alerts = FakeAlerts(memory)
         self.desk_moves = FakeDeskMoves(memory)
+        self.offers = FakeOffers(memory)
         self.committed = False
 
     async def commit(self) -> None:

@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from veil.domain.appointments import Appointment
+
 
 class Role(enum.StrEnum):
     """The roles of a scheduler's people: a host bot's, and the ones Veil gives itself."""
@@ -110,6 +112,8 @@ class Ticket:
     # The agent working the ticket from their private chat with the bot, where the
     # client's messages then go (their chat's budget is their own, not the desk's).
     private_agent_id: int | None = None
+    # The host's appointment this ticket is about, as the host described it.
+    about: Appointment | None = None
     id: int | None = None
 
     @property

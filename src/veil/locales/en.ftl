@@ -205,3 +205,35 @@ undeliverable-to-client = ⚠️ A { $kind } from Live Support could not be deli
 why-right-gone = no longer an agent who may answer it, or their chat refuses the bot
 desk-private-revoked = ↩️ This ticket is worked here in the topic again: the agent who had it in private may no longer work it ({ $why }).
 desk-closed-private = ✅ Ticket { $ticket } is closed; the client has been told.
+
+# What a ticket is about: the host's appointment, as the host describes it.
+card-about = 📅 About: { $service } · { $when } · with { $provider } · { $status }
+desk-now-about = 📅 The client now asks about: { $service }.
+desk-no-appointment = This ticket is about no appointment, so there is nothing to reschedule or cancel.
+desk-no-slots = No free slots to offer for this appointment right now.
+desk-host-failed = ⚠️ The booking system did not answer; nothing was offered. Try again in a moment.
+desk-pick-slot = 🗓 Pick a slot to offer the client for their { $service }:
+desk-not-yours-to-offer = Only whoever may answer this ticket can make offers on it.
+notice-offer-sent = Offered to the client.
+notice-offer-gone = This offer is no longer open.
+desk-offer-sent = 📨 Offered to the client: { $what }. Waiting for their answer.
+desk-offer-declined = ✖️ The client declined: { $what }.
+desk-offer-accepted = ✅ The client accepted: { $what }. The booking system is carrying it out.
+desk-offer-done = ✅ Done: { $result }
+desk-offer-failed = ⚠️ Could not be done: { $result }
+offer-what-reschedule = move the appointment to { $slot }
+offer-what-cancel = cancel the appointment
+offer-impossible = the ticket or its appointment is gone
+offer-host-failed = the booking system failed to answer
+offer-reschedule =
+    🗓 Live Support offers to move your { $service } ({ $when }) to { $slot }.
+    Shall we?
+offer-cancel =
+    🗓 Live Support offers to cancel your { $service } ({ $when }).
+    Shall we?
+button-offer-yes = ✅ Yes, please
+button-offer-no = ✖️ No, thanks
+notice-offer-accepted = On it.
+notice-offer-declined = All right, nothing changes.
+offer-done = ✅ Done: { $result }
+offer-failed = ⚠️ That could not be done: { $result }. Live Support has been told.

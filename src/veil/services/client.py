@@ -7,13 +7,15 @@ import logging
 from veil.domain.content import Handling, handling_of, split_text
 from veil.domain.ids import new_ticket_id
 from veil.domain.model import ClosedBy, Direction, Level, Ticket, User
-from veil.services import actions, desk, routing
+from veil.services import actions, appointments, desk, routing
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import (
     Button,
     Buttons,
     OpenTopic,
     PostCard,
+    RefreshCard,
+    SendText,
     TicketTopic,
     UserChat,
 )
@@ -43,12 +45,21 @@ async def show_menu(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
 
 
 @routing.changes_holdings
-async def open_ticket(uow: UnitOfWork, ctx: Context, sender: Sender) -> Ticket:
-    """Open a ticket for the client, or continue the one already open."""
+async def open_ticket(
+    uow: UnitOfWork, ctx: Context, sender: Sender, about: str | None = None
+) -> Ticket:
+    """Open a ticket for the client, or continue the one already open; ``about`` names
+    the host's appointment Live Support was pressed on."""
     user = await ensure_user(uow, ctx, sender)
     client_id = id_of(user)
     current = await uow.tickets.open_for_client(client_id)
+    appointment = await appointments.describe(ctx, user, about)
     if current is not None:
+        if appointment is not None and current.about != appointment:
+            appointments.attach(uow, ctx, current, appointment)
+            uow.outbox.add(RefreshCard(id_of(current)))
+            notice = ctx.desk_text("desk-now-about", service=appointment.service)
+            uow.outbox.add(SendText(TicketTopic(id_of(current)), notice))
         tell(
             uow,
             ctx,
@@ -66,6 +77,8 @@ async def open_ticket(uow: UnitOfWork, ctx: Context, sender: Sender) -> Ticket:
         last_activity_at=now,
         desk_chat_id=await _desk_for_new_ticket(uow, ctx),
     )
+    if appointment is not None:
+        appointments.attach(uow, ctx, ticket, appointment)
     await uow.tickets.add(ticket)
     ticket_id = id_of(ticket)
     uow.outbox.add(OpenTopic(ticket_id))

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from veil.services.desks import Desks
-from veil.services.ports import Clock, Texts
+from veil.services.ports import Appointments, Clock, Texts
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,10 @@ class Context:
     invite_lifetime: timedelta = timedelta(hours=24)
     # Every desk group; built from desk_chat_id alone when not given.
     desk_groups: Desks | None = None
+    # The host's appointments (what tickets are about), when it offers them.
+    appointments: Appointments | None = None
+    # A ticket about an appointment starting this soon starts at high priority.
+    soon: timedelta = timedelta(hours=24)
 
     def __post_init__(self) -> None:
         if self.desk_groups is None:

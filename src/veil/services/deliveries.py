@@ -129,6 +129,15 @@ class RemoveFromDesks:
 
 
 @dataclass(frozen=True)
+class CarryOut:
+    """Have the host carry out a change the client accepted (another slot, cancelling),
+    then tell both sides what came of it. Outside any transaction of Veil's: the host
+    writes its own tables."""
+
+    offer_id: int
+
+
+@dataclass(frozen=True)
 class AnswerCallback:
     query_id: str
     text: str | None = None
@@ -146,6 +155,7 @@ Delivery = (
     | AnswerCallback
     | CheckMembership
     | RemoveFromDesks
+    | CarryOut
 )
 
 _DELIVERIES: dict[str, type[Delivery]] = {
@@ -161,6 +171,7 @@ _DELIVERIES: dict[str, type[Delivery]] = {
         AnswerCallback,
         CheckMembership,
         RemoveFromDesks,
+        CarryOut,
     )
 }
 _ADDRESSES: dict[str, type[Address]] = {c.__name__: c for c in (UserChat, TicketTopic, RawChat)}
@@ -179,6 +190,8 @@ def lane_of(delivery: Delivery) -> str:
         return f"user:{delivery.agent_id}"  # ordered with what the agent is told
     if isinstance(delivery, RemoveFromDesks):
         return f"user:{delivery.user_id}"
+    if isinstance(delivery, CarryOut):
+        return f"offer:{delivery.offer_id}"
     return address_lane(delivery.to)
 
 
@@ -201,7 +214,9 @@ def chat_key(
     A ticket's topic counts against its desk group, whatever the topic; a ticket worked
     from an agent's private chat counts against that chat, except for its card.
     """
-    if isinstance(delivery, AnswerCallback | CheckMembership | CloseTopic | RemoveFromDesks):
+    if isinstance(
+        delivery, AnswerCallback | CheckMembership | CloseTopic | RemoveFromDesks | CarryOut
+    ):
         return None, False
     in_topic = isinstance(delivery, OpenTopic | PostCard | RefreshCard)
     if lane.startswith("topic:") and private_agent_id is not None and not in_topic:

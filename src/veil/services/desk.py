@@ -248,6 +248,8 @@ async def close_ticket(
     ticket_id = id_of(ticket)
     private = ticket.private_agent_id
     ticket.close(by, ctx.clock())
+    for offer in await uow.offers.open_for_ticket(ticket_id):
+        offer.withdraw()  # nobody is left to take it up
     private_key, client_key, desk_key = _CLOSING_TEXTS[by]
     if private is not None:  # worked from a private chat: tell it there too
         told = ctx.desk_text(private_key, ticket=ticket.public_id)
@@ -287,6 +289,15 @@ async def card_view(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> tuple[str,
         assigned=await _owner_alias(uow, ctx, ticket),
         earlier=max(0, earlier),
     )
+    if ticket.about is not None:  # what it is about, as the host put it: never who
+        about = ticket.about
+        text += "\n" + ctx.desk_text(
+            "card-about",
+            service=about.service,
+            when=about.when,
+            provider=about.provider,
+            status=about.status,
+        )
     buttons: Buttons = ()
     if not ticket.is_closed:
         take = actions.encode("take_ticket", ticket.public_id)

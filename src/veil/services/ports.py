@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from veil.domain.agents import Agent, AssignmentRecord, CannedAnswer, Invite
+from veil.domain.appointments import Appointment, Offer, Outcome, Slot
 from veil.domain.model import Level, Role, SupportMessage, Ticket, User
 from veil.domain.routing import AgentLoad, WaitingTicket
 from veil.services.deliveries import Delivery
@@ -215,6 +216,36 @@ class DeskMoves(Protocol):
         ...
 
 
+class OfferRepository(Protocol):
+    async def add(self, offer: Offer) -> None: ...
+    async def get(self, offer_id: int) -> Offer | None: ...
+    async def open_for_ticket(self, ticket_id: int) -> Sequence[Offer]:
+        """Drafts and proposals not yet decided, oldest first."""
+        ...
+
+
+class Appointments(Protocol):
+    """What the host says about its appointments, and what it does to them: the port a
+    host implements so that tickets come with what they are about.
+
+    ``describe`` and ``slots`` are asked inside Veil's transaction and must only read;
+    ``reschedule`` and ``cancel`` are called outside it, after the client said yes, and
+    may be called again for the same change after a crash: doing it twice must do no
+    more than doing it once. Each checks that the appointment is this client's.
+    """
+
+    async def describe(self, client_telegram_id: int, ref: str) -> Appointment | None:
+        """The appointment ``ref`` if it is this client's; None when it is not (or gone)."""
+        ...
+
+    async def slots(self, client_telegram_id: int, ref: str) -> Sequence[Slot]:
+        """Free slots the appointment could move to, soonest first."""
+        ...
+
+    async def reschedule(self, client_telegram_id: int, ref: str, slot_ref: str) -> Outcome: ...
+    async def cancel(self, client_telegram_id: int, ref: str) -> Outcome: ...
+
+
 class UnitOfWork(Protocol):
     # Read-only properties, so that adapters may narrow the repository types.
     @property
@@ -239,6 +270,8 @@ class UnitOfWork(Protocol):
     def alerts(self) -> AlertLog: ...
     @property
     def desk_moves(self) -> DeskMoves: ...
+    @property
+    def offers(self) -> OfferRepository: ...
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

@@ -1,4 +1,5 @@
-"""SQLAlchemy repositories of agents, their assignments, invites and canned answers."""
+"""SQLAlchemy repositories of agents, their assignments, invites, canned answers and
+the offers they make on appointments."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veil.domain.agents import Agent, AgentStatus, AssignmentRecord, CannedAnswer, Invite
+from veil.domain.appointments import Offer, OfferStatus
 from veil.domain.model import Level
 from veil.domain.routing import AgentLoad
 from veil.services.ports import RoutingLockTooLate
@@ -20,6 +22,7 @@ from veil.store.tables import (
     support_alerts,
     support_canned_answers,
     support_invites,
+    support_offers,
 )
 
 # Any constant will do, as long as every process uses the same one.
@@ -132,6 +135,28 @@ class SqlCanned:
     async def remove(self, answer: CannedAnswer) -> None:
         await self._session.delete(answer)
         await self._session.flush()
+
+
+class SqlOffers:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, offer: Offer) -> None:
+        await add_entity(self._session, offer)
+
+    async def get(self, offer_id: int) -> Offer | None:
+        return await self._session.get(Offer, offer_id)
+
+    async def open_for_ticket(self, ticket_id: int) -> Sequence[Offer]:
+        query = (
+            select(Offer)
+            .where(
+                support_offers.c.ticket_id == ticket_id,
+                support_offers.c.status.in_([OfferStatus.DRAFT, OfferStatus.PROPOSED]),
+            )
+            .order_by(support_offers.c.id)
+        )
+        return (await self._session.execute(query)).scalars().all()
 
 
 class SqlAlerts:

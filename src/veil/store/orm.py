@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import registry
 
 from veil.domain.agents import Agent, AssignmentRecord, CannedAnswer, Invite
+from veil.domain.appointments import Offer
 from veil.domain.model import SupportMessage, Ticket, User
 from veil.store.tables import (
     people,
@@ -13,6 +14,7 @@ from veil.store.tables import (
     support_canned_answers,
     support_invites,
     support_messages,
+    support_offers,
     support_tickets,
 )
 
@@ -32,4 +34,5 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(AssignmentRecord, support_agent_assignments)
     mapper_registry.map_imperatively(Invite, support_invites)
     mapper_registry.map_imperatively(CannedAnswer, support_canned_answers)
+    mapper_registry.map_imperatively(Offer, support_offers)
     _mapped = True

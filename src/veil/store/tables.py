@@ -10,6 +10,7 @@ per schema). Alembic migrations create it; this module is what the code maps and
 from __future__ import annotations
 
 import enum
+from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +34,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from veil.domain.agents import AgentStatus
+from veil.domain.appointments import Appointment, OfferKind, OfferStatus
 from veil.domain.model import ClosedBy, Direction, Level, Priority, Role, TicketStatus
 
 # Veil's Alembic revisions: a branch of their own, recorded in a table of their own, so that
@@ -72,6 +74,33 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class AboutJson(TypeDecorator[Appointment]):
+    """The appointment a ticket is about, kept as the host described it (JSON)."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Appointment | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        fields = asdict(value)
+        fields["starts_at"] = value.starts_at.isoformat() if value.starts_at else None
+        return fields
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Appointment | None:
+        if not value:
+            return None
+        starts = value.get("starts_at")
+        return Appointment(
+            ref=str(value["ref"]),
+            service=str(value["service"]),
+            when=str(value["when"]),
+            provider=str(value["provider"]),
+            status=str(value["status"]),
+            starts_at=datetime.fromisoformat(starts) if starts else None,
+        )
 
 
 def _enum(cls: type[enum.StrEnum], length: int) -> Enum:
@@ -125,6 +154,7 @@ support_tickets = Table(
     Column("last_activity_at", UtcDateTime, nullable=False),
     Column("closed_at", UtcDateTime),
     Column("closed_by", _enum(ClosedBy, 16)),
+    Column("about", AboutJson),
     Index("ix_support_tickets_client", "client_id", "created_at"),
     Index("ix_support_tickets_topic", "desk_chat_id", "desk_topic_id"),
     Index("ix_support_tickets_status", "status", "priority", "created_at"),
@@ -294,6 +324,21 @@ support_processed_updates = Table(
     Column("status", String(16), nullable=False, server_default="done"),
     Column("payload", Text),
     Column("error", Text),
+)
+
+# What an agent offered to change about a ticket's appointment, and what became of it.
+support_offers = Table(
+    "support_offers",
+    metadata,
+    _id(),
+    Column("ticket_id", Id, ForeignKey("support_tickets.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", _enum(OfferKind, 16), nullable=False),
+    Column("status", _enum(OfferStatus, 16), nullable=False),
+    Column("slot_ref", String(40)),
+    Column("slot_label", String(200)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("decided_at", UtcDateTime),
+    Index("ix_support_offers_ticket", "ticket_id", "status"),
 )
 
 # Small facts Veil keeps for itself across restarts and processes (the webhook's secret

@@ -9,7 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from veil.services.ports import Clock
 from veil.store import db
-from veil.store.agents import SqlAgents, SqlAlerts, SqlAssignments, SqlCanned, SqlInvites
+from veil.store.agents import (
+    SqlAgents,
+    SqlAlerts,
+    SqlAssignments,
+    SqlCanned,
+    SqlInvites,
+    SqlOffers,
+)
 from veil.store.guard import GuardedSession
 from veil.store.host_people import HostUsersTable
 from veil.store.orm import start_mappers
@@ -46,6 +53,7 @@ class SqlUnitOfWork:
         self.canned = SqlCanned(session)
         self.alerts = SqlAlerts(session)
         self.desk_moves = SqlDeskMoves(session)
+        self.offers = SqlOffers(session)
 
     async def commit(self) -> None:
         wrote_deliveries = bool(self.outbox.added)

@@ -7,7 +7,7 @@ import logging
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
-from veil.services import actions, canned, client, desk, handover, outbound
+from veil.services import actions, appointments, canned, client, desk, handover, outbound
 from veil.services.context import Context
 from veil.services.deliveries import AnswerCallback
 from veil.services.ports import UnitOfWork
@@ -46,8 +46,13 @@ async def pressed(query: CallbackQuery, uow: UnitOfWork, ctx: Context) -> None:
     elif action.name == "close_ticket" and desk_chat is not None and action.ticket:
         notice = await desk.close_from_button(uow, ctx, sender, action.ticket, desk_chat)
     elif action.name == "open_support" and in_private:
-        await client.open_ticket(uow, ctx, sender)
+        await client.open_ticket(uow, ctx, sender, action.about)
         notice = None
+    elif action.name == "propose_offer" and desk_chat is not None and action.offer:
+        notice = await appointments.propose(uow, ctx, sender, action.offer, desk_chat)
+    elif action.name in ("accept_offer", "decline_offer") and in_private and action.offer:
+        accept = action.name == "accept_offer"
+        notice = await appointments.decide(uow, ctx, sender, action.offer, accept=accept)
     elif action.name == "end_chat" and in_private:
         notice = await client.end_chat(uow, ctx, sender, action.ticket)
     elif action.name == "transcript" and in_private and action.ticket:

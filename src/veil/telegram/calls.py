@@ -26,11 +26,12 @@ from aiogram.types import (
 from veil.domain.bundling import Piece, bundle
 from veil.domain.content import CAPTION_LIMIT, TEXT_LIMIT, split_text
 from veil.domain.text import utf16_clip, utf16_len
-from veil.services import agents, desk, outbound, private
+from veil.services import agents, appointments, desk, outbound, private
 from veil.services.context import Context
 from veil.services.deliveries import (
     AnswerCallback,
     Buttons,
+    CarryOut,
     CheckMembership,
     CloseTopic,
     CopyContent,
@@ -163,6 +164,8 @@ class DeliveryCalls:
                 await self._check_membership(agent_id)
             case RemoveFromDesks(user_id):
                 await self._remove_from_desks(user_id)
+            case CarryOut(offer_id):
+                await appointments.carry_out(self._units, self._ctx, offer_id)
             case SendText() | CopyContent() | EditContent():
                 return await self._with_topic_recovery(first, lambda: self._send_or_say(first))
         return []
