@@ -71,13 +71,20 @@ __all__ = [
 ]
 
 
-def embed(bot: Bot, *, settings: Settings | None = None, engine: AsyncEngine | None = None) -> Veil:
+def embed(
+    bot: Bot,
+    *,
+    settings: Settings | None = None,
+    engine: AsyncEngine | None = None,
+    appointments: Appointments | None = None,
+) -> Veil:
     """Veil inside a host bot: it shares the host's ``bot`` (and its database, when the
-    host passes its ``engine``; else ``VEIL_DATABASE_URL``)."""
+    host passes its ``engine``; else ``VEIL_DATABASE_URL``). ``appointments`` is the
+    host's implementation of ``veil.Appointments``: tickets then say what they are about."""
     from veil.bootstrap import build
     from veil.config import load_settings
 
-    return build(settings or load_settings(), bot=bot, engine=engine)
+    return build(settings or load_settings(), bot=bot, engine=engine, appointments=appointments)
 
 
 def standalone(settings: Settings | None = None) -> Veil:

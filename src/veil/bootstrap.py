@@ -373,9 +373,11 @@ def build(
         )
         bot = Bot(settings.require_token(), session=session)
     desk_chat_id = settings.require_desk()
-    store = SqlStore(
-        engine or db.make_engine(settings.database_url), clock, host_users=host_users_of(settings)
-    )
+    # Veil's own pool, on the host's database when the host shares its engine: Veil's
+    # transactions keep their own rules (SQLite's write lock up front) without imposing
+    # them on the host's connections.
+    url = engine.url.render_as_string(hide_password=False) if engine else settings.database_url
+    store = SqlStore(db.make_engine(url), clock, host_users=host_users_of(settings))
     desks = Desks(settings.desk_groups())
     ctx = Context(
         clock=clock,

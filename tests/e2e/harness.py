@@ -38,15 +38,18 @@ class Person:
 class BotProcess:
     """``veil run`` in a subprocess, with its log kept for the test report."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], log_path: Path, argv: tuple[str, ...] = ("-m", "veil", "run")
+    ) -> None:
         self.env = env
         self.log_path = log_path
+        self.argv = argv
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
         log = self.log_path.open("ab")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "veil", "run", env=self.env, stdout=log, stderr=log
+            sys.executable, *self.argv, env=self.env, stdout=log, stderr=log
         )
 
     async def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:

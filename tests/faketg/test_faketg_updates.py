@@ -177,6 +177,18 @@ async def test_a_stall_wait_lasts_while_the_bot_makes_progress(
     await work
 
 
+async def test_a_stall_wait_counts_from_its_start_after_a_quiet_spell(
+    bot: Bot, tg: FakeTelegram, alice: int
+) -> None:
+    # Nothing asked of the bot for a long time (long polls coming back empty) ...
+    tg._started_at -= 3600
+    await bot.get_updates(timeout=0)
+    # ... and then a request it answers at once: the wait must give it the chance.
+    answering = asyncio.create_task(bot.send_message(alice, "at once"))
+    await tg.wait_for(lambda: bool(tg.bot_messages(alice)), timeout=30, stall=0.5)
+    await answering
+
+
 async def test_a_stall_wait_fails_once_nothing_moves(bot: Bot, tg: FakeTelegram) -> None:
     await bot.get_updates(timeout=0)  # an empty poll is no progress
     with pytest.raises(TimeoutError, match=r"no progress for 0\.5s"):

@@ -293,15 +293,17 @@ class FakeTelegram(PersonActions):
         With `stall`, fail only once the bots made no progress (no Bot API call but empty
         getUpdates) for that long, `timeout` being the limit in all: a slow, busy machine
         then takes longer instead of failing a test, while a bot that is stuck still fails
-        it after `stall` seconds.
+        it after `stall` seconds. The stall is counted from the wait's start at the
+        earliest: a bot that was quiet before (nothing asked of it) gets its full window.
         """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        began = time.monotonic()
         while not predicate():
             now = loop.time()
             left = deadline - now
             if stall is not None:
-                idle = time.monotonic() - self._last_progress()
+                idle = time.monotonic() - max(self._last_progress(), began)
                 left = min(left, stall - idle)
             if left <= 0:
                 recent = ", ".join(f"{c.method}({c.outcome})" for c in self._world.calls[-8:])

@@ -48,14 +48,18 @@ class Poller:
         bot: Bot,
         dispatcher: Dispatcher,
         *,
-        timeout: int,
-        concurrency: int,
-        allowed_updates: Sequence[str],
+        timeout: int = 30,
+        concurrency: int = 8,
+        allowed_updates: Sequence[str] | None = None,
     ) -> None:
+        """Polls for ``dispatcher`` (a host's own, too: a drop-in for ``start_polling``).
+        ``allowed_updates`` defaults to the update types its handlers use."""
         self._bot = bot
         self._dispatcher = dispatcher
         self._timeout = timeout
         self._slots = asyncio.Semaphore(concurrency)
+        if allowed_updates is None:
+            allowed_updates = dispatcher.resolve_used_update_types()
         self._allowed = list(allowed_updates)
         self.handled = 0
 
