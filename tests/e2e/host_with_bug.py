@@ -9,6 +9,7 @@ import logging
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
+
 from scheduler.bot import main
 
 
