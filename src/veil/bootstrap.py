@@ -18,17 +18,18 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramUnauthorizedError,
 )
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, InlineKeyboardButton
+from aiogram.types import InlineKeyboardButton
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from veil.config import ConfigError, Settings
-from veil.i18n import default_catalog
+from veil.i18n import Catalog, CatalogError, default_catalog
 from veil.jobs import desk_watch, housekeeping
 from veil.services import actions
 from veil.services.agents import sync_admins
 from veil.services.client import open_ticket
 from veil.services.context import Context, Sender
+from veil.services.deliveries import StaffMenu
 from veil.services.desks import Desks
 from veil.services.ports import Appointments, Clock
 from veil.store import db
@@ -39,6 +40,7 @@ from veil.system import random_suffix, random_token, utcnow
 from veil.telegram import client
 from veil.telegram.flood import MemoryFloodGate
 from veil.telegram.flood_redis import RedisFloodGate
+from veil.telegram.menus import Menus, quietly
 from veil.telegram.metrics import DeliveryMetrics, watch_backlog
 from veil.telegram.metrics import serve as serve_metrics
 from veil.telegram.polling import Poller
@@ -70,6 +72,7 @@ class Veil:
     senders: list[OutboxSender]
     metrics: DeliveryMetrics
     shared: bool
+    menus: Menus | None = None  # None: VEIL_MANAGE_COMMANDS=false
     dispatcher: Dispatcher | None = None  # Veil's own, as a bot of its own
     _background: list[asyncio.Task[Any]] = field(default_factory=list)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
@@ -117,6 +120,8 @@ class Veil:
         await self.check_host_users()
         async with self.store() as uow:
             demoted = await sync_admins(uow, self.ctx, self.settings.admin_ids)
+            for agent in await uow.agents.all():  # each agent's menu, in today's languages
+                uow.outbox.add(StaffMenu(agent.agent_id))
             if demoted:
                 log.warning("%s admin(s) no longer in VEIL_ADMIN_IDS lost the role", len(demoted))
             # Desk groups Telegram moved while the settings still name the old id.
@@ -183,25 +188,13 @@ class Veil:
         log.info("desk group %r (%s) ready", desk.title, desk_id)
 
     async def announce_commands(self) -> None:
-        """Veil's commands in the private chats' menu: merged with a host's own, which
-        stay first and are never replaced (VEIL_MANAGE_COMMANDS=false leaves it alone)."""
-        if not self.settings.manage_commands:
+        """The command menus: clients', each desk group's (staff get theirs as they join,
+        see ``StaffMenu``); merged with a host's own, never replacing them."""
+        if self.menus is None:
             return
-        scope = BotCommandScopeAllPrivateChats()
-        ours = [
-            BotCommand(command=c, description=self.ctx.texts(None, f"command-{c}"))
-            for c in client.MENU_COMMANDS
-            if not (self.shared and c == "start")  # a host's /start is the host's
-        ]
-        try:
-            if self.shared:
-                theirs = list(await self.bot.get_my_commands(scope=scope))
-                taken = {c.command for c in theirs}
-                ours = [*theirs, *(c for c in ours if c.command not in taken)]
-            await self.bot.set_my_commands(ours, scope=scope)
-        except Exception:
-            # A missing command menu is no reason not to serve.
-            log.warning("could not set the bot's command menu", exc_info=True)
+        await quietly("clients", self.menus.for_clients())
+        for desk_id in self.ctx.desks.chat_ids:
+            await quietly(f"desk group {desk_id}", self.menus.for_desk(desk_id))
 
     async def startup(self) -> None:
         """For a host's ``dispatcher.startup``: migrate, then start the background work."""
@@ -341,6 +334,16 @@ class Veil:
         await self.store.close()
 
 
+def catalog_of(settings: Settings) -> Catalog:
+    """Veil's texts, with the operator's directory of .ftl files over them when set."""
+    if settings.locales_dir is None:
+        return default_catalog()
+    try:
+        return Catalog(overrides=settings.locales_dir)
+    except CatalogError as exc:
+        raise ConfigError(f"VEIL_LOCALES_DIR: {exc}") from None
+
+
 def host_users_of(settings: Settings) -> HostUsersTable | None:
     """The mapping onto the host's users table, when one is configured."""
     if settings.host_users_table is None:
@@ -379,9 +382,10 @@ def build(
     url = engine.url.render_as_string(hide_password=False) if engine else settings.database_url
     store = SqlStore(db.make_engine(url), clock, host_users=host_users_of(settings))
     desks = Desks(settings.desk_groups())
+    texts = catalog_of(settings)
     ctx = Context(
         clock=clock,
-        texts=default_catalog(),
+        texts=texts,
         new_suffix=random_suffix,
         desk_chat_id=desk_chat_id,
         desk_language=settings.desk_language,
@@ -393,6 +397,7 @@ def build(
         appointments=appointments,
         soon=timedelta(hours=settings.appointment_soon_hours),
     )
+    menus = Menus(bot, texts, texts.languages, shared=shared) if settings.manage_commands else None
     # In memory until start() connects Redis, when one is configured.
     gate = MemoryFloodGate(settings.flood_limits())
     metrics = DeliveryMetrics()
@@ -409,6 +414,7 @@ def build(
             max_backoff=settings.sender_max_backoff,
             lease=settings.sender_lease_seconds,
             bundle_after=settings.sender_bundle_after,
+            menus=menus,
         )
         for _ in range(settings.sender_workers)
     ]
@@ -421,7 +427,7 @@ def build(
     holder: list[Veil] = []
     scope = Scope(peek=store.peek, context=lambda: holder[0].ctx, shared=shared)
     router = build_router(scope, store, lambda: holder[0].ctx)
-    veil = Veil(settings, store, ctx, bot, router, senders, metrics, shared)
+    veil = Veil(settings, store, ctx, bot, router, senders, metrics, shared, menus)
     holder.append(veil)
     if not shared:
         veil.dispatcher = Dispatcher()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -72,6 +73,8 @@ class Settings(BaseSettings):
     watch_interval: float = Field(15.0, gt=0)
     invite_ttl_hours: float = Field(24.0, gt=0)
 
+    # A directory of <language>.ftl files adding languages or overriding any of Veil's texts.
+    locales_dir: Path | None = None
     # Add Veil's commands to the bot's menu (merged with a host's, never replacing them).
     manage_commands: bool = True
     # A ticket about an appointment starting within this many hours starts at high priority.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from tests.e2e.harness import Desk
+from tests.e2e.harness import TOKEN, Desk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -160,3 +162,40 @@ async def test_tickets_lists_own_tickets_and_transcripts(desk: Desk) -> None:
     assert "You: Where is my refund?" in transcript["text"]
     assert "Live Support: It was sent today" in transcript["text"]
     assert "billing" not in transcript["text"]
+
+
+def _menu(desk: Desk, scope: dict[str, object], language: str = "") -> list[str]:
+    commands = desk.tg.world.bots[TOKEN].commands
+    return [c["command"] for c in commands.get((json.dumps(scope, sort_keys=True), language), [])]
+
+
+async def test_each_audience_sees_its_own_menu_in_each_language(desk: Desk) -> None:
+    clients = {"type": "all_private_chats"}
+    agent = {"type": "chat", "chat_id": desk.agent.id}
+    group = {"type": "chat", "chat_id": desk.chat_id}
+    await desk.until(
+        lambda: all(_menu(desk, s) and _menu(desk, s, "ru") for s in (clients, agent, group)),
+        "the menus of clients, the agent and the desk, in English and Russian",
+    )
+    assert _menu(desk, clients) == ["start", "support", "end", "tickets", "help"]
+    assert "online" in _menu(desk, agent) and "mine" in _menu(desk, agent)
+    assert "invite_agent" not in _menu(desk, agent)  # an agent, not an admin
+    assert "note" in _menu(desk, group) and "close" in _menu(desk, group)
+    assert _menu(desk, clients, "ru") == _menu(desk, clients)
+    descriptions = {
+        c["command"]: c["description"]
+        for c in desk.tg.world.bots[TOKEN].commands[(json.dumps(clients, sort_keys=True), "ru")]
+    }
+    assert descriptions["support"] == "Связаться с поддержкой"
+
+
+async def test_help_tells_each_person_what_they_can_do(desk: Desk) -> None:
+    desk.tg.send_text(desk.client.id, desk.client.id, "/help")
+    said = await desk.client_gets("/support — start a conversation")
+    assert "/online" not in said["text"]
+    seen = len(desk.tg.bot_messages(desk.agent.id))
+    desk.tg.send_text(desk.agent.id, desk.agent.id, "/help")
+    await desk.until(
+        lambda: any("/online" in t for t in desk.bot_texts(desk.agent.id)[seen:]),
+        "the agent's help",
+    )

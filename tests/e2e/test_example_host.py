@@ -5,6 +5,7 @@ appointment, a reschedule the client confirms, and nobody's identity across side
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import sys
@@ -34,7 +35,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 EXAMPLE = Path(__file__).parents[2] / "examples" / "scheduler"
 WELCOME = "Welcome to Sunny Clinic"
 HOST_FALLBACK = "I understand /book and /appointments"
-VEIL_MENU = "This bot books and manages"  # Veil's own /start, which a host keeps for itself
+VEIL_MENU = "Need a hand? Press Live Support"  # Veil's own /start, which a host keeps
 VEIL_TROUBLE = "Something went wrong"
 CONNECTED = "You're connected to Live Support"
 
@@ -227,6 +228,15 @@ async def test_a_client_books_and_gets_support_about_the_appointment(clinic: Cli
     # The conversation over, the host has its client back.
     await clinic.say(alice, "/end", "ended")
     await clinic.say(alice, "hello again", HOST_FALLBACK)
+
+
+async def test_the_hosts_menu_stays_first_and_whole(clinic: Clinic) -> None:
+    key = (json.dumps({"type": "all_private_chats"}, sort_keys=True), "")
+    commands = clinic.tg.world.bots[TOKEN].commands
+    await clinic.until(lambda: len(commands.get(key, [])) > 2, "Veil's commands in the menu")
+    names = [c["command"] for c in commands[key]]
+    assert names == ["book", "appointments", "support", "end", "tickets", "help"]
+    assert commands[key][0]["description"] == "Book an appointment"
 
 
 async def test_a_failing_host_handler_makes_no_veil_message(clinic: Clinic) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from veil.i18n import Catalog, default_catalog
+from veil.i18n import Catalog, CatalogError, default_catalog
 
 SRC = Path(__file__).parents[2] / "src" / "veil"
 # Literal keys handed to the catalog: texts(lang, "key"), desk_text("key"), tell(.., "key"),
@@ -58,3 +58,59 @@ def test_a_language_is_one_file_and_falls_back_to_english(tmp_path: Path) -> Non
 def test_an_unknown_key_is_a_loud_error() -> None:
     with pytest.raises(KeyError):
         default_catalog()("en", "no-such-text")
+
+
+SHIPPED = sorted(path.stem for path in (SRC / "locales").glob("*.ftl"))
+
+
+def test_russian_ships_with_the_package() -> None:
+    assert {"en", "ru"} <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("language", [lang for lang in SHIPPED if lang != "en"])
+def test_every_text_exists_in_every_language_with_the_same_placeholders(language: str) -> None:
+    catalog = default_catalog()
+    english, other = catalog.keys("en"), catalog.keys(language)
+    assert sorted(english - other) == [], f"missing in {language}.ftl"
+    assert sorted(other - english) == [], f"in {language}.ftl but not in English"
+    differing = {
+        key: (sorted(catalog.placeholders("en", key)), sorted(catalog.placeholders(language, key)))
+        for key in english
+        if catalog.placeholders("en", key) != catalog.placeholders(language, key)
+    }
+    assert differing == {}
+
+
+def test_each_person_reads_their_telegram_language() -> None:
+    texts = default_catalog()
+    assert texts("ru", "ticket-opened", ticket="SUPP-1-X").startswith("✅ Вы на связи")
+    assert texts("ru-RU", "button-live-support") == "🛟 Живая поддержка"
+    assert texts("en-GB", "button-live-support") == "🛟 Live Support"
+
+
+def test_an_operators_directory_overrides_texts_and_adds_languages(tmp_path: Path) -> None:
+    (tmp_path / "en.ftl").write_text("menu = 🌞 Welcome to Sunny Clinic!\n")
+    (tmp_path / "de.ftl").write_text("button-live-support = 🛟 Live-Support\n")
+    catalog = Catalog(overrides=tmp_path)
+    assert catalog("en", "menu") == "🌞 Welcome to Sunny Clinic!"
+    assert catalog("de", "button-live-support") == "🛟 Live-Support"
+    assert catalog("de", "menu") == "🌞 Welcome to Sunny Clinic!"  # German falls back
+    assert catalog("ru", "menu") == default_catalog()("ru", "menu")  # untouched
+    assert catalog("en", "ticket-opened", ticket="T") == default_catalog()(
+        "en", "ticket-opened", ticket="T"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "complaint"),
+    [
+        ("ticket-opened = Your ticket is { $tikcet }\n", "tikcet"),
+        ("menu = fine\nthis is not fluent\n", "cannot read"),
+    ],
+)
+def test_an_operators_text_that_cannot_work_is_refused_at_start(
+    tmp_path: Path, content: str, complaint: str
+) -> None:
+    (tmp_path / "en.ftl").write_text(content)
+    with pytest.raises(CatalogError, match=complaint):
+        Catalog(overrides=tmp_path)

@@ -12,7 +12,14 @@ from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.filters import Command, CommandStart
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import select
@@ -144,6 +151,14 @@ async def main(extra_routers: Sequence[Router] = ()) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    # The clinic's own menu; Veil adds its commands after these, never replacing them.
+    await bot.set_my_commands(
+        [
+            BotCommand(command="book", description="Book an appointment"),
+            BotCommand(command="appointments", description="Your appointments"),
+        ],
+        scope=BotCommandScopeAllPrivateChats(),
+    )
     await support.startup()
     try:
         # Veil's poller confirms updates only once they were handled (aiogram's does so before).

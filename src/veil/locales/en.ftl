@@ -1,5 +1,6 @@
 ## Veil's texts, English. Keys are stable; add a language by copying this file
-## to locales/<code>.ftl (Telegram's language code, e.g. de.ftl, pt-br.ftl).
+## to locales/<code>.ftl (Telegram's language code, e.g. de.ftl, pt-br.ftl), or to the
+## directory VEIL_LOCALES_DIR names (which overrides any text without touching Veil).
 
 ## Buttons
 button-live-support = 🛟 Live Support
@@ -10,7 +11,7 @@ button-take-ticket = ✋ Take
 
 ## Client: private chat
 menu =
-    👋 Welcome! This bot books and manages your appointments.
+    👋 Hello!
     Need a hand? Press Live Support to talk to a person.
 ticket-opened =
     ✅ You're connected to Live Support. Your ticket is { $ticket }.
@@ -95,6 +96,41 @@ command-start = Main menu
 command-support = Talk to Live Support
 command-end = End the support chat
 command-tickets = Your support tickets
+command-help = Help
+command-online = Go online: receive tickets
+command-away = Away: keep your tickets, get no new ones
+command-offline = Go offline
+command-mine = Your open tickets
+command-queue = Waiting tickets
+command-stats = Your figures
+command-agents = The team
+command-invite_agent = Invite an agent
+command-remove_agent = Remove an agent
+command-canned_list = Canned answers
+command-note = Internal note
+command-close = Close the ticket
+command-take = Take the ticket
+command-transfer = Hand the ticket over
+command-escalate = Escalate one level
+command-priority = Change the priority
+command-canned = Send a canned answer
+command-private = Work the ticket in your private chat
+command-reschedule = Offer another slot
+command-cancel_booking = Offer to cancel the appointment
+
+## Help, by who asks
+help-client =
+    ℹ️ Live Support connects you with a person from our team.
+    /support — start a conversation (or press Live Support)
+    /end — end it
+    /tickets — your earlier tickets and their transcripts
+help-agent =
+    ℹ️ For agents, here: /online, /away, /offline — your availability; /mine — your open tickets; /queue — waiting tickets; /stats — your figures.
+    In a ticket's topic a plain message goes to the client; /note <text> stays internal; /close, /take, /transfer, /escalate, /priority, /canned, /private; /reschedule and /cancel_booking when the ticket is about an appointment.
+help-admin =
+    ℹ️ For admins, here: /invite_agent <L1|L2|L3>, /agents, /agent_level, /agent_capacity, /remove_agent, /canned_set, /canned_delete, /canned_list. In the desk: reply /remove_member to a message to take its author out.
+help-desk =
+    ℹ️ In a ticket's topic a plain message goes to the client; /note <text> stays internal; /close, /take, /transfer Agent-N or queue, /escalate [reason], /priority <level>, /canned, /private; /reschedule and /cancel_booking for appointments.
 
 ## Routing and the queue
 agent-joined = 👋 A support agent has joined the conversation and will answer you here.

@@ -17,6 +17,7 @@ from veil.services.deliveries import (
     RawChat,
     RemoveFromDesks,
     SendText,
+    StaffMenu,
     TicketTopic,
 )
 from veil.services.people import ensure_user, id_of, set_role
@@ -62,6 +63,7 @@ async def make_agent(uow: UnitOfWork, ctx: Context, telegram_id: int) -> Agent:
     user = await set_role(uow, ctx, telegram_id, Role.SUPPORT_AGENT, keep_admin=True)
     agent = await ensure_agent(uow, ctx, user)
     assert agent is not None  # a support agent can answer tickets
+    uow.outbox.add(StaffMenu(id_of(user)))
     return agent
 
 
@@ -105,6 +107,7 @@ async def accept_invite(uow: UnitOfWork, ctx: Context, sender: Sender, token: st
     assert agent is not None
     agent.level = level
     tell(uow, ctx, user, "invite-accepted", level=agent.level.value, alias=agent.alias)
+    uow.outbox.add(StaffMenu(id_of(user)))
     log.info("agent joined", extra={"agent": agent.alias, "level": agent.level.value})
 
 
@@ -263,6 +266,7 @@ async def _leave_team(uow: UnitOfWork, ctx: Context, user: User) -> None:
     if agent is not None:
         await _stop_answering(uow, ctx, agent)
     uow.outbox.add(RemoveFromDesks(id_of(user)))
+    uow.outbox.add(StaffMenu(id_of(user)))
 
 
 @routing.changes_holdings
@@ -277,6 +281,7 @@ async def retire_lapsed(uow: UnitOfWork, ctx: Context) -> list[str]:
             continue
         await _stop_answering(uow, ctx, agent)
         uow.outbox.add(RemoveFromDesks(agent.agent_id))
+        uow.outbox.add(StaffMenu(agent.agent_id))
         uow.outbox.add(
             SendText(
                 RawChat(ctx.desks.primary), ctx.desk_text("desk-agent-lapsed", alias=agent.alias)
@@ -296,7 +301,8 @@ async def sync_admins(uow: UnitOfWork, ctx: Context, admin_ids: Iterable[int]) -
     invite them back as an agent). Returns the Telegram ids that lost the role."""
     wanted = set(admin_ids)
     for telegram_id in sorted(wanted):
-        await set_role(uow, ctx, telegram_id, Role.ADMIN)
+        admin = await set_role(uow, ctx, telegram_id, Role.ADMIN)
+        uow.outbox.add(StaffMenu(id_of(admin)))
     demoted: list[int] = []
     for user in await uow.users.with_role(Role.ADMIN):
         if user.telegram_id not in wanted:

@@ -129,6 +129,14 @@ class RemoveFromDesks:
 
 
 @dataclass(frozen=True)
+class StaffMenu:
+    """Show a person the command menu of who they are now in their chat with the bot:
+    an agent's or an admin's, or (left the team) the clients' again."""
+
+    user_id: int
+
+
+@dataclass(frozen=True)
 class CarryOut:
     """Have the host carry out a change the client accepted (another slot, cancelling),
     then tell both sides what came of it. Outside any transaction of Veil's: the host
@@ -156,6 +164,7 @@ Delivery = (
     | CheckMembership
     | RemoveFromDesks
     | CarryOut
+    | StaffMenu
 )
 
 _DELIVERIES: dict[str, type[Delivery]] = {
@@ -172,6 +181,7 @@ _DELIVERIES: dict[str, type[Delivery]] = {
         CheckMembership,
         RemoveFromDesks,
         CarryOut,
+        StaffMenu,
     )
 }
 _ADDRESSES: dict[str, type[Address]] = {c.__name__: c for c in (UserChat, TicketTopic, RawChat)}
@@ -192,6 +202,8 @@ def lane_of(delivery: Delivery) -> str:
         return f"user:{delivery.user_id}"
     if isinstance(delivery, CarryOut):
         return f"offer:{delivery.offer_id}"
+    if isinstance(delivery, StaffMenu):
+        return f"user:{delivery.user_id}"
     return address_lane(delivery.to)
 
 
@@ -215,7 +227,8 @@ def chat_key(
     from an agent's private chat counts against that chat, except for its card.
     """
     if isinstance(
-        delivery, AnswerCallback | CheckMembership | CloseTopic | RemoveFromDesks | CarryOut
+        delivery,
+        AnswerCallback | CheckMembership | CloseTopic | RemoveFromDesks | CarryOut | StaffMenu,
     ):
         return None, False
     in_topic = isinstance(delivery, OpenTopic | PostCard | RefreshCard)

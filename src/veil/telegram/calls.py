@@ -42,10 +42,12 @@ from veil.services.deliveries import (
     RefreshCard,
     RemoveFromDesks,
     SendText,
+    StaffMenu,
     ticket_of,
 )
 from veil.services.outbound import PrivateWorkEnded, Side, Target, TopicMissing
 from veil.services.ports import UnitOfWorkFactory
+from veil.telegram.menus import Menus, quietly
 from veil.telegram.metrics import DeliveryMetrics
 
 log = logging.getLogger(__name__)
@@ -136,12 +138,18 @@ class DeliveryCalls:
     """Turns deliveries into Bot API calls; raises aiogram's errors for the sender."""
 
     def __init__(
-        self, bot: Bot, units: UnitOfWorkFactory, ctx: Context, metrics: DeliveryMetrics
+        self,
+        bot: Bot,
+        units: UnitOfWorkFactory,
+        ctx: Context,
+        metrics: DeliveryMetrics,
+        menus: Menus | None = None,
     ) -> None:
         self._bot = bot
         self._units = units
         self._ctx = ctx
         self._metrics = metrics
+        self._menus = menus  # None: the bot's menus are not Veil's to set
 
     async def perform(self, batch: Sequence[Delivery]) -> list[Learned]:
         """Carry out one delivery, or a run of one lane's deliveries that go as one call:
@@ -166,6 +174,8 @@ class DeliveryCalls:
                 await self._remove_from_desks(user_id)
             case CarryOut(offer_id):
                 await appointments.carry_out(self._units, self._ctx, offer_id)
+            case StaffMenu(user_id):
+                await self._staff_menu(user_id)
             case SendText() | CopyContent() | EditContent():
                 return await self._with_topic_recovery(first, lambda: self._send_or_say(first))
         return []
@@ -527,6 +537,19 @@ class DeliveryCalls:
                 chat_id=self._ctx.desks.primary, text=text, entities=_entities(as_notice(text))
             )
         log.info("person %s removed from the desk groups", user_id)
+
+    async def _staff_menu(self, user_id: int) -> None:
+        if self._menus is None:
+            return
+        async with self._units() as uow:
+            user = await uow.users.get(user_id)
+        if user is None:
+            return
+        chat = user.telegram_id
+        if user.can_answer_tickets:
+            await quietly("staff", self._menus.for_staff(chat, admin=user.is_admin))
+        else:
+            await quietly("a former agent", self._menus.for_nobody(chat))
 
     async def _answer(self, query_id: str, text: str | None, alert: bool) -> None:
         try:

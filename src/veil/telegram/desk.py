@@ -6,7 +6,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
-from veil.services import appointments, canned, desk, handover, outbound, private
+from veil.services import appointments, canned, desk, guidance, handover, outbound, private
 from veil.services.context import Context, Incoming
 from veil.services.ports import UnitOfWork
 from veil.telegram import client
@@ -33,6 +33,7 @@ def build_router(scope: Scope) -> Router:
     router.message.register(on_message(canned.offer), Command("canned"))
     router.message.register(on_message(private.work_privately), Command("private"))
     router.message.register(on_message(desk.remove_member), Command("remove_member"))
+    router.message.register(on_message(guidance.desk_help), Command("help"))
     router.message.register(on_message(appointments.offer_reschedule), Command("reschedule"))
     router.message.register(on_message(appointments.offer_cancel), Command("cancel_booking"))
     router.message.register(on_message(client_command_here), Command(*client.MENU_COMMANDS))

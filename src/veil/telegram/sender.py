@@ -58,6 +58,7 @@ from veil.services.deliveries import CopyContent, SendText, UserChat, mergeable
 from veil.services.ports import PendingDelivery, UnitOfWork, UnitOfWorkFactory
 from veil.telegram.calls import THREAD_GONE, DeliveryCalls, Learned
 from veil.telegram.flood import FloodGate
+from veil.telegram.menus import Menus
 from veil.telegram.metrics import DeliveryMetrics
 
 log = logging.getLogger(__name__)
@@ -178,9 +179,10 @@ class OutboxSender:
         lease: float = 60.0,
         bundle_after: float = 1.0,
         name: str | None = None,
+        menus: Menus | None = None,
     ) -> None:
         self.metrics = metrics or DeliveryMetrics()
-        self._calls = DeliveryCalls(bot, units, ctx, self.metrics)
+        self._calls = DeliveryCalls(bot, units, ctx, self.metrics, menus)
         self._units = units
         self._ctx = ctx
         self.gate = gate

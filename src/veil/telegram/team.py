@@ -9,7 +9,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
 from veil.domain.agents import AgentStatus
-from veil.services import agents, canned, private
+from veil.services import agents, canned, guidance, private
 from veil.services.context import Context, Sender
 from veil.services.ports import UnitOfWork
 from veil.telegram.handlers import on_sender
@@ -37,6 +37,7 @@ def _register_staff_commands(router: Router) -> None:
     for status in AgentStatus:
         router.message.register(on_sender(_set_status(status)), Command(status.value))
     router.message.register(on_sender(agents.my_tickets), Command("mine"))
+    router.message.register(on_sender(guidance.show_help), Command("help"))
     router.message.register(on_sender(private.back_to_topic), Command("back"))
     router.message.register(on_sender(agents.queue), Command("queue"))
     router.message.register(on_sender(agents.stats), Command("stats"))

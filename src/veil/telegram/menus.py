@@ -1,0 +1,97 @@
+"""The bot's command menus: what each audience sees on typing "/", in each language.
+
+Clients see theirs in every private chat; an agent's or admin's own chat shows theirs
+(a chat scope, set when they join the team and cleared when they leave); each desk group
+shows the topic commands. Every scope is set once per language of the catalog (English
+as the default). Inside a host, a scope's commands are merged with the host's own for
+it, the host's first and never replaced; ``VEIL_MANAGE_COMMANDS=false`` leaves them all
+alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Sequence
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
+
+from veil.i18n import FALLBACK
+from veil.services.ports import Texts
+
+log = logging.getLogger(__name__)
+
+CLIENT = ("start", "support", "end", "tickets", "help")
+AGENT = ("online", "away", "offline", "mine", "queue", "stats", "help")
+ADMIN = (*AGENT[:-1], "agents", "invite_agent", "remove_agent", "canned_list", "help")
+DESK = (
+    "note",
+    "close",
+    "take",
+    "transfer",
+    "escalate",
+    "priority",
+    "canned",
+    "private",
+    "reschedule",
+    "cancel_booking",
+    "help",
+)
+
+Scope = BotCommandScopeAllPrivateChats | BotCommandScopeChat
+
+
+class Menus:
+    def __init__(self, bot: Bot, texts: Texts, languages: Sequence[str], *, shared: bool) -> None:
+        self._bot = bot
+        self._texts = texts
+        self._languages = list(languages)
+        self._shared = shared
+
+    async def for_clients(self) -> None:
+        # A host's /start is the host's: Veil's own menu lists it only as a bot of its own.
+        names = [c for c in CLIENT if not (self._shared and c == "start")]
+        await self._set(BotCommandScopeAllPrivateChats(), names)
+
+    async def for_desk(self, chat_id: int) -> None:
+        await self._set(BotCommandScopeChat(chat_id=chat_id), DESK)
+
+    async def for_staff(self, chat_id: int, *, admin: bool) -> None:
+        await self._set(BotCommandScopeChat(chat_id=chat_id), ADMIN if admin else AGENT)
+
+    async def for_nobody(self, chat_id: int) -> None:
+        """Someone who left the team: their chat shows the clients' menu again."""
+        for language in self._languages:
+            await self._bot.delete_my_commands(
+                scope=BotCommandScopeChat(chat_id=chat_id), language_code=_code(language)
+            )
+
+    async def _set(self, scope: Scope, names: Sequence[str]) -> None:
+        for language in self._languages:
+            ours = [
+                BotCommand(command=name, description=self._texts(language, f"command-{name}"))
+                for name in names
+            ]
+            if self._shared:
+                code = _code(language)
+                theirs = list(await self._bot.get_my_commands(scope=scope, language_code=code))
+                taken = {c.command for c in theirs}
+                ours = [*theirs, *(c for c in ours if c.command not in taken)]
+            await self._bot.set_my_commands(ours, scope=scope, language_code=_code(language))
+
+
+def _code(language: str) -> str | None:
+    return None if language == FALLBACK else language
+
+
+async def quietly(what: str, call: Awaitable[None]) -> None:
+    """A menu that could not be set is no reason not to serve: logged, and on we go."""
+    try:
+        await call
+    except TelegramAPIError as exc:
+        log.warning("could not set the command menu for %s: %s", what, exc)
