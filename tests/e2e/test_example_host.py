@@ -38,6 +38,7 @@ HOST_FALLBACK = "I understand /book and /appointments"
 VEIL_MENU = "Need a hand? Press Live Support"  # Veil's own /start, which a host keeps
 VEIL_TROUBLE = "Something went wrong"
 CONNECTED = "You're connected to Live Support"
+NOT_CONNECTED = "You're not connected to Live Support"  # Veil's answer to a stranger's words
 
 
 class Clinic:
@@ -173,7 +174,6 @@ async def test_a_client_books_and_gets_support_about_the_appointment(clinic: Cli
     await clinic.say(bob, "/online", "You are online")
 
     welcome = await clinic.say(alice, "/start", WELCOME)
-    assert not any(VEIL_MENU in t for t in clinic.texts(alice.id))
     assert ("🛟 Live Support", "sup:open") in buttons(welcome)
 
     services = await clinic.say(alice, "/book", "Which service?")
@@ -184,6 +184,9 @@ async def test_a_client_books_and_gets_support_about_the_appointment(clinic: Cli
     booked = await clinic.gets(alice.id, "Booked: Haircut")
     live = [data for label, data in buttons(booked) if "Live Support" in label]
     assert live == ["sup:open:b1"]
+
+    # Veil answered none of the host's own commands.
+    assert not any(VEIL_MENU in t or NOT_CONNECTED in t for t in clinic.texts(alice.id))
 
     # Live Support on the appointment: agents see what it is about, never who.
     await clinic.press(alice, alice.id, booked, live[0])

@@ -156,3 +156,17 @@ async def test_a_kill_before_the_commit_is_retried_by_telegram_and_handled_once(
     await _then_tickets(desk, person)
     assert _count(desk, person, OPENED) == 1
     assert _count(desk, person, CONTINUES) == 0
+
+
+async def test_back_to_polling_the_webhook_is_removed(world: World, desk: Desk, hook: Any) -> None:
+    """Last in the module: the same bot restarted without VEIL_WEBHOOK_URL polls again."""
+    account = desk.tg.world.bots[TOKEN]
+    assert await desk.bot.stop() == 0
+    for name in BOT_SETTINGS:
+        desk.bot.env.pop(name)
+    await desk.bot.start()
+    await desk.tg.wait_for(lambda: account.webhook is None, timeout=WAIT_LIMIT)
+    person = world.new_client("Pia")
+    seen = desk.client_inbox(person)
+    desk.tg.send_text(person.id, person.id, "/support")
+    await desk.client_gets(OPENED, person, skip=seen)

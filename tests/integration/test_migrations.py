@@ -268,3 +268,71 @@ async def test_the_migrations_make_exactly_the_schema_the_code_maps(database_url
         assert await _sync(engine, _differences) == []
     finally:
         await engine.dispose()
+
+
+HOST_ENV = """
+from alembic import context
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
+with context.begin_transaction():
+    context.run_migrations()
+"""
+HOST_REVISION_FILE = f'''
+import sqlalchemy as sa
+from alembic import op
+
+revision = "{HOST_REVISION}"
+down_revision = None
+branch_labels = ("scheduler",)
+depends_on = None
+
+
+def upgrade():
+    op.create_table("users", sa.Column("id", sa.Integer(), primary_key=True))
+
+
+def downgrade():
+    op.drop_table("users")
+'''
+
+
+def _host_alembic(root: Path) -> Config:
+    """A host's own Alembic setup that lists Veil's revisions among its version locations."""
+    (root / "versions").mkdir(parents=True)
+    (root / "env.py").write_text(HOST_ENV)
+    (root / "versions" / "host_users.py").write_text(HOST_REVISION_FILE)
+    config = Config()
+    config.set_main_option("script_location", str(root))
+    veils = db.MIGRATIONS / "versions"
+    config.set_main_option("version_locations", f"{root / 'versions'} {veils}")
+    config.set_main_option("path_separator", "space")
+    return config
+
+
+async def test_a_host_running_alembic_itself_can_include_veils_revisions(
+    database_url: str, tmp_path: Path
+) -> None:
+    config = _host_alembic(tmp_path / "host_migrations")
+    engine = db.make_engine(database_url)
+
+    def upgrade(connection: Connection) -> set[str]:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "heads")
+        return {
+            row[0] for row in connection.execute(text("SELECT version_num FROM alembic_version"))
+        }
+
+    def downgrade_veil(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "veil@base")
+
+    try:
+        heads = await _sync(engine, upgrade)
+        assert heads == {HOST_REVISION, HEAD}  # two branches, one version table: the host's
+        assert await _sync(engine, _tables) == VEIL_TABLES | {"users", "alembic_version"}
+        assert await _sync(engine, _differences) == []
+        await _sync(engine, downgrade_veil)
+        assert await _sync(engine, _tables) == {"users", "alembic_version"}
+    finally:
+        await engine.dispose()
