@@ -9,7 +9,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,6 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import text
 
-from tests.conftest import BACKENDS, fresh_database
 from tests.e2e.harness import (
     STALL,
     TOKEN,
@@ -116,19 +115,12 @@ async def _veil_cli(env: dict[str, str], *args: str) -> str:
     return out.decode()
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def clinic_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
-        yield url
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def clinic(
-    clinic_url: str, tmp_path_factory: pytest.TempPathFactory
+    backend_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Clinic]:
-    url = clinic_url
+    """The clinic on each backend (``backend_url``: one fresh database per module run)."""
+    url = backend_url
     if url:
         tg = FakeTelegram()
         tg.add_bot(TOKEN, username="sunny_clinic_bot", first_name="Sunny Clinic")

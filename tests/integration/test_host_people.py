@@ -3,7 +3,6 @@ Veil's facts in its own tables, the host's rows never written."""
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -13,11 +12,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import FakeClock
+from tests.integration.test_store import make_ctx
 from veil.config import load_settings
 from veil.domain.model import Role
-from veil.i18n import default_catalog
 from veil.services import agents
-from veil.services.context import Context, Sender
+from veil.services.context import Sender
 from veil.services.deliveries import RemoveFromDesks, SendText
 from veil.services.people import ensure_user
 from veil.store import db
@@ -52,16 +51,6 @@ def _store(engine: AsyncEngine, clock: FakeClock) -> SqlStore:
     return SqlStore(engine, clock, host_users=mapping)
 
 
-def _ctx(clock: FakeClock) -> Context:
-    counter = itertools.count(1)
-    return Context(
-        clock=clock,
-        texts=default_catalog(),
-        new_suffix=lambda: f"A{next(counter):05d}",
-        desk_chat_id=DESK,
-    )
-
-
 async def _host_rows(engine: AsyncEngine) -> list[Any]:
     async with engine.connect() as connection:
         rows = await connection.execute(text("SELECT * FROM users ORDER BY id"))
@@ -71,7 +60,7 @@ async def _host_rows(engine: AsyncEngine) -> list[Any]:
 async def test_a_provider_made_an_agent_stays_a_provider(
     host_engine: AsyncEngine, clock: FakeClock
 ) -> None:
-    store, ctx = _store(host_engine, clock), _ctx(clock)
+    store, ctx = _store(host_engine, clock), make_ctx(clock)
     before = await _host_rows(host_engine)
     async with store() as uow:
         agent = await agents.make_agent(uow, ctx, BOB)
@@ -89,7 +78,7 @@ async def test_a_provider_made_an_agent_stays_a_provider(
 async def test_the_hosts_admins_and_agents_are_staff_and_others_are_not(
     host_engine: AsyncEngine, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store, ctx = _store(host_engine, clock), _ctx(clock)
+    store, ctx = _store(host_engine, clock), make_ctx(clock)
     caplog.set_level(logging.WARNING, logger="veil.store.host_people")
     for _ in range(2):  # two updates: the unknown role is logged once
         async with store() as uow:
@@ -111,7 +100,7 @@ async def test_the_hosts_admins_and_agents_are_staff_and_others_are_not(
 async def test_an_admin_the_host_demotes_loses_the_right_and_the_desk(
     host_engine: AsyncEngine, clock: FakeClock
 ) -> None:
-    store, ctx = _store(host_engine, clock), _ctx(clock)
+    store, ctx = _store(host_engine, clock), make_ctx(clock)
     async with store() as uow:
         carl = await ensure_user(uow, ctx, Sender(CARL))
         agent = await agents.ensure_agent(uow, ctx, carl)
@@ -137,7 +126,7 @@ async def test_an_admin_the_host_demotes_loses_the_right_and_the_desk(
 async def test_an_agent_by_the_hosts_role_is_not_removed_behind_its_back(
     host_engine: AsyncEngine, clock: FakeClock
 ) -> None:
-    store, ctx = _store(host_engine, clock), _ctx(clock)
+    store, ctx = _store(host_engine, clock), make_ctx(clock)
     async with store() as uow:
         erin = await ensure_user(uow, ctx, Sender(ERIN))
         agent = await agents.ensure_agent(uow, ctx, erin)

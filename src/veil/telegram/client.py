@@ -11,22 +11,8 @@ from veil.services.context import Context
 from veil.services.ports import UnitOfWork
 from veil.telegram.handlers import on_message, on_sender
 from veil.telegram.incoming import sender_of
+from veil.telegram.menus import TOPIC_COMMANDS
 from veil.telegram.scope import Scope
-
-MENU_COMMANDS = ("start", "support", "end", "tickets")
-DESK_COMMANDS = (
-    "close",
-    "note",
-    "take",
-    "transfer",
-    "escalate",
-    "priority",
-    "canned",
-    "private",
-    "reschedule",
-    "cancel_booking",
-)
-
 
 SUPPORT_DEEP_LINK = "support"  # t.me/<bot>?start=support
 SUPPORT_ABOUT = "support_"  # t.me/<bot>?start=support_<appointment ref>
@@ -49,7 +35,7 @@ def build_router(scope: Scope) -> Router:
     talking.message.filter(scope.in_conversation)
     talking.edited_message.filter(scope.in_conversation)
     talking.message.register(on_sender(client.end_chat), Command("end"))
-    talking.message.register(on_message(private.desk_command_in_private), Command(*DESK_COMMANDS))
+    talking.message.register(on_message(private.desk_command_in_private), Command(*TOPIC_COMMANDS))
     # An agent may work a ticket from here (/private in its topic); else it is a client.
     talking.message.register(on_message(private.relay_private))
     talking.edited_message.register(on_message(private.edit_private))

@@ -9,7 +9,7 @@ from aiogram.types import Message
 from veil.services import appointments, canned, desk, guidance, handover, outbound, private
 from veil.services.context import Context, Incoming
 from veil.services.ports import UnitOfWork
-from veil.telegram import client
+from veil.telegram import menus
 from veil.telegram.handlers import on_message
 from veil.telegram.incoming import is_command
 from veil.telegram.scope import Scope
@@ -36,7 +36,7 @@ def build_router(scope: Scope) -> Router:
     router.message.register(on_message(guidance.desk_help), Command("help"))
     router.message.register(on_message(appointments.offer_reschedule), Command("reschedule"))
     router.message.register(on_message(appointments.offer_cancel), Command("cancel_booking"))
-    router.message.register(on_message(client_command_here), Command(*client.MENU_COMMANDS))
+    router.message.register(on_message(client_command_here), Command(*menus.CLIENT))
     # Every other command stops here: a command is never relayed to a client.
     router.message.register(on_message(unknown_command), is_command)
     router.message.register(on_message(desk.topic_closed_by_hand), F.forum_topic_closed)

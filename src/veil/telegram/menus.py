@@ -29,9 +29,10 @@ log = logging.getLogger(__name__)
 CLIENT = ("start", "support", "end", "tickets", "help")
 AGENT = ("online", "away", "offline", "mine", "queue", "stats", "help")
 ADMIN = (*AGENT[:-1], "agents", "invite_agent", "remove_agent", "canned_list", "help")
-DESK = (
-    "note",
+# The commands of a ticket's topic (in a private chat they are told where they belong).
+TOPIC_COMMANDS = (
     "close",
+    "note",
     "take",
     "transfer",
     "escalate",
@@ -40,8 +41,8 @@ DESK = (
     "private",
     "reschedule",
     "cancel_booking",
-    "help",
 )
+DESK = (*TOPIC_COMMANDS, "help")
 
 Scope = BotCommandScopeAllPrivateChats | BotCommandScopeChat
 
