@@ -278,7 +278,6 @@ class Veil:
             await self.stop()
 
     async def _poll(self, dispatcher: Dispatcher, stop: asyncio.Event) -> None:
-        await self._leave_webhook()
         poller = Poller(
             self.bot,
             dispatcher,
@@ -289,16 +288,6 @@ class Veil:
         polling = asyncio.create_task(poller.run(stop), name="polling")
         await stop.wait()
         await asyncio.gather(polling, return_exceptions=True)
-
-    async def _leave_webhook(self) -> None:
-        """Back to polling: a webhook left set makes every getUpdates fail (409)."""
-        try:
-            info = await self.bot.get_webhook_info()
-            if info.url:
-                await self.bot.delete_webhook(drop_pending_updates=False)
-                log.warning("webhook %s removed: polling instead", redact(info.url))
-        except TelegramNetworkError as exc:
-            log.warning("could not check for a webhook (%s); polling anyway", exc)
 
     async def _serve_webhook(self, dispatcher: Dispatcher, url: str, stop: asyncio.Event) -> None:
         secret = await self.webhook_secret()

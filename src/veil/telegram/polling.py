@@ -16,6 +16,7 @@ import logging
 from collections.abc import Sequence
 
 from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Update
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class Poller:
     async def run(self, stop: asyncio.Event) -> None:
         offset: int | None = None
         delay = 1.0
+        await self._leave_webhook()
         log.info("polling Telegram for updates")
         while not stop.is_set():
             try:
@@ -80,6 +82,16 @@ class Poller:
             if updates:
                 await self.handle(updates)
                 offset = updates[-1].update_id + 1  # confirmed by the next getUpdates
+
+    async def _leave_webhook(self) -> None:
+        """Polling instead of a webhook: while one is set, every getUpdates fails (409)."""
+        try:
+            info = await self._bot.get_webhook_info()
+            if info.url:
+                await self._bot.delete_webhook(drop_pending_updates=False)
+                log.warning("the webhook was removed: polling instead")
+        except TelegramAPIError as exc:
+            log.warning("could not check for a webhook (%s); polling anyway", exc)
 
     async def _fetch(self, offset: int | None, stop: asyncio.Event) -> list[Update]:
         """The next batch, or nothing when asked to stop while waiting for it."""
