@@ -11,7 +11,7 @@ As a bot of its own, run ``veil run``. Inside an existing aiogram 3 bot (the hos
 
 The host's updates fall through Veil untouched; Veil takes support conversations, the
 desk group and its staff's commands. ``support.support_button()`` and
-``support.support_link`` open a conversation; ``await support.open_ticket(user_id)`` does
+``support.support_link()`` open a conversation; ``await support.open_ticket(user_id)`` does
 it from the host's own code. See docs/embedding.md.
 """
 

@@ -193,6 +193,8 @@ async def test_a_client_books_and_gets_support_about_the_appointment(clinic: Cli
     seen = len(tg.bot_messages(alice.id))
     tg.send_text(alice.id, alice.id, "Could I come in later that week?")
     await clinic.gets(clinic.desk, "Could I come in later that week?", topic)
+    # ... and the host's own commands stay the host's, conversation or not.
+    await clinic.say(alice, "/appointments", "📅 Haircut")
 
     # The agent offers another slot; the client confirms; the booking moves.
     tg.send_text(bob.id, clinic.desk, "/reschedule", thread_id=topic)
@@ -214,6 +216,7 @@ async def test_a_client_books_and_gets_support_about_the_appointment(clinic: Cli
         "the card to show the new time",
     )
     assert not any(HOST_FALLBACK in t for t in clinic.texts(alice.id)[seen:])
+    assert not any("/appointments" in t for t in clinic.texts(clinic.desk, topic))
 
     # Carol is still a provider in the clinic's own records.
     assert await clinic.sql("SELECT role FROM users WHERE telegram_id = :id", id=bob.id) == [

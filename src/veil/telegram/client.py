@@ -37,7 +37,7 @@ def build_router(scope: Scope) -> Router:
     talking.message.register(on_sender(client.end_chat), Command("end"))
     talking.message.register(on_message(private.desk_command_in_private), Command(*TOPIC_COMMANDS))
     # An agent may work a ticket from here (/private in its topic); else it is a client.
-    talking.message.register(on_message(private.relay_private))
+    talking.message.register(on_message(private.relay_private), scope.not_the_hosts_command)
     talking.edited_message.register(on_message(private.edit_private))
     router.include_router(talking)
     return router

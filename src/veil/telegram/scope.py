@@ -19,6 +19,7 @@ from aiogram.types import CallbackQuery, Message
 from veil.services import actions, canned, outbound, scope
 from veil.services.context import Context
 from veil.services.ports import UnitOfWork
+from veil.telegram.incoming import is_command
 
 Peek = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
 
@@ -51,6 +52,11 @@ class Scope:
             return ctx.desks.is_desk(message.chat.id)
         async with self.peek() as uow:
             return await outbound.is_desk_chat(uow, ctx, message.chat.id)
+
+    def not_the_hosts_command(self, message: Message) -> bool:
+        """Inside a host, a command Veil does not know (the host's /book) is the host's,
+        even from someone talking with support; as a bot of its own, Veil answers it."""
+        return not self.shared or not is_command(message)
 
     def veils_button(self, query: CallbackQuery) -> bool:
         if not self.shared:
