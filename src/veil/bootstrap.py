@@ -33,7 +33,7 @@ from veil.services.deliveries import StaffMenu
 from veil.services.desks import Desks
 from veil.services.ports import Appointments, Clock
 from veil.store import db
-from veil.store.host_people import HostTableUnreadable, HostUsersTable
+from veil.store.host_people import HostTableUnreadable, host_users_of
 from veil.store.state import kept
 from veil.store.uow import SqlStore
 from veil.system import random_suffix, random_token, utcnow
@@ -331,19 +331,6 @@ def catalog_of(settings: Settings) -> Catalog:
         return Catalog(overrides=settings.locales_dir)
     except CatalogError as exc:
         raise ConfigError(f"VEIL_LOCALES_DIR: {exc}") from None
-
-
-def host_users_of(settings: Settings) -> HostUsersTable | None:
-    """The mapping onto the host's users table, when one is configured."""
-    if settings.host_users_table is None:
-        return None
-    return HostUsersTable(
-        settings.host_users_table,
-        telegram_id_column=settings.host_users_telegram_id_column,
-        role_column=settings.host_users_role_column,
-        language_column=settings.host_users_language_column,
-        roles=dict(settings.host_roles),
-    )
 
 
 def build(

@@ -155,11 +155,11 @@ def _migrate(action: Callable[[AsyncEngine, str], Awaitable[None]], revision: st
 def agents_add(telegram_id: int) -> None:
     """Make the Telegram user TELEGRAM_ID a support agent (L1); a host's records stay as
     they are (a provider made an agent is still a provider in the bot)."""
-    from veil.bootstrap import host_users_of
     from veil.i18n import default_catalog
     from veil.services.agents import make_agent
     from veil.services.context import Context
     from veil.store import db
+    from veil.store.host_people import host_users_of
     from veil.store.uow import SqlStore
     from veil.system import random_suffix, utcnow
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import ColumnClause
 
+from veil.config import Settings
 from veil.domain.model import Role
 
 log = logging.getLogger(__name__)
@@ -94,3 +95,16 @@ class HostUsersTable:
                 text[:64],
             )
         return Role.CLIENT
+
+
+def host_users_of(settings: Settings) -> HostUsersTable | None:
+    """The mapping onto the host's users table, when the settings name one."""
+    if settings.host_users_table is None:
+        return None
+    return HostUsersTable(
+        settings.host_users_table,
+        telegram_id_column=settings.host_users_telegram_id_column,
+        role_column=settings.host_users_role_column,
+        language_column=settings.host_users_language_column,
+        roles=dict(settings.host_roles),
+    )
