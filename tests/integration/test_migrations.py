@@ -336,3 +336,50 @@ async def test_a_host_running_alembic_itself_can_include_veils_revisions(
         assert await _sync(engine, _tables) == {"users", "alembic_version"}
     finally:
         await engine.dispose()
+
+
+def _a_conversation(connection: Connection) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO support_people (id, telegram_id, role, created_at, updated_at) "
+            "VALUES (1, 5000000001, 'client', :now, :now)"
+        ),
+        {"now": NOW},
+    )
+    connection.execute(
+        text(
+            "INSERT INTO support_tickets (id, public_id, client_id, status, priority, "
+            "required_level, desk_chat_id, message_count, created_at, last_activity_at) "
+            "VALUES (7, 'SUPP-1763631000-AB12', 1, 'open', 'normal', 'L1', -1001, 1, :now, :now)"
+        ),
+        {"now": NOW},
+    )
+    connection.execute(
+        text(
+            "INSERT INTO support_messages (ticket_id, seq, direction, kind, text, created_at) "
+            "VALUES (7, 1, 'from_client', 'text', 'kept', :now)"
+        ),
+        {"now": NOW},
+    )
+
+
+def _counts(connection: Connection) -> tuple[int, int]:
+    tickets = connection.execute(text("SELECT count(*) FROM support_tickets")).scalar()
+    messages = connection.execute(text("SELECT count(*) FROM support_messages")).scalar()
+    return int(tickets or 0), int(messages or 0)
+
+
+async def test_going_down_a_revision_and_up_again_keeps_every_row(database_url: str) -> None:
+    """A revision that rebuilds the tickets table on SQLite (dropping a column) must not
+    take the messages with it through their cascading foreign key."""
+    engine = db.make_engine(database_url)
+    try:
+        await db.upgrade(engine)
+        await _sync(engine, _a_conversation)
+        await db.downgrade(engine, "veil_0002")
+        assert await _sync(engine, _counts) == (1, 1)
+        await db.upgrade(engine)
+        assert await _sync(engine, _counts) == (1, 1)
+        assert await db.current_revision(engine) == HEAD
+    finally:
+        await engine.dispose()

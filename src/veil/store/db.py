@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +11,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from veil.store import legacy
 from veil.store.tables import BRANCH, VERSION_TABLE
@@ -83,8 +85,46 @@ def _on_branch(revision: str) -> str:
     return f"{BRANCH}@head" if revision in ("head", "heads") else revision
 
 
+class MigrationError(RuntimeError):
+    """A migration would leave the database inconsistent; nothing of it was kept."""
+
+
+@asynccontextmanager
+async def migrating(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection to migrate on, in one transaction.
+
+    On SQLite, foreign keys are off while it runs and checked before it commits: Alembic's
+    batch mode rebuilds a table by dropping it, and with foreign keys on SQLite first
+    deletes its rows, cascading to every table that refers to it (a downgrade dropping a
+    ticket column would empty the messages). The pragma cannot change inside a
+    transaction, so it is set on the connection before its transaction begins.
+    """
+    async with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            await connection.run_sync(_pragma, "PRAGMA foreign_keys=OFF")
+        try:
+            async with connection.begin():
+                yield connection
+                if sqlite:
+                    broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if broken:
+                        raise MigrationError(f"rows refer to nothing after migrating: {broken[:5]}")
+        finally:
+            if sqlite:
+                await connection.run_sync(_pragma, "PRAGMA foreign_keys=ON")
+
+
+def _pragma(connection: Connection, statement: str) -> None:
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(statement)
+    finally:
+        cursor.close()
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    async with engine.begin() as connection:
+    async with migrating(engine) as connection:
         await connection.run_sync(migrate_sync, revision)
 
 
@@ -97,7 +137,7 @@ async def downgrade(engine: AsyncEngine, revision: str = "base") -> None:
         if revision == "base":
             connection.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
 
-    async with engine.begin() as connection:
+    async with migrating(engine) as connection:
         await connection.run_sync(_apply)
 
 
