@@ -27,6 +27,7 @@ from veil.i18n import Catalog, CatalogError, default_catalog
 from veil.jobs import desk_watch, housekeeping
 from veil.services import actions
 from veil.services.agents import sync_admins
+from veil.services.appointments import describe
 from veil.services.client import open_ticket
 from veil.services.context import Context, Sender
 from veil.services.deliveries import StaffMenu
@@ -34,6 +35,7 @@ from veil.services.desks import Desks
 from veil.services.ports import Appointments, Clock
 from veil.store import db
 from veil.store.host_people import HostTableUnreadable, host_users_of
+from veil.store.legacy import LegacyRevisionError
 from veil.store.state import kept
 from veil.store.uow import SqlStore
 from veil.system import random_suffix, random_token, utcnow
@@ -46,7 +48,7 @@ from veil.telegram.metrics import serve as serve_metrics
 from veil.telegram.polling import Poller
 from veil.telegram.redis_conn import RedisUnavailable, connect_redis, redact
 from veil.telegram.routers import build_router
-from veil.telegram.scope import Scope
+from veil.telegram.scope import SUPPORT_ABOUT, Scope
 from veil.telegram.sender import OutboxSender
 from veil.telegram.webhook import SECRET_KEY, WebhookHandler, new_secret, webhook_app
 
@@ -89,7 +91,7 @@ class Veil:
         start = client.SUPPORT_DEEP_LINK
         if about is not None:
             actions.open_about(about)  # the same rule as buttons: refuse a bad reference
-            start = f"{client.SUPPORT_ABOUT}{about}"
+            start = f"{SUPPORT_ABOUT}{about}"
         return f"https://t.me/{self.ctx.bot_username}?start={start}"
 
     def support_button(
@@ -109,14 +111,18 @@ class Veil:
         """Open a support conversation for a user from the host's own code (or continue
         the open one), about an appointment if given; the client is told in their chat.
         Returns the ticket's id."""
+        appointment = await describe(self.ctx, telegram_id, about)  # before the transaction
         async with self.store() as uow:
-            ticket = await open_ticket(uow, self.ctx, Sender(telegram_id, language), about)
+            ticket = await open_ticket(uow, self.ctx, Sender(telegram_id, language), appointment)
             await uow.commit()
         return ticket.public_id
 
     async def prepare(self) -> None:
         """Migrate the database and make sure the configured admins are admins."""
-        await db.upgrade(self.store.engine)
+        try:
+            await db.upgrade(self.store.engine)
+        except (db.MigrationError, LegacyRevisionError) as exc:
+            raise ConfigError(f"the database: {exc}") from None
         await self.check_host_users()
         async with self.store() as uow:
             demoted = await sync_admins(uow, self.ctx, self.settings.admin_ids)

@@ -135,13 +135,14 @@ def _migrate(action: Callable[[AsyncEngine, str], Awaitable[None]], revision: st
     async def go() -> None:
         from alembic.util import CommandError
 
+        from veil.store.db import MigrationError
         from veil.store.legacy import LegacyRevisionError
 
         engine = db.make_engine(settings.database_url)
         try:
             await action(engine, revision)
             revision_now = await db.current_revision(engine)
-        except (CommandError, LegacyRevisionError) as exc:
+        except (CommandError, LegacyRevisionError, MigrationError) as exc:
             err.print(f"[red]Migration refused:[/red] {exc}")
             raise typer.Exit(1) from None
         finally:

@@ -15,7 +15,7 @@ from tests.conftest import FakeClock
 from tests.integration.test_store import make_ctx
 from veil.config import load_settings
 from veil.domain.model import Role
-from veil.services import agents
+from veil.services import agents, scope
 from veil.services.context import Sender
 from veil.services.deliveries import RemoveFromDesks, SendText
 from veil.services.people import ensure_user
@@ -167,3 +167,15 @@ def test_the_mapping_comes_from_settings_and_refuses_nonsense() -> None:
     ):
         with pytest.raises(Exception, match="VEIL_HOST_"):
             load_settings(**bad)
+
+
+async def test_the_hosts_staff_are_staff_before_veil_has_met_them(
+    host_engine: AsyncEngine, clock: FakeClock
+) -> None:
+    store, ctx = _store(host_engine, clock), make_ctx(clock)
+    async with store.peek() as uow:  # nobody has written to the bot yet
+        assert await scope.is_staff(uow, ctx, ERIN)  # support_agent in the host's table
+        assert await scope.is_staff(uow, ctx, CARL)  # admin there
+        assert not await scope.is_staff(uow, ctx, BOB)  # a provider
+        assert not await scope.is_staff(uow, ctx, DORA)  # 'staff' means nothing to Veil
+    await store.close()

@@ -332,6 +332,8 @@ async def test_a_host_running_alembic_itself_can_include_veils_revisions(
         assert heads == {HOST_REVISION, HEAD}  # two branches, one version table: the host's
         assert await _sync(engine, _tables) == VEIL_TABLES | {"users", "alembic_version"}
         assert await _sync(engine, _differences) == []
+        await db.upgrade(engine)  # Veil starting up leaves the host's history alone
+        assert await _sync(engine, _tables) == VEIL_TABLES | {"users", "alembic_version"}
         await _sync(engine, downgrade_veil)
         assert await _sync(engine, _tables) == {"users", "alembic_version"}
     finally:

@@ -47,6 +47,9 @@ class FakeUsers:
     async def get(self, user_id: int) -> User | None:
         return self._known(self.m.users.get(user_id))
 
+    async def host_role(self, telegram_id: int) -> Role | None:
+        return self.m.host_roles.get(telegram_id)
+
     def _known(self, user: User | None) -> User | None:
         if user is not None:
             user.host_role = self.m.host_roles.get(user.telegram_id)
@@ -375,6 +378,10 @@ class FakeOffers:
 
     async def get(self, offer_id: int) -> Offer | None:
         return self.m.offers.get(offer_id)
+
+    async def ticket_of(self, offer_id: int) -> int | None:
+        offer = self.m.offers.get(offer_id)
+        return offer.ticket_id if offer is not None else None
 
     async def open_for_ticket(self, ticket_id: int) -> Sequence[Offer]:
         return [o for o in self.m.offers.values() if o.ticket_id == ticket_id and o.is_open]

@@ -3,6 +3,7 @@ over the fake unit of work)."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from datetime import UTC, datetime, timedelta
 
@@ -19,6 +20,7 @@ from veil.domain.appointments import (
     Outcome,
     Slot,
     is_ref,
+    offerable,
 )
 from veil.domain.model import Priority, Role
 from veil.i18n import default_catalog
@@ -61,7 +63,7 @@ def test_anything_else_is_no_reference(ref: str | None) -> None:
 
 
 def test_an_offer_goes_draft_proposed_accepted_settled_once() -> None:
-    offer = Offer(1, OfferKind.RESCHEDULE, NOW, slot_ref="s2", slot_label="Wed 11:30", id=5)
+    offer = Offer(1, OfferKind.RESCHEDULE, NOW, "b1", slot_ref="s2", slot_label="Wed 11:30", id=5)
     offer.propose()
     offer.accept(NOW)
     assert offer.status is OfferStatus.ACCEPTED and not offer.is_open
@@ -72,17 +74,17 @@ def test_an_offer_goes_draft_proposed_accepted_settled_once() -> None:
 
 
 def test_a_declined_or_withdrawn_offer_cannot_be_accepted() -> None:
-    declined = Offer(1, OfferKind.CANCEL, NOW, id=6)
+    declined = Offer(1, OfferKind.CANCEL, NOW, "b1", id=6)
     declined.propose()
     declined.decline(NOW)
     with pytest.raises(OfferError):
         declined.accept(NOW)
-    withdrawn = Offer(1, OfferKind.CANCEL, NOW, id=7)
+    withdrawn = Offer(1, OfferKind.CANCEL, NOW, "b1", id=7)
     withdrawn.propose()
     withdrawn.withdraw()
     with pytest.raises(OfferError):
         withdrawn.accept(NOW)
-    failed = Offer(1, OfferKind.CANCEL, NOW, id=8)
+    failed = Offer(1, OfferKind.CANCEL, NOW, "b1", id=8)
     failed.propose()
     failed.accept(NOW)
     failed.settle(Outcome(False, "taken"))
@@ -105,9 +107,10 @@ class Clinic:
         self.calls: list[tuple[str, ...]] = []
 
     async def describe(self, client_telegram_id: int, ref: str) -> Appointment | None:
-        if client_telegram_id != ALICE.telegram_id or ref != "b1":
+        if client_telegram_id != ALICE.telegram_id or ref not in ("b1", "b2"):
             return None
-        return Appointment("b1", "Haircut", "Wed 10:00", "Dr Lee", "booked", self.starts)
+        service = "Haircut" if ref == "b1" else "Massage"
+        return Appointment(ref, service, "Wed 10:00", "Dr Lee", "booked", self.starts)
 
     async def slots(self, client_telegram_id: int, ref: str) -> list[Slot]:
         return [Slot("s7", "Thu 11:30"), Slot("s8", "Fri 15:00")]
@@ -144,8 +147,9 @@ async def store(ctx: Context) -> FakeStore:
 
 
 async def _open(store: FakeStore, ctx: Context, who: Sender, about: str | None) -> int:
+    appointment = await appointments.describe(ctx, who.telegram_id, about)  # before the unit
     async with store() as uow:
-        ticket = await client.open_ticket(uow, ctx, who, about)
+        ticket = await client.open_ticket(uow, ctx, who, appointment)
         ticket.desk_topic_id = 9
         await uow.commit()
     assert ticket.id is not None
@@ -189,10 +193,64 @@ async def test_a_host_that_fails_to_describe_costs_the_context_not_the_ticket(
     assert store.memory.tickets[ticket_id].about is None
 
 
+async def test_a_host_that_hangs_is_given_up_on(
+    store: FakeStore, ctx: Context, clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(appointments, "HOST_TIMEOUT", 0.01)
+    never = asyncio.Event()
+
+    async def hanging(client_telegram_id: int, ref: str) -> Appointment | None:
+        await never.wait()
+        return None
+
+    clinic.describe = hanging  # type: ignore[method-assign]
+    ticket_id = await _open(store, ctx, ALICE, "b1")
+    assert store.memory.tickets[ticket_id].about is None
+
+
+async def test_a_naive_start_from_the_host_counts_as_utc(
+    store: FakeStore, ctx: Context, clinic: Clinic, clock: FakeClock
+) -> None:
+    clinic.starts = (clock() + timedelta(hours=3)).replace(tzinfo=None)
+    ticket_id = await _open(store, ctx, ALICE, "b1")
+    assert store.memory.tickets[ticket_id].priority is Priority.HIGH
+
+
+async def test_an_offer_is_carried_out_on_the_appointment_it_was_made_about(
+    store: FakeStore, ctx: Context, clinic: Clinic
+) -> None:
+    await _open(store, ctx, ALICE, "b1")
+    offer_id = await _propose_first_slot(store, ctx)
+    # Before answering, the client presses Live Support on another booking.
+    await _open(store, ctx, ALICE, "b2")
+    ticket = next(iter(store.memory.tickets.values()))
+    assert ticket.about is not None and ticket.about.ref == "b2"
+    async with store() as uow:
+        gone = await appointments.decide(uow, ctx, ALICE, offer_id, accept=True)
+        await uow.commit()
+    assert gone is not None and "no longer open" in gone
+    assert CarryOut(offer_id) not in store.sent() and clinic.calls == []
+    assert store.memory.offers[offer_id].appointment_ref == "b1"
+
+
+def test_only_fit_slots_are_offered() -> None:
+    slots = [
+        Slot("s1", "   "),  # no words: Telegram refuses an empty button
+        Slot("bad ref", "Mon 9:00"),
+        Slot("s2", "x" * 300),
+        Slot("s3", " Tue 10:00 "),
+    ]
+    assert offerable(slots, 6) == [Slot("s2", "x" * 64), Slot("s3", "Tue 10:00")]
+    assert offerable(slots, 1) == [Slot("s2", "x" * 64)]
+
+
 async def _propose_first_slot(store: FakeStore, ctx: Context) -> int:
+    ticket = next(iter(store.memory.tickets.values()))
+    assert ticket.about is not None
+    answer = await appointments.slots_for(ctx, ALICE.telegram_id, ticket.about)
     async with store() as uow:
         await appointments.offer_reschedule(
-            uow, ctx, Incoming(DESK, 50, BOB, "text", "/reschedule", thread_id=9)
+            uow, ctx, Incoming(DESK, 50, BOB, "text", "/reschedule", thread_id=9), answer
         )
         await uow.commit()
     drafts = sorted(store.memory.offers)

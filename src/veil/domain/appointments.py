@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 # The host's own reference to an appointment (or a slot): it travels in button payloads
 # and deep links, so it is short and of the characters both allow.
@@ -46,6 +46,28 @@ class Slot:
     label: str
 
 
+SLOT_LABEL_LIMIT = 64  # characters on a button: readable, and well inside Telegram's limits
+
+
+def offerable(slots: list[Slot], most: int) -> list[Slot]:
+    """The host's slots fit to offer: a reference of the right shape, a label with words
+    (trimmed to fit a button), at most ``most`` of them."""
+    fit = [
+        Slot(s.ref, s.label.strip()[:SLOT_LABEL_LIMIT])
+        for s in slots
+        if is_ref(s.ref) and s.label.strip()
+    ]
+    return fit[:most]
+
+
+def as_utc(appointment: Appointment) -> Appointment:
+    """The host's appointment with an aware start: a naive one is taken as UTC."""
+    starts = appointment.starts_at
+    if starts is None or starts.tzinfo is not None:
+        return appointment
+    return replace(appointment, starts_at=starts.replace(tzinfo=UTC))
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What the host made of a change: whether it was done, its words for both sides,
@@ -77,9 +99,13 @@ class OfferError(Exception):
 
 @dataclass(eq=False)
 class Offer:
+    """A change put to the client, bound to the appointment it was made about (a ticket
+    may come to be about another one before the client answers)."""
+
     ticket_id: int
     kind: OfferKind
     created_at: datetime
+    appointment_ref: str
     status: OfferStatus = OfferStatus.DRAFT
     slot_ref: str | None = None
     slot_label: str | None = None

@@ -5,11 +5,22 @@ it (service, time, provider, status) and never with who the client is; one start
 soon makes the ticket urgent enough (high priority). An agent offers another slot or a
 cancellation; the client's yes has the host carry it out (``CarryOut``, after commit),
 and both sides are told what came of it.
+
+The host is never called inside a transaction of Veil's (on SQLite that would hold the
+database's write lock while the host's booking system thinks): what it says is asked
+before the unit of work begins (``describe``, ``slots_for``) and handed in, and what it
+does runs after commit. Each call has ``HOST_TIMEOUT``, under the outbox's lease, so a
+change is never carried out twice at once. An offer is changed only under its ticket's
+lock, and read after taking it (``_offer_with_ticket``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import TypeVar
 
 from veil.domain.appointments import (
     Appointment,
@@ -17,7 +28,10 @@ from veil.domain.appointments import (
     OfferKind,
     OfferStatus,
     Outcome,
+    Slot,
+    as_utc,
     is_ref,
+    offerable,
 )
 from veil.domain.model import Priority, Ticket, User
 from veil.services import actions
@@ -41,10 +55,24 @@ from veil.services.say import answer_in_desk
 log = logging.getLogger(__name__)
 
 SLOTS_OFFERED = 6  # buttons in one message: enough choice, still readable
+HOST_TIMEOUT = 30.0  # seconds; well under the outbox lease (VEIL_SENDER_LEASE_SECONDS, 90)
+
+T = TypeVar("T")
 
 
-async def describe(ctx: Context, client: User, ref: str | None) -> Appointment | None:
-    """The appointment ``ref`` as the host describes it, if it is this client's.
+async def _ask(what: str, call: Awaitable[T]) -> T | None:
+    """One call to the host, limited in time; None when it fails (logged by kind only: a
+    host's error text may carry the client's Telegram id Veil passed it)."""
+    try:
+        return await asyncio.wait_for(call, HOST_TIMEOUT)
+    except Exception as exc:  # the host's code: anything can come out of it
+        log.error("the host failed to %s: %s", what, type(exc).__name__)
+        return None
+
+
+async def describe(ctx: Context, client_telegram_id: int, ref: str | None) -> Appointment | None:
+    """The appointment ``ref`` as the host describes it, if it is this client's. Asked
+    before Veil's unit of work begins.
 
     A payload is only a claim (buttons can be forged): the host checks the appointment
     belongs to whoever pressed. A host that fails to answer costs the context, never the
@@ -54,18 +82,36 @@ async def describe(ctx: Context, client: User, ref: str | None) -> Appointment |
     if not is_ref(ref):
         log.warning("appointment reference of the wrong shape ignored")
         return None
-    try:
-        found = await ctx.appointments.describe(client.telegram_id, ref)
-    except Exception:
-        log.exception("the host could not describe an appointment; ticket opened without it")
-        return None
+    found = await _ask(
+        "describe an appointment", ctx.appointments.describe(client_telegram_id, ref)
+    )
     if found is None:
-        log.warning("appointment not the client's (or gone): ticket opened without it")
-    return found
+        log.warning("no appointment to attach (not the client's, gone, or no answer)")
+        return None
+    return as_utc(found)
+
+
+@dataclass(frozen=True)
+class SlotsAnswer:
+    """What the host said about free slots for the ticket in a topic, asked before the
+    unit of work: the slots, or None when there was nothing to ask or no answer."""
+
+    slots: tuple[Slot, ...] | None
+    host_failed: bool = False
+
+
+async def slots_for(ctx: Context, client_telegram_id: int, about: Appointment) -> SlotsAnswer:
+    if ctx.appointments is None:
+        return SlotsAnswer(None)
+    found = await _ask("list free slots", ctx.appointments.slots(client_telegram_id, about.ref))
+    if found is None:
+        return SlotsAnswer(None, host_failed=True)
+    return SlotsAnswer(tuple(offerable(list(found), SLOTS_OFFERED)))
 
 
 def attach(uow: UnitOfWork, ctx: Context, ticket: Ticket, appointment: Appointment) -> None:
-    """The ticket is about ``appointment``; one starting soon is high priority at least."""
+    """The ticket is about ``appointment``; one starting soon is high priority at least.
+    Offers made about another appointment cannot be taken up any more (``_stale``)."""
     ticket.about = appointment
     if appointment.is_soon(ctx.clock(), ctx.soon) and ticket.priority in (
         Priority.LOW,
@@ -74,30 +120,32 @@ def attach(uow: UnitOfWork, ctx: Context, ticket: Ticket, appointment: Appointme
         ticket.reprioritise(Priority.HIGH)
 
 
-async def offer_reschedule(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
-    """``/reschedule`` in a ticket's topic: the free slots, as buttons for the agent."""
+async def offer_reschedule(
+    uow: UnitOfWork, ctx: Context, msg: Incoming, answer: SlotsAnswer
+) -> None:
+    """``/reschedule`` in a ticket's topic: the free slots (asked of the host before this
+    unit of work, ``answer``), as buttons for the agent."""
     found = await _about_here(uow, ctx, msg)
     if found is None:
         return
     _, ticket, appointment = found
-    client = await uow.users.get(ticket.client_id)
-    assert ctx.appointments is not None and client is not None  # checked by _about_here
-    try:
-        slots = list(await ctx.appointments.slots(client.telegram_id, appointment.ref))
-    except Exception:
-        log.exception("the host could not list slots")
+    if answer.host_failed:
         answer_in_desk(uow, ctx, msg, "desk-host-failed")
         return
-    slots = [s for s in slots if is_ref(s.ref)][:SLOTS_OFFERED]
-    if not slots:
+    if not answer.slots:
         answer_in_desk(uow, ctx, msg, "desk-no-slots")
         return
     await _withdraw_open(uow, ticket)
     now = ctx.clock()
     rows: list[tuple[Button, ...]] = []
-    for slot in slots:
+    for slot in answer.slots:
         offer = Offer(
-            id_of(ticket), OfferKind.RESCHEDULE, now, slot_ref=slot.ref, slot_label=slot.label
+            id_of(ticket),
+            OfferKind.RESCHEDULE,
+            now,
+            appointment.ref,
+            slot_ref=slot.ref,
+            slot_label=slot.label,
         )
         await uow.offers.add(offer)
         rows.append((Button(slot.label, actions.offer_button("propose_offer", id_of(offer))),))
@@ -110,9 +158,9 @@ async def offer_cancel(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     found = await _about_here(uow, ctx, msg)
     if found is None:
         return
-    _, ticket, _appointment = found
+    _, ticket, appointment = found
     await _withdraw_open(uow, ticket)
-    offer = Offer(id_of(ticket), OfferKind.CANCEL, ctx.clock())
+    offer = Offer(id_of(ticket), OfferKind.CANCEL, ctx.clock(), appointment.ref)
     await uow.offers.add(offer)
     offer.propose()
     await _put_to_client(uow, ctx, ticket, offer)
@@ -123,13 +171,13 @@ async def propose(
 ) -> str | None:
     """An agent picked a slot (a button in the topic); returns a notice for the presser."""
     user = await ensure_user(uow, ctx, sender)
-    offer = await uow.offers.get(offer_id)
-    ticket = await uow.tickets.get(offer.ticket_id) if offer is not None else None
-    if offer is None or ticket is None or not ctx.desks.holds(ticket.desk_chat_id, chat_id):
+    found = await _offer_with_ticket(uow, offer_id)
+    if found is None or not ctx.desks.holds(found[1].desk_chat_id, chat_id):
         return ctx.desk_text("notice-stale-button")
+    offer, ticket = found
     if not user.can_answer_tickets or not await may_act(uow, ctx, user, ticket):
         return ctx.desk_text("desk-not-yours-to-offer")
-    if ticket.is_closed or offer.status is not OfferStatus.DRAFT:
+    if ticket.is_closed or offer.status is not OfferStatus.DRAFT or _stale(offer, ticket):
         return ctx.desk_text("notice-offer-gone")
     for other in await uow.offers.open_for_ticket(id_of(ticket)):
         if other is not offer:
@@ -144,11 +192,12 @@ async def decide(
 ) -> str | None:
     """The client's yes or no to an offer (a button in their chat)."""
     user = await ensure_user(uow, ctx, sender)
-    offer = await uow.offers.get(offer_id)
-    ticket = await uow.tickets.get(offer.ticket_id) if offer is not None else None
-    if offer is None or ticket is None or ticket.client_id != user.id:
+    found = await _offer_with_ticket(uow, offer_id)
+    if found is None or found[1].client_id != user.id:
         return ctx.texts(user.language, "notice-stale-button")
-    if ticket.is_closed or offer.status is not OfferStatus.PROPOSED:
+    offer, ticket = found
+    if ticket.is_closed or offer.status is not OfferStatus.PROPOSED or _stale(offer, ticket):
+        offer.withdraw()
         return ctx.texts(user.language, "notice-offer-gone")
     now = ctx.clock()
     topic = TicketTopic(id_of(ticket))
@@ -172,20 +221,19 @@ async def carry_out(units: UnitOfWorkFactory, ctx: Context, offer_id: int) -> No
     alone; one accepted but not settled is put to the host again, which must then do no
     more than it did the first time (the port's contract)."""
     async with units() as uow:
-        offer = await uow.offers.get(offer_id)
-        ticket = await uow.tickets.get(offer.ticket_id) if offer is not None else None
-        client = await uow.users.get(ticket.client_id) if ticket is not None else None
-    if offer is None or offer.status is not OfferStatus.ACCEPTED:
+        found = await _offer_with_ticket(uow, offer_id)
+        client = await uow.users.get(found[1].client_id) if found is not None else None
+    if found is None or found[0].status is not OfferStatus.ACCEPTED:
         return
-    if ticket is None or client is None or ticket.about is None or ctx.appointments is None:
+    if client is None or ctx.appointments is None:
         outcome = Outcome(False, ctx.desk_text("offer-impossible"))
     else:
-        outcome = await _ask_host(ctx, client, ticket.about, offer)
+        outcome = await _carry_out_at_host(ctx, client, found[0])
     async with units() as uow:
-        offer = await uow.offers.get(offer_id)
-        ticket = await uow.tickets.get(offer.ticket_id) if offer is not None else None
-        if offer is None or ticket is None or offer.status is not OfferStatus.ACCEPTED:
+        found = await _offer_with_ticket(uow, offer_id)
+        if found is None or found[0].status is not OfferStatus.ACCEPTED:
             return
+        offer, ticket = found
         offer.settle(outcome)
         if outcome.appointment is not None:
             ticket.about = outcome.appointment
@@ -205,17 +253,34 @@ async def carry_out(units: UnitOfWorkFactory, ctx: Context, offer_id: int) -> No
     log.info("offer carried out", extra={"offer": offer_id, "done": outcome.done})
 
 
-async def _ask_host(ctx: Context, client: User, about: Appointment, offer: Offer) -> Outcome:
+async def _carry_out_at_host(ctx: Context, client: User, offer: Offer) -> Outcome:
+    """The change, on the appointment the offer was made about (not whatever the ticket is
+    about by now). A host's failure is reported to both sides, not retried for ever."""
     assert ctx.appointments is not None
-    try:
-        if offer.kind is OfferKind.CANCEL:
-            return await ctx.appointments.cancel(client.telegram_id, about.ref)
+    who, ref = client.telegram_id, offer.appointment_ref
+    if offer.kind is OfferKind.CANCEL:
+        done = await _ask("cancel an appointment", ctx.appointments.cancel(who, ref))
+    else:
         assert offer.slot_ref is not None  # a reschedule offer always names its slot
-        return await ctx.appointments.reschedule(client.telegram_id, about.ref, offer.slot_ref)
-    except Exception:
-        # A host's failure is reported to both sides, not retried for ever.
-        log.exception("the host could not carry out an accepted offer")
-        return Outcome(False, ctx.desk_text("offer-host-failed"))
+        change = ctx.appointments.reschedule(who, ref, offer.slot_ref)
+        done = await _ask("reschedule an appointment", change)
+    return done if done is not None else Outcome(False, ctx.desk_text("offer-host-failed"))
+
+
+async def _offer_with_ticket(uow: UnitOfWork, offer_id: int) -> tuple[Offer, Ticket] | None:
+    """The offer and its ticket, the ticket's lock taken before the offer is read, so
+    that the offer is as the last unit to change it (under the same lock) left it."""
+    ticket_id = await uow.offers.ticket_of(offer_id)
+    ticket = await uow.tickets.get(ticket_id) if ticket_id is not None else None
+    offer = await uow.offers.get(offer_id) if ticket is not None else None
+    if offer is None or ticket is None:
+        return None
+    return offer, ticket
+
+
+def _stale(offer: Offer, ticket: Ticket) -> bool:
+    """Made about an appointment the ticket is no longer about."""
+    return ticket.about is None or ticket.about.ref != offer.appointment_ref
 
 
 async def _about_here(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from veil.domain.appointments import Appointment
 from veil.domain.content import Handling, handling_of, split_text
 from veil.domain.ids import new_ticket_id
 from veil.domain.model import ClosedBy, Direction, Level, Ticket, User
@@ -46,14 +47,13 @@ async def show_menu(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
 
 @routing.changes_holdings
 async def open_ticket(
-    uow: UnitOfWork, ctx: Context, sender: Sender, about: str | None = None
+    uow: UnitOfWork, ctx: Context, sender: Sender, appointment: Appointment | None = None
 ) -> Ticket:
-    """Open a ticket for the client, or continue the one already open; ``about`` names
-    the host's appointment Live Support was pressed on."""
+    """Open a ticket for the client, or continue the one already open; ``appointment`` is
+    the host's, Live Support pressed on it (described before this unit of work began)."""
     user = await ensure_user(uow, ctx, sender)
     client_id = id_of(user)
     current = await uow.tickets.open_for_client(client_id)
-    appointment = await appointments.describe(ctx, user, about)
     if current is not None:
         if appointment is not None and current.about != appointment:
             appointments.attach(uow, ctx, current, appointment)

@@ -37,6 +37,9 @@ class UserRepository(Protocol):
     async def get(self, user_id: int) -> User | None: ...
     async def add(self, user: User) -> None: ...
     async def with_role(self, role: Role) -> Sequence[User]: ...
+    async def host_role(self, telegram_id: int) -> Role | None:
+        """What the host's own records say of someone Veil may not have met yet."""
+        ...
 
 
 class TicketRepository(Protocol):
@@ -218,7 +221,11 @@ class DeskMoves(Protocol):
 
 class OfferRepository(Protocol):
     async def add(self, offer: Offer) -> None: ...
-    async def get(self, offer_id: int) -> Offer | None: ...
+    async def get(self, offer_id: int) -> Offer | None:
+        """The offer as stored now (read after its ticket's lock is held)."""
+        ...
+
+    async def ticket_of(self, offer_id: int) -> int | None: ...
     async def open_for_ticket(self, ticket_id: int) -> Sequence[Offer]:
         """Drafts and proposals not yet decided, oldest first."""
         ...
@@ -228,10 +235,11 @@ class Appointments(Protocol):
     """What the host says about its appointments, and what it does to them: the port a
     host implements so that tickets come with what they are about.
 
-    ``describe`` and ``slots`` are asked inside Veil's transaction and must only read;
-    ``reschedule`` and ``cancel`` are called outside it, after the client said yes, and
+    Veil calls it outside any transaction of its own and gives each call a time limit
+    (``HOST_TIMEOUT``). ``reschedule`` and ``cancel`` come after the client said yes, and
     may be called again for the same change after a crash: doing it twice must do no
     more than doing it once. Each checks that the appointment is this client's.
+    ``starts_at`` should be time-zone aware (a naive one is taken as UTC).
     """
 
     async def describe(self, client_telegram_id: int, ref: str) -> Appointment | None:

@@ -7,6 +7,7 @@ host. These questions are asked of a unit of work that only looks (see ``SqlStor
 
 from __future__ import annotations
 
+from veil.domain.model import Role
 from veil.services.context import Context
 from veil.services.people import id_of
 from veil.services.ports import UnitOfWork
@@ -35,4 +36,6 @@ async def is_staff(uow: UnitOfWork, ctx: Context, telegram_id: int) -> bool:
     if telegram_id in ctx.admin_ids:
         return True
     user = await uow.users.by_telegram_id(telegram_id)
-    return user is not None and user.can_answer_tickets
+    if user is None:  # not met yet: the host's records may still make them staff
+        return await uow.users.host_role(telegram_id) in (Role.ADMIN, Role.SUPPORT_AGENT)
+    return user.can_answer_tickets

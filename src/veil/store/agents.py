@@ -145,7 +145,14 @@ class SqlOffers:
         await add_entity(self._session, offer)
 
     async def get(self, offer_id: int) -> Offer | None:
-        return await self._session.get(Offer, offer_id)
+        # Read afresh: the caller holds the ticket's lock, and a copy loaded before it was
+        # taken may predate a change another unit made.
+        return await self._session.get(Offer, offer_id, populate_existing=True)
+
+    async def ticket_of(self, offer_id: int) -> int | None:
+        query = select(support_offers.c.ticket_id).where(support_offers.c.id == offer_id)
+        found = await self._session.scalar(query)
+        return int(found) if found is not None else None
 
     async def open_for_ticket(self, ticket_id: int) -> Sequence[Offer]:
         query = (

@@ -76,8 +76,25 @@ def migrate_sync(connection: Connection, revision: str = "heads") -> None:
     A database of Veil's first layout (its people in ``users``) is adopted first.
     """
     config = alembic_config(connection)
+    managed = legacy.hosts_revision(connection)
+    if managed is not None:
+        _check_host_managed(config, managed)
+        return
     legacy.adopt(connection, lambda baseline: command.stamp(config, baseline))
     command.upgrade(config, _on_branch(revision))
+
+
+def _check_host_managed(config: Config, revision: str) -> None:
+    """The host migrates Veil's branch with its own Alembic: Veil leaves it alone, once
+    sure its tables are the ones this code maps."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if revision != head:
+        raise MigrationError(
+            f"Veil's tables are in your own Alembic history at {revision}, and this Veil "
+            f"needs {head}: run your `alembic upgrade heads` first"
+        )
 
 
 def _on_branch(revision: str) -> str:

@@ -25,6 +25,7 @@ LEGACY_VERSION_TABLE = "alembic_version"
 LEGACY_HEAD = "0004"
 LEGACY_REVISIONS = frozenset({"0001", "0002", "0003", "0004"})
 BASELINE = "veil_0001"
+VEIL_REVISION = "veil_"  # how every revision id of Veil's branch begins
 LEGACY_PEOPLE, PEOPLE = "users", "support_people"
 # The tables that referred to ``users`` and the column that did.
 REFERRING = (
@@ -47,14 +48,33 @@ class LegacyRevisionError(RuntimeError):
 
 def legacy_revision(connection: Connection) -> str | None:
     """The revision of a database in Veil's first layout, or None for any other."""
-    names = set(inspect(connection).get_table_names())
+    insp = inspect(connection)
+    names = set(insp.get_table_names())
     if VERSION_TABLE in names or LEGACY_VERSION_TABLE not in names:
         return None
     if not {LEGACY_PEOPLE, "support_tickets"} <= names:
         return None
+    # Veil's own naming convention on the people table: a host's `users` never has it.
+    uniques = {u["name"] for u in insp.get_unique_constraints(LEGACY_PEOPLE)}
+    if f"uq_{LEGACY_PEOPLE}_telegram_id" not in uniques:
+        return None
     rows = connection.execute(text(f"SELECT version_num FROM {LEGACY_VERSION_TABLE}"))
-    ours = [row[0] for row in rows if row[0] in LEGACY_REVISIONS]
+    versions = [str(row[0]) for row in rows]
+    if any(v.startswith(VEIL_REVISION) for v in versions):
+        return None  # Veil's branch in a host's own history: not the first layout
+    ours = [v for v in versions if v in LEGACY_REVISIONS]
     return ours[0] if ours else None
+
+
+def hosts_revision(connection: Connection) -> str | None:
+    """Veil's revision when a host runs Alembic itself with Veil's branch included (it is
+    then recorded in the host's ``alembic_version``, not Veil's own version table)."""
+    names = set(inspect(connection).get_table_names())
+    if VERSION_TABLE in names or LEGACY_VERSION_TABLE not in names:
+        return None
+    rows = connection.execute(text(f"SELECT version_num FROM {LEGACY_VERSION_TABLE}"))
+    found = [str(row[0]) for row in rows if str(row[0]).startswith(VEIL_REVISION)]
+    return found[0] if found else None
 
 
 def adopt(connection: Connection, stamp: Callable[[str], None]) -> bool:

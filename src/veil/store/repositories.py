@@ -110,6 +110,12 @@ class SqlUsers:
             await self._known(user)
         return found
 
+    async def host_role(self, telegram_id: int) -> Role | None:
+        if self._host is None:
+            return None
+        person = await self._host.lookup(self._session, telegram_id)
+        return person.role if person is not None else None
+
     async def _known(self, user: User | None) -> User | None:
         if user is None or self._host is None or user.telegram_id in self._asked:
             return user

@@ -334,6 +334,7 @@ support_offers = Table(
     Column("ticket_id", Id, ForeignKey("support_tickets.id", ondelete="CASCADE"), nullable=False),
     Column("kind", _enum(OfferKind, 16), nullable=False),
     Column("status", _enum(OfferStatus, 16), nullable=False),
+    Column("appointment_ref", String(40), nullable=False),
     Column("slot_ref", String(40)),
     Column("slot_label", String(200)),
     Column("created_at", UtcDateTime, nullable=False),

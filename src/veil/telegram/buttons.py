@@ -7,6 +7,7 @@ import logging
 from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
+from veil.domain.appointments import Appointment
 from veil.services import actions, appointments, canned, client, desk, handover, outbound
 from veil.services.context import Context
 from veil.services.deliveries import AnswerCallback
@@ -19,8 +20,23 @@ log = logging.getLogger(__name__)
 
 def build_router(scope: Scope) -> Router:
     router = Router(name="buttons")
+    router.callback_query.register(open_about, scope.appointment_pressed)
     router.callback_query.register(pressed, scope.veils_button)
     return router
+
+
+async def open_about(
+    query: CallbackQuery, uow: UnitOfWork, ctx: Context, appointment: Appointment | None
+) -> None:
+    """Live Support pressed on an appointment (described by the filter, before this unit
+    of work): a conversation about it, in the presser's private chat only."""
+    chat = query.message.chat if query.message is not None else None
+    if chat is None or chat.type != "private":
+        notice: str | None = ctx.texts(query.from_user.language_code, "notice-stale-button")
+    else:
+        await client.open_ticket(uow, ctx, sender_of(query.from_user), appointment)
+        notice = None
+    uow.outbox.add(AnswerCallback(query.id, notice))
 
 
 async def pressed(query: CallbackQuery, uow: UnitOfWork, ctx: Context) -> None:
@@ -46,7 +62,7 @@ async def pressed(query: CallbackQuery, uow: UnitOfWork, ctx: Context) -> None:
     elif action.name == "close_ticket" and desk_chat is not None and action.ticket:
         notice = await desk.close_from_button(uow, ctx, sender, action.ticket, desk_chat)
     elif action.name == "open_support" and in_private:
-        await client.open_ticket(uow, ctx, sender, action.about)
+        await client.open_ticket(uow, ctx, sender)
         notice = None
     elif action.name == "propose_offer" and desk_chat is not None and action.offer:
         notice = await appointments.propose(uow, ctx, sender, action.offer, desk_chat)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 
-from veil.services import client, private
+from veil.domain.appointments import Appointment
+from veil.services import client, guidance, private
 from veil.services.context import Context
 from veil.services.ports import UnitOfWork
 from veil.telegram.handlers import on_message, on_sender
 from veil.telegram.incoming import sender_of
 from veil.telegram.menus import TOPIC_COMMANDS
-from veil.telegram.scope import Scope
+from veil.telegram.scope import SUPPORT_ABOUT, Scope
 
 SUPPORT_DEEP_LINK = "support"  # t.me/<bot>?start=support
-SUPPORT_ABOUT = "support_"  # t.me/<bot>?start=support_<appointment ref>
 
 
 def build_router(scope: Scope) -> Router:
@@ -25,7 +25,7 @@ def build_router(scope: Scope) -> Router:
     support_link = CommandStart(deep_link=True, magic=F.args == SUPPORT_DEEP_LINK)
     router.message.register(on_sender(client.open_ticket), support_link)
     about_link = CommandStart(deep_link=True, magic=F.args.startswith(SUPPORT_ABOUT))
-    router.message.register(open_about, about_link)
+    router.message.register(open_about, about_link, scope.appointment_linked)
     router.message.register(on_sender(client.open_ticket), Command("support"))
     if not scope.shared:  # a host's /start is the host's
         router.message.register(on_sender(client.show_menu), CommandStart())
@@ -35,7 +35,11 @@ def build_router(scope: Scope) -> Router:
     talking.message.filter(scope.in_conversation)
     talking.edited_message.filter(scope.in_conversation)
     talking.message.register(on_sender(client.end_chat), Command("end"))
-    talking.message.register(on_message(private.desk_command_in_private), Command(*TOPIC_COMMANDS))
+    talking.message.register(on_sender(guidance.show_help), Command("help"))
+    # Staff working a ticket here; inside a host, a client's /reschedule is the host's.
+    talking.message.register(
+        on_message(private.desk_command_in_private), Command(*TOPIC_COMMANDS), scope.is_staff
+    )
     # An agent may work a ticket from here (/private in its topic); else it is a client.
     talking.message.register(on_message(private.relay_private), scope.not_the_hosts_command)
     talking.edited_message.register(on_message(private.edit_private))
@@ -44,9 +48,9 @@ def build_router(scope: Scope) -> Router:
 
 
 async def open_about(
-    message: Message, command: CommandObject, uow: UnitOfWork, ctx: Context
+    message: Message, uow: UnitOfWork, ctx: Context, appointment: Appointment | None
 ) -> None:
-    """Live Support through a deep link naming an appointment of the host's."""
-    if message.from_user is not None and not message.from_user.is_bot and command.args:
-        ref = command.args.removeprefix(SUPPORT_ABOUT)
-        await client.open_ticket(uow, ctx, sender_of(message.from_user), ref)
+    """Live Support through a deep link naming an appointment of the host's (described by
+    the filter, before this unit of work)."""
+    if message.from_user is not None and not message.from_user.is_bot:
+        await client.open_ticket(uow, ctx, sender_of(message.from_user), appointment)

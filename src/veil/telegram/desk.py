@@ -11,7 +11,7 @@ from veil.services.context import Context, Incoming
 from veil.services.ports import UnitOfWork
 from veil.telegram import menus
 from veil.telegram.handlers import on_message
-from veil.telegram.incoming import is_command
+from veil.telegram.incoming import incoming, is_command
 from veil.telegram.scope import Scope
 
 
@@ -34,7 +34,7 @@ def build_router(scope: Scope) -> Router:
     router.message.register(on_message(private.work_privately), Command("private"))
     router.message.register(on_message(desk.remove_member), Command("remove_member"))
     router.message.register(on_message(guidance.desk_help), Command("help"))
-    router.message.register(on_message(appointments.offer_reschedule), Command("reschedule"))
+    router.message.register(reschedule, Command("reschedule"), scope.slots_here)
     router.message.register(on_message(appointments.offer_cancel), Command("cancel_booking"))
     router.message.register(on_message(client_command_here), Command(*menus.CLIENT))
     # Every other command stops here: a command is never relayed to a client.
@@ -62,3 +62,12 @@ async def client_command_here(uow: UnitOfWork, ctx: Context, msg: Incoming) -> N
 
 async def unknown_command(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     await desk.refuse_command(uow, ctx, msg, "desk-unknown-command")
+
+
+async def reschedule(
+    message: Message, uow: UnitOfWork, ctx: Context, slots: appointments.SlotsAnswer
+) -> None:
+    """/reschedule, the host's free slots asked by the filter before this unit of work."""
+    msg = incoming(message)
+    if msg is not None:
+        await appointments.offer_reschedule(uow, ctx, msg, slots)

@@ -10,18 +10,25 @@ of Veil's.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from aiogram.types import CallbackQuery, Message
 
-from veil.services import actions, canned, outbound, scope
+from veil.domain.appointments import Appointment
+from veil.services import actions, appointments, canned, outbound, scope
 from veil.services.context import Context
 from veil.services.ports import UnitOfWork
 from veil.telegram.incoming import is_command
 
+log = logging.getLogger(__name__)
+
 Peek = Callable[[], AbstractAsyncContextManager[UnitOfWork]]
+T = TypeVar("T")
+SUPPORT_ABOUT = "support_"  # t.me/<bot>?start=support_<appointment ref>
 
 
 @dataclass
@@ -50,8 +57,45 @@ class Scope:
         ctx = self.context()
         if ctx.desks.is_desk(message.chat.id) or message.chat.id >= 0:
             return ctx.desks.is_desk(message.chat.id)
-        async with self.peek() as uow:
-            return await outbound.is_desk_chat(uow, ctx, message.chat.id)
+        chat = message.chat.id
+        return bool(await self._safely(lambda uow: outbound.is_desk_chat(uow, ctx, chat)))
+
+    # -- what the host says, asked before Veil's unit of work begins --------------------
+
+    async def appointment_pressed(self, query: CallbackQuery) -> dict[str, Any] | bool:
+        """Live Support pressed on an appointment: the host's description of it (or None),
+        for the handler; False for any other button."""
+        action = actions.parse(query.data)
+        if action is None or action.name != "open_support" or action.about is None:
+            return False
+        found = await appointments.describe(self.context(), query.from_user.id, action.about)
+        return {"appointment": found}
+
+    async def appointment_linked(self, message: Message) -> dict[str, Any]:
+        """The deep link ?start=support_<ref>: the host's description of the appointment."""
+        ref = (message.text or "").partition(" ")[2].removeprefix(SUPPORT_ABOUT)
+        who = message.from_user.id if message.from_user is not None else 0
+        return {"appointment": await appointments.describe(self.context(), who, ref)}
+
+    async def slots_here(self, message: Message) -> dict[str, Any]:
+        """/reschedule in a topic: the host's free slots for the ticket's appointment."""
+        ctx = self.context()
+        nothing = {"slots": appointments.SlotsAnswer(None)}
+        if message.message_thread_id is None or ctx.appointments is None:
+            return nothing
+
+        async def about(uow: UnitOfWork) -> tuple[int, Appointment] | None:
+            assert message.message_thread_id is not None
+            ticket = await uow.tickets.by_topic(message.chat.id, message.message_thread_id)
+            client = await uow.users.get(ticket.client_id) if ticket is not None else None
+            if ticket is None or ticket.about is None or client is None:
+                return None
+            return client.telegram_id, ticket.about
+
+        found = await self._safely(about)
+        if not found:
+            return nothing
+        return {"slots": await appointments.slots_for(ctx, found[0], found[1])}
 
     def not_the_hosts_command(self, message: Message) -> bool:
         """Inside a host, a command Veil does not know (the host's /book) is the host's,
@@ -70,5 +114,15 @@ class Scope:
             return True
         if message.from_user is None or message.from_user.is_bot:
             return False
-        async with self.peek() as uow:
-            return await question(uow, message.from_user.id)
+        user_id = message.from_user.id
+        return bool(await self._safely(lambda uow: question(uow, user_id)))
+
+    async def _safely(self, look: Callable[[UnitOfWork], Awaitable[T]]) -> T | None:
+        """A look at Veil's tables for a filter. One that fails (the database restarting)
+        lets the update fall through, logged: a host's update is never lost to it."""
+        try:
+            async with self.peek() as uow:
+                return await look(uow)
+        except Exception as exc:  # the boundary: a filter must not take the update down
+            log.error("could not tell whether an update is Veil's: %s", type(exc).__name__)
+            return None

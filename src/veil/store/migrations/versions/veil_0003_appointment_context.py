@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("ticket_id", ID, nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("appointment_ref", sa.String(length=40), nullable=False),
         sa.Column("slot_ref", sa.String(length=40), nullable=True),
         sa.Column("slot_label", sa.String(length=200), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
