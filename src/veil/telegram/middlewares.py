@@ -26,6 +26,11 @@ CONFLICT_BACKOFF = 0.05  # seconds
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
+class UpdateNotKept(Exception):
+    """An update failed and not even its failure could be recorded (the database is
+    down): it must not be confirmed to Telegram, which then sends it again."""
+
+
 class UnitOfWorkMiddleware(BaseMiddleware):
     """Runs each of Veil's updates in one unit of work that also records its ``update_id``.
 
@@ -114,9 +119,12 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                     if address is not None:
                         uow.outbox.add(SendText(address, text))
                 await uow.commit()
-        except Exception:
-            # The store itself may be what failed; the log line is then all we can keep.
+        except Exception as failure:
+            # The store itself may be what failed: then the update is not confirmed, and
+            # Telegram sends it again (polling asks for the same batch, a webhook answers
+            # 500), rather than it being lost with a log line.
             log.exception("could not record failed update %s", update.update_id)
+            raise UpdateNotKept(f"update {update.update_id}") from failure
 
 
 def failure_record(update: Update) -> str:

@@ -19,6 +19,8 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Update
 
+from veil.telegram.middlewares import UpdateNotKept
+
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 60.0
@@ -79,9 +81,18 @@ class Poller:
                 delay = min(delay * 2, MAX_BACKOFF)
                 continue
             delay = 1.0
-            if updates:
+            if not updates:
+                continue
+            try:
                 await self.handle(updates)
-                offset = updates[-1].update_id + 1  # confirmed by the next getUpdates
+            except UpdateNotKept:
+                # Not confirmed: the same batch comes again once the store is back (the
+                # updates that had committed are then skipped by their update_id).
+                log.error("a batch is asked for again in %.0fs: an update was not kept", delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                continue
+            offset = updates[-1].update_id + 1  # confirmed by the next getUpdates
 
     async def _leave_webhook(self) -> None:
         """Polling instead of a webhook: while one is set, every getUpdates fails (409)."""
@@ -121,13 +132,22 @@ class Poller:
         chats: dict[tuple[str, int], list[Update]] = {}
         for update in updates:
             chats.setdefault(chat_of(update), []).append(update)
-        await asyncio.gather(*(self._in_order(chat) for chat in chats.values()))
+        # Every chat runs to its end before the batch is judged, so that none is still
+        # at work when the batch is asked for again.
+        done = await asyncio.gather(
+            *(self._in_order(chat) for chat in chats.values()), return_exceptions=True
+        )
+        for outcome in done:
+            if isinstance(outcome, BaseException):
+                raise outcome
 
     async def _in_order(self, updates: list[Update]) -> None:
         for update in updates:
             async with self._slots:
                 try:
                     await self._dispatcher.feed_update(self._bot, update)
+                except UpdateNotKept:
+                    raise  # this chat stops here; the batch is not confirmed
                 except Exception:
                     # The middleware keeps failed updates; this catches what slips past it.
                     log.exception("update %s could not be handled", update.update_id)

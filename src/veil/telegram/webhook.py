@@ -26,6 +26,7 @@ from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
+from veil.telegram.middlewares import UpdateNotKept
 from veil.telegram.polling import chat_of
 
 log = logging.getLogger(__name__)
@@ -61,23 +62,34 @@ class WebhookHandler:
         try:
             payload = await request.json()
             update = Update.model_validate(payload, context={"bot": self._bot})
-        except (ValueError, ValidationError) as exc:
-            # Telegram never sends this; someone with the secret sent something odd.
-            log.error("webhook request that is no update refused: %s", str(exc)[:200])
+        except ValidationError as exc:
+            # Telegram never sends this; someone with the secret sent something odd. Only
+            # where it was wrong is logged: the values may be people's names and ids.
+            where = [".".join(map(str, e["loc"])) for e in exc.errors()[:5]]
+            log.error("webhook request that is no update refused (wrong at %s)", where)
+            return web.Response(status=400, text="not an update")
+        except ValueError:
+            log.error("webhook request that is not JSON refused")
             return web.Response(status=400, text="not an update")
         with self._in_order(chat_of(update)) as lock:
             async with lock:
-                await self._feed(update)
-        return web.Response(status=200)
+                kept = await self._feed(update)
+        # 500 makes Telegram send the update again, later.
+        return web.Response(status=200 if kept else 500)
 
-    async def _feed(self, update: Update) -> None:
+    async def _feed(self, update: Update) -> bool:
+        """Handle ``update``; False when it must come again (nothing of it was kept)."""
         try:
             await self._dispatcher.feed_update(self._bot, update)
+        except UpdateNotKept:
+            log.error("update %s not kept; Telegram is asked to send it again", update.update_id)
+            return False
         except Exception:
             # Veil's middleware keeps its own failures; what reaches here is a host
             # handler's. Asking Telegram to send it again would not make it succeed.
             log.exception("update %s could not be handled", update.update_id)
         self.handled += 1
+        return True
 
     @contextmanager
     def _in_order(self, chat: tuple[str, int]) -> Iterator[asyncio.Lock]:
@@ -96,5 +108,5 @@ class WebhookHandler:
 
 def webhook_app(handler: WebhookHandler, path: str) -> web.Application:
     app = web.Application(client_max_size=MAX_BODY)
-    app.router.add_post(path or "/", handler)
+    app.router.add_post(path or "/", handler.__call__)  # a coroutine function, as aiohttp wants
     return app
