@@ -228,13 +228,26 @@ async def test_a_client_books_and_gets_support_about_the_appointment(clinic: Cli
     await clinic.say(alice, "hello again", HOST_FALLBACK)
 
 
-async def test_the_hosts_menu_stays_first_and_whole(clinic: Clinic) -> None:
-    key = (json.dumps({"type": "all_private_chats"}, sort_keys=True), "")
+def _menu(clinic: Clinic, scope: dict[str, Any], language: str = "") -> list[str]:
     commands = clinic.tg.world.bots[TOKEN].commands
-    await clinic.until(lambda: len(commands.get(key, [])) > 2, "Veil's commands in the menu")
-    names = [c["command"] for c in commands[key]]
-    assert names == ["book", "appointments", "support", "end", "tickets", "help"]
-    assert commands[key][0]["description"] == "Book an appointment"
+    return [c["command"] for c in commands.get((json.dumps(scope, sort_keys=True), language), [])]
+
+
+async def test_the_hosts_menu_stays_first_and_whole(clinic: Clinic) -> None:
+    """The clinic set its menu for every chat (the default scope); every narrower menu
+    Veil sets, in every language and for its staff, still starts with the clinic's."""
+    clients = {"type": "all_private_chats"}
+    carol = {"type": "chat", "chat_id": clinic.bob.id}
+    await clinic.until(
+        lambda: all(_menu(clinic, s, lang) for s in (clients, carol) for lang in ("", "ru")),
+        "Veil's menus, merged with the clinic's",
+    )
+    hosts = ["book", "appointments"]
+    for language in ("", "ru"):
+        assert _menu(clinic, clients, language) == [*hosts, "support", "end", "tickets", "help"]
+        assert _menu(clinic, carol, language)[:2] == hosts
+        assert "online" in _menu(clinic, carol, language)
+    assert _menu(clinic, {"type": "default"}) == hosts  # the clinic's own, untouched
 
 
 async def test_a_failing_host_handler_makes_no_veil_message(clinic: Clinic) -> None:

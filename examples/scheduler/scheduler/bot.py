@@ -14,7 +14,6 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.filters import Command, CommandStart
 from aiogram.types import (
     BotCommand,
-    BotCommandScopeAllPrivateChats,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -151,13 +150,12 @@ async def main(extra_routers: Sequence[Router] = ()) -> None:
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-    # The clinic's own menu; Veil adds its commands after these, never replacing them.
+    # The clinic's own menu (for every chat); Veil adds its commands after these.
     await bot.set_my_commands(
         [
             BotCommand(command="book", description="Book an appointment"),
             BotCommand(command="appointments", description="Your appointments"),
-        ],
-        scope=BotCommandScopeAllPrivateChats(),
+        ]
     )
     await support.startup()
     try:
