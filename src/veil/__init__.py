@@ -17,6 +17,7 @@ it from the host's own code. See docs/embedding.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -77,14 +78,23 @@ def embed(
     settings: Settings | None = None,
     engine: AsyncEngine | None = None,
     appointments: Appointments | None = None,
+    engine_options: Mapping[str, Any] | None = None,
 ) -> Veil:
     """Veil inside a host bot: it shares the host's ``bot`` (and its database, when the
-    host passes its ``engine``; else ``VEIL_DATABASE_URL``). ``appointments`` is the
-    host's implementation of ``veil.Appointments``: tickets then say what they are about."""
+    host passes its ``engine``; else ``VEIL_DATABASE_URL``). Veil opens a pool of its own
+    on that database: ``engine_options`` (``connect_args``...) are what the URL cannot
+    say. ``appointments`` is the host's implementation of ``veil.Appointments``: tickets
+    then say what they are about."""
     from veil.bootstrap import build
     from veil.config import load_settings
 
-    return build(settings or load_settings(), bot=bot, engine=engine, appointments=appointments)
+    return build(
+        settings or load_settings(),
+        bot=bot,
+        engine=engine,
+        appointments=appointments,
+        engine_options=engine_options,
+    )
 
 
 def standalone(settings: Settings | None = None) -> Veil:

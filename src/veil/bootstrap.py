@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -346,6 +347,7 @@ def build(
     bot: Bot | None = None,
     engine: AsyncEngine | None = None,
     appointments: Appointments | None = None,
+    engine_options: Mapping[str, Any] | None = None,
 ) -> Veil:
     """Veil from its settings. A host passes its own ``bot`` (and, to share its database,
     its ``engine``): Veil then shares the bot, taking only what is Veil's. A host that
@@ -361,8 +363,25 @@ def build(
     # Veil's own pool, on the host's database when the host shares its engine: Veil's
     # transactions keep their own rules (SQLite's write lock up front) without imposing
     # them on the host's connections.
+    # ``engine_options`` carry what the URL cannot (connect_args such as an SSL context, or
+    # asyncpg's statement_cache_size=0 behind PgBouncer).
     url = engine.url.render_as_string(hide_password=False) if engine else settings.database_url
-    store = SqlStore(db.make_engine(url), clock, host_users=host_users_of(settings))
+    if (
+        engine is not None
+        and engine.dialect.name == "sqlite"
+        and engine.url.database
+        in (
+            None,
+            "",
+            ":memory:",
+        )
+    ):
+        raise ConfigError("Veil shares a database file with its host, not an in-memory SQLite")
+    store = SqlStore(
+        db.make_engine(url, **dict(engine_options or {})),
+        clock,
+        host_users=host_users_of(settings),
+    )
     desks = Desks(settings.desk_groups())
     texts = catalog_of(settings)
     ctx = Context(
