@@ -173,7 +173,7 @@ async def test_commands_typed_in_the_private_chat_never_reach_the_client(desk: D
     tg.send_text(agent, desk.chat_id, "/private", thread_id=topic)
     await desk.client_gets(f"You now work User-{ticket} here", desk.agent)
     seen = len(tg.bot_messages(agent))
-    tg.send_text(agent, agent, "/help me-secret")
+    tg.send_text(agent, agent, "/hepl me-secret")  # a typo of a command: said, not sent
     await desk.client_gets("Unknown command", desk.agent, skip=seen)
     tg.send_text(agent, agent, "/NOTE upper-secret")
     tg.send_text(agent, agent, "\u200b/note hidden-secret")
