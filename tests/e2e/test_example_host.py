@@ -141,10 +141,10 @@ async def clinic(
         )
         the_clinic = Clinic(tg, bot, desk, url)
         await bot.start()
-        # Ready once it polls: its tables and Veil's are made by then.
-        await tg.wait_for(
-            lambda: any(c.method == "getUpdates" for c in tg.calls), timeout=WAIT_LIMIT
-        )
+        # Ready once it polls (a long poll under way, not one done): its tables and
+        # Veil's are made by then.
+        account = tg.world.bots[TOKEN]
+        await tg.wait_for(lambda: account.poll_generation >= 1, timeout=WAIT_LIMIT)
         # Carol is a provider in the clinic's own records, and its support agent too.
         await the_clinic.sql(
             "INSERT INTO users (telegram_id, name, role) VALUES (:id, 'Carol Finch', 'provider')",
