@@ -58,6 +58,11 @@ def run(
 ) -> None:
     """Serve Telegram (long polling, or a webhook). Migrates the database first."""
     settings = _settings()
+    try:  # what a bot cannot start without, said before seconds of importing aiogram
+        settings.require_bot()
+    except ConfigError as exc:
+        err.print(f"[red]Configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
     if webhook is not None:
         try:
             settings = load_settings(webhook_url=webhook)

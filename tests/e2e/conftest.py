@@ -7,8 +7,6 @@ bot made is checked against the anonymity rules when the module is done.
 
 from __future__ import annotations
 
-import asyncio
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 
@@ -60,15 +58,9 @@ async def world(
     # Keys of its own in a shared Redis: faketg hands out the same chat ids to every
     # world, and a pause or a drained bucket left by another module must not slow this one.
     env["VEIL_REDIS_NAMESPACE"] = f"veil-e2e-{uuid.uuid4().hex[:12]}"
-    # `veil agents add` is how an operator names an agent; use it for real.
-    add = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "veil", "agents", "add", str(agent.id)),
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await add.communicate()
-    assert add.returncode == 0, output.decode()
+    # What `veil agents add` does (test_commands.py runs the command itself), done here
+    # in-process: a process of its own per world would cost seconds of imports each.
+    await _make_agent(backend_url, agent.id)
     bot = BotProcess(env, tmp_path_factory.mktemp("bot") / "bot.log")
     await bot.start()
     the_world = World(tg, bot, desk_id, agent, outsider, admin)
@@ -83,6 +75,26 @@ async def world(
     assert not problems, "anonymity broken:\n" + "\n".join(problems[:20])
     assert code == 0, f"bot exited with {code}\n{bot.log()[-3000:]}"
     assert "Traceback" not in bot.log(), bot.log()[-5000:]
+
+
+async def _make_agent(database_url: str, telegram_id: int) -> None:
+    from veil.i18n import default_catalog
+    from veil.services.agents import make_agent
+    from veil.services.context import Context
+    from veil.store import db
+    from veil.store.uow import SqlStore
+    from veil.system import random_suffix, utcnow
+
+    store = SqlStore(db.make_engine(database_url), utcnow)
+    try:
+        await db.upgrade(store.engine)
+        async with store() as uow:
+            await make_agent(
+                uow, Context(utcnow, default_catalog(), random_suffix, -1), telegram_id
+            )
+            await uow.commit()
+    finally:
+        await store.close()
 
 
 @pytest.fixture

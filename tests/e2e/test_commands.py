@@ -79,25 +79,24 @@ async def test_run_says_when_telegram_rejects_the_token_or_the_desk(tmp_path: Pa
     url = await tg.start()
     try:
         env = _env(tmp_path, VEIL_TELEGRAM_API_URL=url, VEIL_DESK_CHAT_ID=str(group))
-        code, out = await veil("run", env={**env, "VEIL_BOT_TOKEN": "999:WRONG"})
-        assert code == 2 and "rejected by Telegram" in out
-        code, out = await veil("run", env={**env, "VEIL_BOT_TOKEN": TOKEN})
-        assert code == 2 and "enable Topics" in out
-        code, out = await veil(
-            "run", env={**env, "VEIL_BOT_TOKEN": TOKEN, "VEIL_DESK_CHAT_ID": "-100777"}
-        )
-        assert code == 2 and "chat not found" in out
-        code, out = await veil(
-            "run",
-            env={
-                **env,
-                "VEIL_BOT_TOKEN": TOKEN,
-                "VEIL_DESK_CHAT_ID": str(forum),
-                "VEIL_REDIS_URL": "redis://127.0.0.1:1/0",
-            },
-        )
-        assert code == 2 and "VEIL_REDIS_URL" in out and "127.0.0.1:1" in out
-        assert "Traceback" not in out
+        # Four bots that each fail on their own: run side by side.
+        cases = [
+            ({"VEIL_BOT_TOKEN": "999:WRONG"}, ["rejected by Telegram"]),
+            ({"VEIL_BOT_TOKEN": TOKEN}, ["enable Topics"]),
+            ({"VEIL_BOT_TOKEN": TOKEN, "VEIL_DESK_CHAT_ID": "-100777"}, ["chat not found"]),
+            (
+                {
+                    "VEIL_BOT_TOKEN": TOKEN,
+                    "VEIL_DESK_CHAT_ID": str(forum),
+                    "VEIL_REDIS_URL": "redis://127.0.0.1:1/0",
+                },
+                ["VEIL_REDIS_URL", "127.0.0.1:1"],
+            ),
+        ]
+        results = await asyncio.gather(*(veil("run", env={**env, **values}) for values, _ in cases))
+        for (code, out), (_, complaints) in zip(results, cases, strict=True):
+            assert code == 2 and all(c in out for c in complaints), out
+            assert "Traceback" not in out
     finally:
         await tg.stop()
 
