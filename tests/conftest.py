@@ -13,10 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from veil.store.crypto import Keyring
+
 PG_HOST = os.environ.get("VEIL_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("VEIL_TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("VEIL_TEST_PG_USER", "postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# The key the tests seal with, in-process and in the bots they start (VEIL_ENCRYPTION_KEYS).
+TEST_KEY = "Vsnwocx4SPG1YTA_zIP46pdc8ffpSVkBs6OoQ657ZDo="
+TEST_KEYRING = Keyring([TEST_KEY])
 _unavailable: set[str] = set()
 
 
@@ -117,7 +122,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 async def engine(database_url: str) -> AsyncIterator[object]:
     from veil.store import db
 
-    eng = db.make_engine(database_url)
+    eng = db.make_engine(database_url, keyring=TEST_KEYRING)
     await db.upgrade(eng)
     yield eng
     await eng.dispose()

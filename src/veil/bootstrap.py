@@ -34,8 +34,9 @@ from veil.services.context import Context, Sender
 from veil.services.deliveries import StaffMenu
 from veil.services.desks import Desks
 from veil.services.ports import Appointments, Clock
-from veil.store import db
+from veil.store import db, keyfile
 from veil.store.host_people import HostTableUnreadable, host_users_of
+from veil.store.keyfile import keyring_of
 from veil.store.legacy import LegacyRevisionError
 from veil.store.state import kept
 from veil.store.uow import SqlStore
@@ -124,6 +125,7 @@ class Veil:
             await db.upgrade(self.store.engine)
         except (db.MigrationError, LegacyRevisionError) as exc:
             raise ConfigError(f"the database: {exc}") from None
+        await keyfile.check(self.store.engine, self.ctx.clock())
         await self.check_host_users()
         async with self.store() as uow:
             demoted = await sync_admins(uow, self.ctx, self.settings.admin_ids)
@@ -378,7 +380,7 @@ def build(
     ):
         raise ConfigError("Veil shares a database file with its host, not an in-memory SQLite")
     store = SqlStore(
-        db.make_engine(url, **dict(engine_options or {})),
+        db.make_engine(url, keyring=keyring_of(settings), **dict(engine_options or {})),
         clock,
         host_users=host_users_of(settings),
     )

@@ -134,6 +134,7 @@ def db_downgrade(revision: str) -> None:
 
 def _migrate(action: Callable[[AsyncEngine, str], Awaitable[None]], revision: str) -> None:
     from veil.store import db
+    from veil.store.keyfile import keyring_of
 
     settings = _settings()
 
@@ -143,7 +144,7 @@ def _migrate(action: Callable[[AsyncEngine, str], Awaitable[None]], revision: st
         from veil.store.db import MigrationError
         from veil.store.legacy import LegacyRevisionError
 
-        engine = db.make_engine(settings.database_url)
+        engine = db.make_engine(settings.database_url, keyring=keyring_of(settings))
         try:
             await action(engine, revision)
             revision_now = await db.current_revision(engine)
@@ -166,13 +167,14 @@ def agents_add(telegram_id: int) -> None:
     from veil.services.context import Context
     from veil.store import db
     from veil.store.host_people import host_users_of
+    from veil.store.keyfile import keyring_of
     from veil.store.uow import SqlStore
     from veil.system import random_suffix, utcnow
 
     settings = _settings()
 
     async def go() -> None:
-        engine = db.make_engine(settings.database_url)
+        engine = db.make_engine(settings.database_url, keyring=keyring_of(settings))
         store = SqlStore(engine, utcnow, host_users=host_users_of(settings))
         ctx = Context(utcnow, default_catalog(), random_suffix, settings.desk_chat_id or -1)
         try:
@@ -192,11 +194,12 @@ def agents_list() -> None:
     """List the users who may answer tickets (agents and admins)."""
     from veil.store import db
     from veil.store.admin import list_agents
+    from veil.store.keyfile import keyring_of
 
     settings = _settings()
 
     async def go() -> None:
-        engine = db.make_engine(settings.database_url)
+        engine = db.make_engine(settings.database_url, keyring=keyring_of(settings))
         try:
             await db.upgrade(engine)
             rows = await list_agents(engine)
@@ -226,7 +229,7 @@ def bench_routing(
     from veil.system import utcnow
 
     async def go() -> None:
-        store = SqlStore(db.make_engine(database_url), utcnow)
+        store = SqlStore(db.make_engine(database_url, keyring=bench.bench_keyring()), utcnow)
         try:
             await db.upgrade(store.engine)
             typer.echo(f"seeding {agents} agents and {tickets} open tickets ...")

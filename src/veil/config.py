@@ -41,7 +41,10 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     # Prefix of every Redis key: deployments (or test runs) sharing one Redis stay apart.
     redis_namespace: str = Field("veil", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    # Fernet keys, comma-separated, newest first (it seals; all open). Unset: the key file,
+    # created on first run when there is none.
     encryption_keys: SecretStr | None = None
+    encryption_key_file: Path = Path("veil.keys")
     dashboard_host: str = "127.0.0.1"
     dashboard_port: int = Field(8080, ge=1, le=65535)
 

@@ -265,6 +265,7 @@ async def run_demo(console: Console, *, step_delay: float = 0.0) -> None:
             telegram_api_url=url,
             desk_chat_id=desk,
             database_url=f"sqlite+aiosqlite:///{Path(tmp) / 'demo.db'}",
+            encryption_key_file=Path(tmp) / "demo.keys",
             polling_timeout=1,
             sender_poll_interval=0.05,
             # The fake enforces no limits here; the real group budget (20 a minute)

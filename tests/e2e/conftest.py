@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 import pytest_asyncio
 
-from tests.conftest import BACKENDS, fresh_database
+from tests.conftest import BACKENDS, TEST_KEYRING, fresh_database
 from tests.e2e.harness import (
     TOKEN,
     BotProcess,
@@ -85,7 +85,7 @@ async def _make_agent(database_url: str, telegram_id: int) -> None:
     from veil.store.uow import SqlStore
     from veil.system import random_suffix, utcnow
 
-    store = SqlStore(db.make_engine(database_url), utcnow)
+    store = SqlStore(db.make_engine(database_url, keyring=TEST_KEYRING), utcnow)
     try:
         await db.upgrade(store.engine)
         async with store() as uow:

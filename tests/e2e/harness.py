@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import TEST_KEY
 from veil.domain.bundling import BOUNDARY
 from veil.faketg import FakeTelegram
 
@@ -164,6 +165,7 @@ def bot_env(
         VEIL_FLOOD_GROUP_PER_MINUTE="60000",
         VEIL_FLOOD_GLOBAL_PER_SECOND="2000",
         VEIL_LOG_LEVEL="INFO",
+        VEIL_ENCRYPTION_KEYS=TEST_KEY,
     )
     return env
 

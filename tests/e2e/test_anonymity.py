@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 
+from tests.conftest import TEST_KEYRING
 from tests.e2e.harness import Desk
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
@@ -87,3 +91,66 @@ async def test_an_edit_cannot_smuggle_a_mention_across(desk: Desk) -> None:
     )
     edited = await desk.client_gets("(see profile)")
     assert edited.get("entities", []) == []
+
+
+async def test_a_stolen_database_holds_no_text_and_no_client_id(
+    desk: Desk, backend_url: str
+) -> None:
+    """What a conversation leaves in the database file (SQLite, its WAL included) or in a
+    dump (PostgreSQL) names neither what the client wrote nor who they are."""
+    secret = "zebra canary 4242 at Rue Oberkampf"
+    _, topic = await desk.open_ticket()
+    desk.tg.send_text(desk.client.id, desk.client.id, secret)
+    await desk.desk_gets(secret, topic)
+    desk.tg.send_text(desk.agent.id, desk.chat_id, "/note Oberkampf again", thread_id=topic)
+    desk.tg.send_text(desk.agent.id, desk.chat_id, "noted, Oberkampf", thread_id=topic)
+    await desk.client_gets("noted, Oberkampf")
+    # The words are kept (readable with the key), so what follows is not vacuous.
+    stored = await _stored_texts(backend_url)
+    assert secret in stored and "noted, Oberkampf" in stored
+
+    raw = _raw_database(backend_url)
+    client_id = desk.client.id
+    assert b"Oberkampf" not in raw and b"zebra canary" not in raw
+    assert str(client_id).encode() not in raw
+    # SQLite keeps integers in binary, big-endian, in the fewest of 1-8 bytes it needs.
+    assert client_id.to_bytes(4, "big") not in raw and client_id.to_bytes(8, "big") not in raw
+
+
+async def _stored_texts(url: str) -> list[str]:
+    from sqlalchemy import select
+
+    from veil.store import db
+    from veil.store.tables import support_messages
+
+    engine = db.make_engine(url, keyring=TEST_KEYRING)
+    try:
+        async with engine.connect() as conn:
+            return [str(t) for t in await conn.scalars(select(support_messages.c.text)) if t]
+    finally:
+        await engine.dispose()
+
+
+def _raw_database(url: str) -> bytes:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(str(parsed.database))
+        files = [path, path.with_name(path.name + "-wal")]
+        return b"".join(f.read_bytes() for f in files if f.exists())
+    dump = subprocess.run(
+        [
+            "pg_dump",
+            "-h",
+            str(parsed.host),
+            "-p",
+            str(parsed.port or 5432),
+            "-U",
+            str(parsed.username),
+            str(parsed.database),
+        ],
+        capture_output=True,
+        check=True,
+    )
+    return dump.stdout

@@ -17,6 +17,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import text
 
+from tests.conftest import TEST_KEYRING
 from tests.e2e.harness import (
     STALL,
     TOKEN,
@@ -86,7 +87,7 @@ class Clinic:
         self.tg.press_button(person.id, chat, message["message_id"], data, check_button=True)
 
     async def sql(self, query: str, **params: Any) -> list[Any]:
-        engine = db.make_engine(self.url)
+        engine = db.make_engine(self.url, keyring=TEST_KEYRING)
         try:
             async with engine.begin() as connection:
                 result = await connection.execute(text(query), params)

@@ -18,6 +18,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import text
 
+from tests.conftest import TEST_KEYRING
 from tests.e2e.harness import TOKEN, WAIT_LIMIT, Desk, Person, World
 from veil.store import db
 
@@ -125,7 +126,7 @@ async def test_a_repeated_update_is_handled_once(world: World, desk: Desk, hook:
 @contextlib.asynccontextmanager
 async def _updates_held(database_url: str) -> AsyncIterator[None]:
     """Hold the lock the bot needs to record any update, so that it cannot commit one."""
-    engine = db.make_engine(database_url)
+    engine = db.make_engine(database_url, keyring=TEST_KEYRING)
     try:
         async with engine.connect() as connection:
             if connection.dialect.name == "postgresql":

@@ -18,6 +18,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.conftest import TEST_KEYRING
 from veil.domain.bundling import BOUNDARY
 from veil.domain.pacing import FloodLimits
 from veil.faketg import FakeError, FakeTelegram
@@ -236,7 +237,7 @@ async def test_a_429_pauses_that_chat_and_the_others_go_on(scene: Scene) -> None
 
 async def test_several_workers_never_send_a_row_twice(scene: Scene, database_url: str) -> None:
     # Four workers, each with its own connection pool, as four processes would have.
-    engines = [db.make_engine(database_url) for _ in range(4)]
+    engines = [db.make_engine(database_url, keyring=TEST_KEYRING) for _ in range(4)]
     stores = [SqlStore(e, utcnow) for e in engines]
     scene.start(workers=4, stores=stores)
     people = [scene.tg.add_user(f"Many{n}") for n in range(6)]

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import FakeClock
+from tests.conftest import TEST_KEYRING, FakeClock
 from tests.integration.test_store import make_ctx
 from veil.config import load_settings
 from veil.domain.model import Role
@@ -30,7 +30,7 @@ ANN, BOB, CARL, DORA, ERIN = 5_000_000_001, 5_000_000_002, 5_000_000_003, 5_000_
 @pytest.fixture
 async def host_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """A scheduler's database: its own users with its own roles, then Veil's tables."""
-    engine = db.make_engine(database_url)
+    engine = db.make_engine(database_url, keyring=TEST_KEYRING)
     async with engine.begin() as connection:
         await connection.exec_driver_sql(
             "CREATE TABLE users (id INTEGER PRIMARY KEY, telegram_id BIGINT NOT NULL UNIQUE, "

@@ -10,18 +10,19 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import bindparam, inspect, text
+from sqlalchemy import bindparam, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.conftest import TEST_KEYRING
 from veil.store import db
-from veil.store.tables import VERSION_TABLE, metadata
+from veil.store.tables import VERSION_TABLE, metadata, people
 
 LEGACY_SCRIPTS = Path(__file__).parent.parent / "fixtures" / "legacy_migrations"
 VEIL_TABLES = set(metadata.tables)
 HOST_TABLES = {"users", "bookings", "alembic_version"}
 HOST_REVISION = "a1b2c3d4e5f6"
-HEAD = "veil_0003"
+HEAD = "veil_0004"
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 
@@ -64,8 +65,10 @@ def _schema(connection: Connection, names: set[str]) -> dict[str, Any]:
             seq for seq in insp.get_sequence_names() if any(seq.startswith(f"{n}_") for n in names)
         )
     else:
+        # Each statement's lines sorted: a table rebuilt by a later revision may list its
+        # constraints in another order, which changes nothing.
         schema["ddl"] = sorted(
-            row[0]
+            sorted(line.strip().rstrip(",") for line in row[0].splitlines())
             for row in connection.execute(
                 text(
                     "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND tbl_name IN :names"
@@ -110,7 +113,7 @@ def _make_host(connection: Connection) -> None:
 
 
 async def test_migrations_go_up_down_and_up_again(database_url: str) -> None:
-    engine = db.make_engine(database_url)
+    engine = db.make_engine(database_url, keyring=TEST_KEYRING)
     try:
         await db.upgrade(engine)
         assert await _sync(engine, _tables) == VEIL_TABLES | {VERSION_TABLE}
@@ -126,7 +129,7 @@ async def test_migrations_go_up_down_and_up_again(database_url: str) -> None:
 async def test_veil_comes_and_goes_beside_a_host_schema_touching_nothing_of_it(
     database_url: str,
 ) -> None:
-    engine = db.make_engine(database_url)
+    engine = db.make_engine(database_url, keyring=TEST_KEYRING)
     try:
         await _sync(engine, _make_host)
         before = await _sync(engine, lambda c: (_schema(c, HOST_TABLES), _rows(c, HOST_TABLES)))
@@ -193,7 +196,7 @@ VEIL_ROWS = {"support_people", "support_agent_status", "support_tickets", "suppo
 
 
 async def test_a_database_of_veils_first_layout_is_adopted_in_place(database_url: str) -> None:
-    legacy = db.make_engine(database_url)
+    legacy = db.make_engine(database_url, keyring=TEST_KEYRING)
     try:
         await _sync(legacy, _legacy_upgrade)
         await _sync(legacy, _legacy_rows)
@@ -209,7 +212,7 @@ async def test_a_database_of_veils_first_layout_is_adopted_in_place(database_url
 
         assert await db.current_revision(legacy) == HEAD
         assert await _sync(legacy, _tables) == VEIL_TABLES | {VERSION_TABLE}
-        rows = await _sync(legacy, lambda c: _rows(c, VEIL_ROWS))
+        rows = _opened(await _sync(legacy, lambda c: _rows(c, VEIL_ROWS)))
         assert rows["support_people"] == kept["users"]
         for name in VEIL_ROWS - {"support_people"}:  # later revisions add columns
             assert len(rows[name]) == len(kept[name])
@@ -228,13 +231,26 @@ async def test_a_database_of_veils_first_layout_is_adopted_in_place(database_url
         await legacy.dispose()
 
 
+def _opened(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The rows as they were before sealing: ids and texts opened, lookup hashes dropped."""
+    for person in rows.get("support_people", []):
+        assert person.pop("telegram_key") == TEST_KEYRING.lookup(
+            int(TEST_KEYRING.open(person["telegram_id"]))
+        )
+        person["telegram_id"] = int(TEST_KEYRING.open(person["telegram_id"]))
+    for message in rows.get("support_messages", []):
+        if message["text"] is not None:
+            message["text"] = TEST_KEYRING.open(message["text"])
+    return rows
+
+
 def _agent_answers(connection: Connection) -> None:
     connection.execute(
         text(
             "INSERT INTO support_messages (ticket_id, seq, direction, kind, text, author_id, "
-            "created_at) VALUES (7, 2, 'from_agent', 'text', 'Hallo', 2, :now)"
+            "created_at) VALUES (7, 2, 'from_agent', 'text', :text, 2, :now)"
         ),
-        {"now": NOW},
+        {"now": NOW, "text": TEST_KEYRING.seal("Hallo")},
     )
     count = connection.execute(text("SELECT count(*) FROM support_messages WHERE ticket_id = 7"))
     assert count.scalar() == 2
@@ -262,7 +278,7 @@ def _veils(difference: Any) -> bool:
 
 
 async def test_the_migrations_make_exactly_the_schema_the_code_maps(database_url: str) -> None:
-    engine = db.make_engine(database_url)
+    engine = db.make_engine(database_url, keyring=TEST_KEYRING)
     try:
         await db.upgrade(engine)
         assert await _sync(engine, _differences) == []
@@ -314,7 +330,7 @@ async def test_a_host_running_alembic_itself_can_include_veils_revisions(
     database_url: str, tmp_path: Path
 ) -> None:
     config = _host_alembic(tmp_path / "host_migrations")
-    engine = db.make_engine(database_url)
+    engine = db.make_engine(database_url, keyring=TEST_KEYRING)
 
     def upgrade(connection: Connection) -> set[str]:
         config.attributes["connection"] = connection
@@ -371,15 +387,32 @@ def _counts(connection: Connection) -> tuple[int, int]:
     return int(tickets or 0), int(messages or 0)
 
 
+def _plain(connection: Connection) -> tuple[Any, Any]:
+    person = connection.execute(text("SELECT telegram_id FROM support_people")).scalar()
+    message = connection.execute(text("SELECT text FROM support_messages")).scalar()
+    return person, message
+
+
 async def test_going_down_a_revision_and_up_again_keeps_every_row(database_url: str) -> None:
     """A revision that rebuilds the tickets table on SQLite (dropping a column) must not
-    take the messages with it through their cascading foreign key."""
-    engine = db.make_engine(database_url)
+    take the messages with it through their cascading foreign key; the rows stored before
+    sealing are sealed on the way up and opened on the way down."""
+    engine = db.make_engine(database_url, keyring=TEST_KEYRING)
     try:
-        await db.upgrade(engine)
+        await db.upgrade(engine, "veil_0003")
         await _sync(engine, _a_conversation)
+        await db.upgrade(engine)
+        person, message = await _sync(engine, _plain)
+        assert "5000000001" not in person and "kept" not in message
+        assert TEST_KEYRING.open(person) == "5000000001" and TEST_KEYRING.open(message) == "kept"
+        async with engine.connect() as connection:
+            found = await connection.scalar(
+                select(people.c.id).where(people.c.telegram_key == TEST_KEYRING.lookup(5000000001))
+            )
+        assert found == 1
         await db.downgrade(engine, "veil_0002")
         assert await _sync(engine, _counts) == (1, 1)
+        assert await _sync(engine, _plain) == (5000000001, "kept")
         await db.upgrade(engine)
         assert await _sync(engine, _counts) == (1, 1)
         assert await db.current_revision(engine) == HEAD

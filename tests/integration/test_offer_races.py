@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FakeClock, fresh_database
+from tests.conftest import TEST_KEYRING, FakeClock, fresh_database
 from veil.domain.appointments import Appointment, Offer, OfferKind, OfferStatus
 from veil.i18n import default_catalog
 from veil.services import appointments, client
@@ -31,7 +31,7 @@ def pg_url(tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 async def store(pg_url: str, clock: FakeClock) -> AsyncIterator[SqlStore]:
-    store = SqlStore(db.make_engine(pg_url), clock)
+    store = SqlStore(db.make_engine(pg_url, keyring=TEST_KEYRING), clock)
     await db.upgrade(store.engine)
     yield store
     await store.close()

@@ -10,7 +10,7 @@ from veil.system import utcnow
 
 
 async def _prepare(url: str) -> None:
-    store = SqlStore(db.make_engine(url), utcnow)
+    store = SqlStore(db.make_engine(url, keyring=bench.bench_keyring()), utcnow)
     try:
         await db.upgrade(store.engine)
         # 40 agents with room for 4 each, 600 tickets: 120 waiting, the rest owned.

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import itertools
-import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import FakeClock
@@ -17,6 +16,7 @@ from veil.services import client, desk
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import CopyContent, OpenTopic, SendText, TicketTopic, UserChat, decode
 from veil.services.ports import Conflict
+from veil.store.tables import support_outbox
 from veil.store.uow import SqlStore
 
 DESK = -1001000000001
@@ -206,8 +206,9 @@ async def test_a_conversation_is_stored_in_order_with_notes_apart(
         everything = await uow.messages.for_ticket(ticket.id or 0, include_internal=True)
         reloaded = await uow.tickets.get(ticket.id or 0)
     async with engine.connect() as conn:
-        rows = (await conn.execute(text("select delivery from support_outbox order by id"))).all()
-    deliveries = [decode(r[0] if isinstance(r[0], dict) else json.loads(r[0])) for r in rows]
+        query = select(support_outbox.c.delivery).order_by(support_outbox.c.id)
+        rows = (await conn.execute(query)).all()  # opened by the column's type
+    deliveries = [decode(r[0]) for r in rows]
     photo_copy = [d for d in deliveries if isinstance(d, CopyContent)]
     assert [m.text for m in public] == ["hello", "my screen", "hi!"]
     assert [m.seq for m in everything] == [1, 2, 3, 4]

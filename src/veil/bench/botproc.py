@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from veil.config import Settings
+from veil.store.crypto import generate_key
 
 TOKEN = "424242:BENCH-not-a-real-token"
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -49,6 +50,8 @@ def bot_env(
         VEIL_POLLING_TIMEOUT="1",
         VEIL_SENDER_POLL_INTERVAL="0.1",
         VEIL_LOG_LEVEL=log_level,
+        # A throwaway key for the run: the bench's databases are its own.
+        VEIL_ENCRYPTION_KEYS=generate_key(),
     )
     if len(desks) > 1:
         setting = multi_desk_setting()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
@@ -28,12 +29,18 @@ from veil.services import routing
 from veil.services.context import Context
 from veil.services.ports import Conflict
 from veil.store import db
+from veil.store.crypto import Keyring, generate_key
 from veil.store.tables import people, support_agent_status, support_tickets
 from veil.store.uow import SqlStore, SqlUnitOfWork
 from veil.system import random_suffix, utcnow
 
 DESK = -100_000_000_001
 LEVELS = [Level.L1, Level.L1, Level.L1, Level.L2, Level.L2, Level.L3]
+
+
+def bench_keyring() -> Keyring:
+    """One throwaway key per run, shared with the racing processes (they inherit it)."""
+    return Keyring.parse(os.environ.setdefault("VEIL_ENCRYPTION_KEYS", generate_key()))
 
 
 def context() -> Context:
@@ -44,12 +51,14 @@ async def seed(store: SqlStore, agents: int, tickets: int, capacity: int, waitin
     """Agents online, most tickets already owned, ``waiting`` of them in the queue."""
     now = utcnow()
     rng = random.Random(7)
+    key = store.keyring.lookup
     async with store.engine.begin() as conn:
         await conn.execute(
             insert(people),
             [
                 {
                     "telegram_id": 10_000_000 + n,
+                    "telegram_key": key(10_000_000 + n),
                     "role": Role.SUPPORT_AGENT,
                     "created_at": now,
                     "updated_at": now,
@@ -59,6 +68,7 @@ async def seed(store: SqlStore, agents: int, tickets: int, capacity: int, waitin
             + [
                 {
                     "telegram_id": 20_000_000 + n,
+                    "telegram_key": key(20_000_000 + n),
                     "role": Role.CLIENT,
                     "created_at": now,
                     "updated_at": now,
@@ -129,7 +139,7 @@ async def churn(url: str, seconds: float, seed_value: int) -> ChurnResult:
     """Close owned tickets one at a time, each close followed by a routing decision.
 
     Returns the decisions' latencies and how many tickets were assigned."""
-    store = SqlStore(db.make_engine(url, pool_size=2), utcnow)
+    store = SqlStore(db.make_engine(url, keyring=bench_keyring(), pool_size=2), utcnow)
     ctx = context()
     rng = random.Random(seed_value)
     latencies: list[float] = []
@@ -201,7 +211,7 @@ async def _time_choice(uow: SqlUnitOfWork) -> float:
 
 async def check_invariants(url: str) -> list[str]:
     """What must hold after any race; returns the broken rules (none, we hope)."""
-    engine = db.make_engine(url)
+    engine = db.make_engine(url, keyring=bench_keyring())
     problems: list[str] = []
     t, a = support_tickets.c, support_agent_status.c
     try:

@@ -13,15 +13,17 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from veil.store import legacy
+from veil.store import legacy, sealing
+from veil.store.crypto import Keyring
 from veil.store.tables import BRANCH, VERSION_TABLE
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
-def make_engine(url: str, *, reader: bool = False, **kwargs: Any) -> AsyncEngine:
-    """An engine for Veil's units of work; ``reader`` makes one for looking only.
+def make_engine(url: str, *, keyring: Keyring, reader: bool = False, **kwargs: Any) -> AsyncEngine:
+    """An engine for Veil's units of work, sealing with ``keyring`` what it stores
+    (store/sealing.py); ``reader`` makes one for looking only.
 
     On SQLite every transaction of a writer takes the write lock up front (see below);
     a reader's does not, so that deciding whether an update is Veil's at all (a host's
@@ -32,6 +34,7 @@ def make_engine(url: str, *, reader: bool = False, **kwargs: Any) -> AsyncEngine
     if make_url(url).get_backend_name() == "sqlite":
         _sqlite_pragmas(engine)
         _sqlite_begin(engine, "BEGIN DEFERRED" if reader else "BEGIN IMMEDIATE")
+    sealing.bind(engine, keyring)
     return engine
 
 

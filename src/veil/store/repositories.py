@@ -36,6 +36,7 @@ from veil.services.deliveries import (
 )
 from veil.services.ports import ChatBacklog, Conflict, PendingDelivery
 from veil.store.host_people import HostUsersTable
+from veil.store.sealing import keyring_of_session
 from veil.store.tables import (
     people,
     support_agent_assignments,
@@ -93,7 +94,8 @@ class SqlUsers:
         self._asked: set[int] = set()
 
     async def by_telegram_id(self, telegram_id: int) -> User | None:
-        query = select(User).where(people.c.telegram_id == telegram_id)
+        keys = keyring_of_session(self._session).lookups(telegram_id)
+        query = select(User).where(people.c.telegram_key.in_(keys))
         return await self._known((await self._session.execute(query)).scalar_one_or_none())
 
     async def get(self, user_id: int) -> User | None:

@@ -36,6 +36,7 @@ from sqlalchemy.types import TypeDecorator
 from veil.domain.agents import AgentStatus
 from veil.domain.appointments import Appointment, OfferKind, OfferStatus
 from veil.domain.model import ClosedBy, Direction, Level, Priority, Role, TicketStatus
+from veil.store.sealing import SealedInt, SealedJson, SealedText
 
 # Veil's Alembic revisions: a branch of their own, recorded in a table of their own, so that
 # they sit beside a host's history (or inside it, for hosts that run Alembic themselves).
@@ -77,9 +78,9 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 class AboutJson(TypeDecorator[Appointment]):
-    """The appointment a ticket is about, kept as the host described it (JSON)."""
+    """The appointment a ticket is about, kept as the host described it (sealed JSON)."""
 
-    impl = JSON
+    impl = Text
     cache_ok = True
 
     def process_bind_param(self, value: Appointment | None, dialect: Dialect) -> Any:
@@ -87,9 +88,10 @@ class AboutJson(TypeDecorator[Appointment]):
             return None
         fields = asdict(value)
         fields["starts_at"] = value.starts_at.isoformat() if value.starts_at else None
-        return fields
+        return SealedJson().process_bind_param(fields, dialect)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Appointment | None:
+        value = SealedJson().process_result_value(value, dialect)
         if not value:
             return None
         starts = value.get("starts_at")
@@ -124,7 +126,11 @@ people = Table(
     "support_people",
     metadata,
     _id(),
-    Column("telegram_id", BigInteger, nullable=False, unique=True),
+    # Sealed: found by telegram_key, the keyed hash of the id (store/crypto.py). An id
+    # erased at the person's request (/forget_me) leaves the row, and its tickets, with
+    # no way back to them.
+    Column("telegram_id", SealedInt),
+    Column("telegram_key", String(64), nullable=False, unique=True),
     Column("role", _enum(Role, 20), nullable=False, server_default="client"),
     Column("language", String(16)),
     Column("created_at", UtcDateTime, nullable=False),
@@ -187,7 +193,7 @@ support_messages = Table(
     Column("seq", Integer, nullable=False),
     Column("direction", _enum(Direction, 16), nullable=False),
     Column("kind", String(24), nullable=False),
-    Column("text", Text),
+    Column("text", SealedText),
     Column("author_id", Id, ForeignKey("support_people.id")),
     Column("client_message_id", BigInteger),
     # The copy on the desk side: a topic's message, or one in an agent's private chat.
@@ -292,7 +298,7 @@ support_outbox = Table(
     _id(),
     Column("lane", String(64), nullable=False),
     Column("ticket_id", Id),
-    Column("delivery", JSON, nullable=False),
+    Column("delivery", SealedJson, nullable=False),
     Column("status", String(16), nullable=False, server_default="pending"),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),
@@ -322,7 +328,7 @@ support_processed_updates = Table(
     Column("update_id", BigInteger, primary_key=True, autoincrement=False),
     Column("processed_at", UtcDateTime, nullable=False),
     Column("status", String(16), nullable=False, server_default="done"),
-    Column("payload", Text),
+    Column("payload", SealedText),
     Column("error", Text),
 )
 
@@ -348,6 +354,6 @@ support_state = Table(
     "support_state",
     metadata,
     Column("key", String(64), primary_key=True),
-    Column("value", Text, nullable=False),
+    Column("value", SealedText, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
 )

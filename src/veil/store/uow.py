@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from veil.services.ports import Clock
-from veil.store import db
+from veil.store import db, sealing
 from veil.store.agents import (
     SqlAgents,
     SqlAlerts,
@@ -81,6 +81,7 @@ class SqlStore:
         host_users: HostUsersTable | None = None,
     ) -> None:
         start_mappers()
+        self.keyring = sealing.keyring_of_engine(engine)  # an engine without keys: refused here
         self.engine = engine
         self.host_users = host_users
         self._clock = clock
@@ -103,7 +104,7 @@ class SqlStore:
         if self.engine.dialect.name != "sqlite":
             return self.engine  # PostgreSQL reads take no lock a writer waits for
         url = self.engine.url.render_as_string(hide_password=False)
-        return db.make_engine(url, reader=True)
+        return db.make_engine(url, keyring=sealing.keyring_of_engine(self.engine), reader=True)
 
     async def close(self) -> None:
         if self._reader is not None and self._reader is not self.engine:

@@ -1,0 +1,118 @@
+"""The keys that seal what Veil keeps: message texts, deliveries, who a ticket's client is.
+
+A keyring is the operator's list of Fernet keys (``VEIL_ENCRYPTION_KEYS``, or the key
+file), newest first: the newest seals, every one opens. Each sealed value starts with the
+short id of the key that sealed it (``<kid>.<fernet token>``), so that opening needs no
+trial of every key and ``veil keys rotate`` can find, and count, what an older key still
+holds — which is what makes a rotation resumable after a kill.
+
+Telegram ids are looked up by a keyed hash (HMAC-SHA256 under a key derived from each
+Fernet key), never stored plain; a lookup asks for the hash under every key, so it keeps
+working while a rotation is half done.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+KID_LENGTH = 8
+
+
+class KeyringError(Exception):
+    """A key is malformed, missing, or none of the keys opens a value; says which."""
+
+
+def generate_key() -> str:
+    """A new random key, as ``veil keys generate`` prints it."""
+    return Fernet.generate_key().decode()
+
+
+@dataclass(frozen=True)
+class _Key:
+    kid: str
+    fernet: Fernet
+    lookup: bytes  # the HMAC key for lookups, derived so one secret serves both uses
+
+
+def _parse(text: str) -> _Key:
+    raw = text.strip().encode()
+    try:
+        secret = base64.urlsafe_b64decode(raw)
+    except (binascii.Error, ValueError):
+        secret = b""
+    if len(secret) != 32:
+        raise KeyringError(
+            "an encryption key is not a Fernet key (32 url-safe base64 bytes); make one with "
+            "`veil keys generate`"
+        )
+    kid = hashlib.sha256(b"veil key id:" + secret).hexdigest()[:KID_LENGTH]
+    lookup = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"veil lookup").derive(
+        secret
+    )
+    return _Key(kid, Fernet(raw), lookup)
+
+
+class Keyring:
+    def __init__(self, keys: Sequence[str]) -> None:
+        parsed = [_parse(k) for k in keys if k.strip()]
+        if not parsed:
+            raise KeyringError("no encryption key given")
+        self._keys = parsed
+        self._by_kid = {k.kid: k for k in parsed}
+        if len(self._by_kid) != len(parsed):
+            raise KeyringError("the same encryption key is listed twice")
+
+    @classmethod
+    def parse(cls, text: str) -> Keyring:
+        """Keys separated by commas or new lines (the setting, or the key file)."""
+        return cls(text.replace("\n", ",").split(","))
+
+    @property
+    def newest(self) -> str:
+        """The id of the key that seals."""
+        return self._keys[0].kid
+
+    @property
+    def kids(self) -> tuple[str, ...]:
+        return tuple(k.kid for k in self._keys)
+
+    def seal(self, plain: str) -> str:
+        key = self._keys[0]
+        return f"{key.kid}.{key.fernet.encrypt(plain.encode()).decode()}"
+
+    def open(self, sealed: str) -> str:
+        kid, dot, token = sealed.partition(".")
+        key = self._by_kid.get(kid)
+        if not dot or key is None:
+            raise KeyringError(
+                f"a value was sealed with key {kid[:KID_LENGTH]!r}, which is not among the "
+                f"keys given ({', '.join(self.kids)}); add it back to VEIL_ENCRYPTION_KEYS"
+            )
+        try:
+            return key.fernet.decrypt(token.encode()).decode()
+        except InvalidToken:
+            raise KeyringError(f"a value sealed with key {kid!r} does not open: altered") from None
+
+    def sealed_by_newest(self, sealed: str) -> bool:
+        return sealed.startswith(self.newest + ".")
+
+    def lookup(self, value: int | str) -> str:
+        """The keyed hash a value is found by, under the newest key."""
+        return self._digest(self._keys[0], value)
+
+    def lookups(self, value: int | str) -> tuple[str, ...]:
+        """The value's hash under every key: rows not yet rotated are found too."""
+        return tuple(self._digest(k, value) for k in self._keys)
+
+    @staticmethod
+    def _digest(key: _Key, value: int | str) -> str:
+        return hmac.new(key.lookup, str(value).encode(), hashlib.sha256).hexdigest()
