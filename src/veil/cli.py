@@ -7,14 +7,16 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import TYPE_CHECKING, Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from veil import logs
+from veil.cli_keys import keys_app
+from veil.cli_support import err, run_or_exit, settings_or_exit
 from veil.config import ConfigError, Settings, load_settings
 
 app = typer.Typer(help="Veil: anonymous live support for Telegram bots.", no_args_is_help=True)
@@ -24,26 +26,12 @@ agents_app = typer.Typer(help="Support agents.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(agents_app, name="agents")
 app.add_typer(bench_app, name="bench")
+app.add_typer(keys_app, name="keys")
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
-err = Console(stderr=True, soft_wrap=True)  # messages stay whole, greppable lines
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except ConfigError as exc:
-        err.print(f"[red]Configuration error:[/red] {exc}")
-        raise typer.Exit(2) from None
-
-
-def _run(coro: Coroutine[Any, Any, None]) -> None:
-    try:
-        asyncio.run(coro)
-    except ConfigError as exc:
-        err.print(f"[red]Configuration error:[/red] {exc}")
-        raise typer.Exit(2) from None
+_settings = settings_or_exit
+_run = run_or_exit
 
 
 @app.command()
@@ -133,14 +121,16 @@ def db_downgrade(revision: str) -> None:
 
 
 def _migrate(action: Callable[[AsyncEngine, str], Awaitable[None]], revision: str) -> None:
-    from veil.store import db
+    from veil.store import db, keyfile
     from veil.store.keyfile import keyring_of
+    from veil.system import utcnow
 
     settings = _settings()
 
     async def go() -> None:
         from alembic.util import CommandError
 
+        from veil.store.crypto import KeyringError
         from veil.store.db import MigrationError
         from veil.store.legacy import LegacyRevisionError
 
@@ -148,7 +138,9 @@ def _migrate(action: Callable[[AsyncEngine, str], Awaitable[None]], revision: st
         try:
             await action(engine, revision)
             revision_now = await db.current_revision(engine)
-        except (CommandError, LegacyRevisionError, MigrationError) as exc:
+            if action is db.upgrade:
+                await keyfile.check(engine, utcnow())
+        except (CommandError, LegacyRevisionError, MigrationError, KeyringError) as exc:
             err.print(f"[red]Migration refused:[/red] {exc}")
             raise typer.Exit(1) from None
         finally:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import socket
+import stat
 import sys
 import urllib.request
 from pathlib import Path
@@ -13,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.harness import TOKEN
+from tests.integration.test_migrations import HEAD
 from veil.faketg import FakeTelegram
+from veil.store.crypto import Keyring, generate_key
 
 pytestmark = pytest.mark.e2e
 
@@ -34,7 +37,11 @@ async def veil(*args: str, env: dict[str, str] | None = None, limit: float = 60)
 
 
 def _env(tmp_path: Path, **values: str) -> dict[str, str]:
-    return {"VEIL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'v.db'}", **values}
+    return {
+        "VEIL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'v.db'}",
+        "VEIL_ENCRYPTION_KEY_FILE": str(tmp_path / "veil.keys"),
+        **values,
+    }
 
 
 @pytest.mark.parametrize(
@@ -79,10 +86,19 @@ async def test_run_says_when_telegram_rejects_the_token_or_the_desk(tmp_path: Pa
     url = await tg.start()
     try:
         env = _env(tmp_path, VEIL_TELEGRAM_API_URL=url, VEIL_DESK_CHAT_ID=str(group))
+        fresh_keys = tmp_path / "fresh" / "veil.keys"
         # Four bots that each fail on their own: run side by side.
         cases = [
             ({"VEIL_BOT_TOKEN": "999:WRONG"}, ["rejected by Telegram"]),
-            ({"VEIL_BOT_TOKEN": TOKEN}, ["enable Topics"]),
+            # A fresh machine: no keys yet, so the first run makes the key file.
+            (
+                {
+                    "VEIL_BOT_TOKEN": TOKEN,
+                    "VEIL_ENCRYPTION_KEY_FILE": str(fresh_keys),
+                    "VEIL_DATABASE_URL": f"sqlite+aiosqlite:///{fresh_keys.parent / 'v.db'}",
+                },
+                ["enable Topics", f"created a new encryption key in {fresh_keys}", "Back it up"],
+            ),
             ({"VEIL_BOT_TOKEN": TOKEN, "VEIL_DESK_CHAT_ID": "-100777"}, ["chat not found"]),
             (
                 {
@@ -97,6 +113,13 @@ async def test_run_says_when_telegram_rejects_the_token_or_the_desk(tmp_path: Pa
         for (code, out), (_, complaints) in zip(results, cases, strict=True):
             assert code == 2 and all(c in out for c in complaints), out
             assert "Traceback" not in out
+        assert stat.S_IMODE(fresh_keys.stat().st_mode) == 0o600
+        assert len(fresh_keys.read_text().split()) == 1
+        # The key lost (another one in its place): the database is refused, not mixed up.
+        other = _env(fresh_keys.parent, VEIL_ENCRYPTION_KEYS=generate_key())
+        code, out = await veil("db", "upgrade", env=other)
+        assert code == 2 and "the encryption keys do not open this database" in out, out
+        assert Keyring.parse(fresh_keys.read_text()).newest in out  # names the key it needs
     finally:
         await tg.stop()
 
@@ -115,12 +138,28 @@ async def test_demo_runs_a_whole_conversation_by_itself() -> None:
         assert seen in out
 
 
-async def test_db_upgrade_and_agents_commands(tmp_path: Path) -> None:
+async def test_db_upgrade_agents_and_keys_commands(tmp_path: Path) -> None:
     env = _env(tmp_path)
     code, out = await veil("db", "upgrade", env=env)
-    assert code == 0 and "revision veil_0003" in out
+    assert code == 0 and f"revision {HEAD}" in out
     code, out = await veil("agents", "add", "4242", env=env)
     assert code == 0 and "4242 is now a support agent: Agent-" in out
+    code, out = await veil("keys", "generate", env=env)
+    assert code == 0 and Keyring([out.strip()]).newest  # a key, and only a key, on stdout
+    old = Keyring.parse((tmp_path / "veil.keys").read_text()).newest
+    code, out = await veil("keys", "generate", "--add", env=env)
+    assert code == 0 and "Restart Veil, then run `veil keys rotate`" in out
+    keys = Keyring.parse((tmp_path / "veil.keys").read_text())
+    assert keys.kids[1] == old and keys.newest != old
+    code, out = await veil("keys", "status", env=env)
+    assert code == 0 and "support_people.telegram_id: 1 under an older key" in out
+    code, out = await veil("keys", "rotate", env=env)
+    assert code == 0 and "every value is sealed by the newest key" in out, out
+    code, out = await veil("keys", "status", env=env)
+    assert code == 0 and "under an older key" in out and ": 1 under" not in out, out
+    # Only the newest key now: the agent is still found, by the hash under it.
+    newest_only = (tmp_path / "veil.keys").read_text().split()[0]
+    (tmp_path / "veil.keys").write_text(newest_only + "\n")
     code, out = await veil("agents", "list", env=env)
     assert code == 0 and "4242" in out and "support_agent" in out
     code, out = await veil("db", "downgrade", "base", env=env)

@@ -1,0 +1,113 @@
+"""``veil keys``: make a key, see what each key seals, rotate to the newest."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from veil.cli_support import err, run_or_exit, settings_or_exit
+
+keys_app = typer.Typer(help="Encryption keys (VEIL_ENCRYPTION_KEYS or the key file).")
+
+
+@keys_app.command("generate")
+def generate(
+    add: Annotated[
+        bool,
+        typer.Option(
+            "--add",
+            help="Put it first in the key file (VEIL_ENCRYPTION_KEY_FILE): it seals from the "
+            "next start; the older keys still open what they sealed.",
+        ),
+    ] = False,
+) -> None:
+    """Print a new key."""
+    from veil.store.crypto import generate_key
+    from veil.store.keyfile import add_key
+
+    key = generate_key()
+    if not add:
+        typer.echo(key)
+        return
+    settings = settings_or_exit()
+    if settings.encryption_keys is not None:
+        err.print(
+            "[red]VEIL_ENCRYPTION_KEYS is set, so the key file is not used:[/red] put the new "
+            "key first in VEIL_ENCRYPTION_KEYS instead"
+        )
+        typer.echo(key)
+        raise typer.Exit(1)
+    add_key(settings.encryption_key_file, key)
+    err.print(
+        f"added a new key first in {settings.encryption_key_file}. Restart Veil, then run "
+        "`veil keys rotate`."
+    )
+
+
+@keys_app.command("status")
+def status() -> None:
+    """How many stored values each column still holds under an older key."""
+    settings = settings_or_exit()
+
+    async def go() -> None:
+        from veil.store import db, rotation
+        from veil.store.keyfile import keyring_of
+
+        keyring = keyring_of(settings, create=False)
+        engine = db.make_engine(settings.database_url, keyring=keyring)
+        try:
+            left = await rotation.left(engine)
+        finally:
+            await engine.dispose()
+        typer.echo(f"keys (newest first): {', '.join(keyring.kids)}")
+        for name, count in left.items():
+            typer.echo(f"{name}: {count} under an older key")
+
+    run_or_exit(go())
+
+
+@keys_app.command("rotate")
+def rotate(
+    batch: Annotated[int, typer.Option(min=1, max=100_000, help="Rows per transaction.")] = 500,
+) -> None:
+    """Seal again under the newest key everything an older key sealed, in batches.
+    Safe beside a running Veil; killed, it resumes where it stopped when run again."""
+    settings = settings_or_exit()
+
+    async def go() -> None:
+        from veil.store import db, rotation
+        from veil.store.keyfile import keyring_of
+
+        keyring = keyring_of(settings, create=False)
+        engine = db.make_engine(settings.database_url, keyring=keyring)
+        try:
+            await db.upgrade(engine)
+            left = await rotation.left(engine)
+            total = sum(left.values())
+            err.print(f"{total} values to seal again under key {keyring.newest}")
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=err,
+                transient=False,
+            ) as bar:
+                task = bar.add_task("rotating", total=total)
+                done = await rotation.rotate(
+                    engine, batch, lambda column, count: bar.advance(task, count)
+                )
+            still = sum((await rotation.left(engine)).values())
+        finally:
+            await engine.dispose()
+        err.print(f"sealed again: {done}; left under older keys: {still}")
+        if still:
+            err.print(
+                "[yellow]some values changed while rotating or were written by a Veil still "
+                "running with the old newest key: restart it, then run this again[/yellow]"
+            )
+            raise typer.Exit(1)
+        err.print("every value is sealed by the newest key; older keys may now be removed")
+
+    run_or_exit(go())
