@@ -115,6 +115,7 @@ class Veil:
         Returns the ticket's id."""
         appointment = await describe(self.ctx, telegram_id, about)  # before the transaction
         async with self.store() as uow:
+            uow.audit.acting_for(telegram_id)
             ticket = await open_ticket(uow, self.ctx, Sender(telegram_id, language), appointment)
             await uow.commit()
         return ticket.public_id

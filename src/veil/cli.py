@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from veil import logs
+from veil.cli_audit import audit_app
 from veil.cli_keys import keys_app
 from veil.cli_support import err, run_or_exit, settings_or_exit
 from veil.config import ConfigError, Settings, load_settings
@@ -27,6 +28,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(agents_app, name="agents")
 app.add_typer(bench_app, name="bench")
 app.add_typer(keys_app, name="keys")
+app.add_typer(audit_app, name="audit")
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -154,6 +156,7 @@ def _migrate(action: Callable[[AsyncEngine, str], Awaitable[None]], revision: st
 def agents_add(telegram_id: int) -> None:
     """Make the Telegram user TELEGRAM_ID a support agent (L1); a host's records stay as
     they are (a provider made an agent is still a provider in the bot)."""
+    from veil.domain.audit import OPERATOR
     from veil.i18n import default_catalog
     from veil.services.agents import make_agent
     from veil.services.context import Context
@@ -172,6 +175,7 @@ def agents_add(telegram_id: int) -> None:
         try:
             await db.upgrade(store.engine)
             async with store() as uow:
+                uow.audit.acting_as(OPERATOR)
                 agent = await make_agent(uow, ctx, telegram_id)
                 await uow.commit()
         finally:

@@ -77,8 +77,11 @@ def rotate(
     settings = settings_or_exit()
 
     async def go() -> None:
+        from veil.domain.audit import OPERATOR, Action
         from veil.store import db, rotation
         from veil.store.keyfile import keyring_of
+        from veil.store.uow import SqlStore
+        from veil.system import utcnow
 
         keyring = keyring_of(settings, create=False)
         engine = db.make_engine(settings.database_url, keyring=keyring)
@@ -99,6 +102,11 @@ def rotate(
                     engine, batch, lambda column, count: bar.advance(task, count)
                 )
             still = sum((await rotation.left(engine)).values())
+            store = SqlStore(engine, utcnow)
+            async with store() as uow:
+                uow.audit.acting_as(OPERATOR)
+                uow.audit.record(Action.KEYS_ROTATED, None, key=keyring.newest, values=done)
+                await uow.commit()
         finally:
             await engine.dispose()
         err.print(f"sealed again: {done}; left under older keys: {still}")

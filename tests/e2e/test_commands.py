@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import socket
+import sqlite3
 import stat
 import sys
 import urllib.request
@@ -162,6 +163,20 @@ async def test_db_upgrade_agents_and_keys_commands(tmp_path: Path) -> None:
     (tmp_path / "veil.keys").write_text(newest_only + "\n")
     code, out = await veil("agents", "list", env=env)
     assert code == 0 and "4242" in out and "support_agent" in out
+    code, out = await veil("audit", "verify", env=env)
+    assert code == 0 and "the audit log is whole: 3 entries; head #3" in out, out
+    code, out = await veil("audit", "export", "--since", "2020-01-01", env=env)
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert [(e["actor"], e["action"]) for e in lines] == [
+        ("operator:cli", "person.met"),
+        ("operator:cli", "agent.added"),
+        ("operator:cli", "keys.rotated"),
+    ]
+    assert "4242" not in out
+    with sqlite3.connect(tmp_path / "v.db") as raw:
+        raw.execute("UPDATE support_audit_log SET actor = 'operator:someone' WHERE seq = 1")
+    code, out = await veil("audit", "verify", env=env)
+    assert code == 1 and "entry 1 does not match its hash: altered" in out, out
     code, out = await veil("db", "downgrade", "base", env=env)
     assert code == 0 and "none (no Veil tables)" in out
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from veil.domain.agents import Agent, AgentStatus, AssignmentRecord
 from veil.domain.appointments import Offer
+from veil.domain.audit import Action, Actor, Detail
 from veil.domain.model import Direction, Level, Role, SupportMessage, Ticket, TicketStatus, User
 from veil.domain.routing import AgentLoad, WaitingTicket, queue_key
 from veil.services.deliveries import Delivery, lane_of
@@ -33,6 +34,7 @@ class Memory:
     # What a host bot's own users table says of a Telegram id (read, never written).
     host_roles: dict[int, Role] = field(default_factory=dict)
     offers: dict[int, Offer] = field(default_factory=dict)
+    audit: list[tuple[Action, int | None, dict[str, Any]]] = field(default_factory=list)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -387,6 +389,26 @@ class FakeOffers:
         return [o for o in self.m.offers.values() if o.ticket_id == ticket_id and o.is_open]
 
 
+class FakeAudit:
+    """The entries use cases give (refusals); the changes themselves the real store logs."""
+
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+        self.given: list[tuple[Action, int | None, dict[str, Any]]] = []
+
+    def acting_for(self, telegram_id: int) -> None:
+        pass
+
+    def acting_as(self, actor: Actor) -> None:
+        pass
+
+    def record(self, action: Action, ticket_id: int | None, **details: Detail) -> None:
+        self.given.append((action, ticket_id, details))
+
+    def refused(self, attempted: str, reason: str, ticket_id: int | None = None) -> None:
+        self.record(Action.REFUSED, ticket_id, attempted=attempted, reason=reason)
+
+
 class FakeUnitOfWork:
     """Changes to entities are live (like an identity map); deliveries land on commit."""
 
@@ -403,9 +425,12 @@ class FakeUnitOfWork:
         self.alerts = FakeAlerts(memory)
         self.desk_moves = FakeDeskMoves(memory)
         self.offers = FakeOffers(memory)
+        self.audit = FakeAudit(memory)
         self.committed = False
 
     async def commit(self) -> None:
+        self.memory.audit.extend(self.audit.given)
+        self.audit.given.clear()
         for delivery in self.outbox.added:
             self.memory.outbox.append(
                 (next(self.memory.ids), lane_of(delivery), delivery, "pending")

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from veil.domain import metrics
 from veil.domain.agents import Agent, AgentError, AgentStatus, Invite, alias_for
+from veil.domain.audit import Action
 from veil.domain.model import Level, Role, Ticket, User
 from veil.services import routing
 from veil.services.context import Context, Sender
@@ -70,6 +71,7 @@ async def make_agent(uow: UnitOfWork, ctx: Context, telegram_id: int) -> Agent:
 async def _admin(uow: UnitOfWork, ctx: Context, sender: Sender) -> User | None:
     user = await ensure_user(uow, ctx, sender)
     if not user.is_admin:
+        uow.audit.refused("an admin command", "not an admin")
         tell(uow, ctx, user, "admin-only")
         return None
     return user
@@ -100,8 +102,11 @@ async def accept_invite(uow: UnitOfWork, ctx: Context, sender: Sender, token: st
     user = await ensure_user(uow, ctx, sender)
     level = await uow.invites.redeem(token_hash(token), id_of(user), ctx.clock())
     if level is None:
+        uow.audit.refused("an invite link", "used, expired or unknown")
         tell(uow, ctx, user, "invite-invalid")
         return
+    # Redeemed in one statement, not through the entity: so said here.
+    uow.audit.record(Action.INVITE_REDEEMED, None, level=level.value)
     await set_role(uow, ctx, user.telegram_id, Role.SUPPORT_AGENT, keep_admin=True)
     agent = await ensure_agent(uow, ctx, user)
     assert agent is not None

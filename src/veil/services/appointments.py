@@ -176,6 +176,7 @@ async def propose(
         return ctx.desk_text("notice-stale-button")
     offer, ticket = found
     if not user.can_answer_tickets or not await may_act(uow, ctx, user, ticket):
+        uow.audit.refused("an appointment offer", "not theirs to work", ticket.id)
         return ctx.desk_text("desk-not-yours-to-offer")
     if ticket.is_closed or offer.status is not OfferStatus.DRAFT or _stale(offer, ticket):
         return ctx.desk_text("notice-offer-gone")

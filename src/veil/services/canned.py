@@ -27,6 +27,7 @@ async def manage(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> No
     """``/canned_set name text`` (create or edit), ``/canned_delete name``, ``/canned_list``."""
     user = await ensure_user(uow, ctx, sender)
     if not user.is_admin:
+        uow.audit.refused("/canned_set", "not an admin")
         tell(uow, ctx, user, "admin-only")
         return
     verb, _, rest = args.strip().partition(" ")
@@ -92,6 +93,7 @@ async def send(
     if ticket is None or ticket.is_closed or answer is None:
         return ctx.desk_text("notice-stale-button")
     if not user.can_answer_tickets or not await may_act(uow, ctx, user, ticket):
+        uow.audit.refused("a canned answer", "not theirs to work", ticket.id)
         return ctx.desk_text("desk-not-an-agent")
     text = answer.text.replace("{ticket}", ticket.public_id)
     note = Incoming(chat_id, 0, sender, "text", text, thread_id=thread_id)

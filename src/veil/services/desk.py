@@ -47,6 +47,7 @@ async def ticket_of_topic(
         log.info("desk message outside ticket topics", extra={"topic": msg.thread_id})
         return None
     if not user.can_answer_tickets:
+        uow.audit.refused(_attempted(msg), "not an agent", ticket.id)
         answer_in_desk(uow, ctx, msg, "desk-not-an-agent")
         log.info("desk message from a non-agent not relayed", extra={"ticket": ticket.public_id})
         return None
@@ -54,6 +55,7 @@ async def ticket_of_topic(
         answer_in_desk(uow, ctx, msg, "desk-ticket-closed", ticket=ticket.public_id)
         return None
     if act and not await may_act(uow, ctx, user, ticket):
+        uow.audit.refused(_attempted(msg), "not theirs to work", ticket.id)
         if ticket.assigned_agent_id is None:
             answer_in_desk(uow, ctx, msg, "desk-take-level", level=ticket.required_level.value)
         else:
@@ -113,6 +115,7 @@ async def remove_member(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     no agent out of every desk group (agents leave with /remove_agent)."""
     user = await ensure_user(uow, ctx, msg.sender)
     if not user.is_admin:
+        uow.audit.refused("/remove_member", "not an admin")
         answer_in_desk(uow, ctx, msg, "desk-admins-only")
         return
     if msg.reply_to_sender is None:
@@ -125,6 +128,12 @@ async def remove_member(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     uow.outbox.add(RemoveFromDesks(id_of(member)))
     answer_in_desk(uow, ctx, msg, "desk-member-removed")
     log.warning("a non-agent was removed from the desk groups by an admin")
+
+
+def _attempted(msg: Incoming) -> str:
+    """What a refused desk message tried: its command, or "an answer" (never its text)."""
+    command = command_in(msg.text or "")
+    return f"/{command}" if command else "an answer"
 
 
 async def refuse_command(uow: UnitOfWork, ctx: Context, msg: Incoming, key: str) -> None:
@@ -215,6 +224,7 @@ async def close_from_button(
     """The card's Close button, pressed in ``chat_id``. Returns a notice for the presser."""
     user = await ensure_user(uow, ctx, sender)
     if not user.can_answer_tickets:
+        uow.audit.refused("the Close button", "not an agent")
         return ctx.desk_text("desk-not-an-agent")
     ticket = await uow.tickets.by_public_id(public_id)
     if ticket is None or not ctx.desks.holds(ticket.desk_chat_id, chat_id):
@@ -222,6 +232,7 @@ async def close_from_button(
     if ticket.is_closed:
         return ctx.desk_text("desk-ticket-closed", ticket=ticket.public_id)
     if not await may_act(uow, ctx, user, ticket):
+        uow.audit.refused("the Close button", "not theirs to work", ticket.id)
         return ctx.desk_text("desk-not-yours", owner=await _owner_alias(uow, ctx, ticket))
     await close_ticket(uow, ctx, ticket)
     return ctx.desk_text("notice-closed", ticket=ticket.public_id)

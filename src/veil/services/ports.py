@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from veil.domain.agents import Agent, AssignmentRecord, CannedAnswer, Invite
 from veil.domain.appointments import Appointment, Offer, Outcome, Slot
+from veil.domain.audit import Action, Actor, Detail
 from veil.domain.model import Level, Role, SupportMessage, Ticket, User
 from veil.domain.routing import AgentLoad, WaitingTicket
 from veil.services.deliveries import Delivery
@@ -254,6 +255,20 @@ class Appointments(Protocol):
     async def cancel(self, client_telegram_id: int, ref: str) -> Outcome: ...
 
 
+class AuditLog(Protocol):
+    """Entries of the audit log beyond the changes the unit of work records by itself."""
+
+    def acting_for(self, telegram_id: int) -> None:
+        """Whose update this unit of work handles."""
+        ...
+
+    def acting_as(self, actor: Actor) -> None: ...
+    def record(self, action: Action, ticket_id: int | None, **details: Detail) -> None: ...
+    def refused(self, attempted: str, reason: str, ticket_id: int | None = None) -> None:
+        """Someone asked for what they may not do: kept, though nothing changed."""
+        ...
+
+
 class UnitOfWork(Protocol):
     # Read-only properties, so that adapters may narrow the repository types.
     @property
@@ -280,6 +295,8 @@ class UnitOfWork(Protocol):
     def desk_moves(self) -> DeskMoves: ...
     @property
     def offers(self) -> OfferRepository: ...
+    @property
+    def audit(self) -> AuditLog: ...
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

@@ -278,18 +278,24 @@ support_rate_limits = Table(
     UniqueConstraint("user_id", "action", "window_start", name="uq_support_rate_limits_window"),
 )
 
+# Who did what, chained by hashes (domain/audit.py). ``seq`` is the chain's order, given
+# under a lock; it is deliberately not unique, so that a row slipped in with a number
+# already taken is there to be found by `veil audit verify` rather than refused unseen.
 support_audit_log = Table(
     "support_audit_log",
     metadata,
     _id(),
+    Column("seq", BigInteger, nullable=False),
     Column("at", UtcDateTime, nullable=False),
     Column("actor", String(64), nullable=False),
     Column("action", String(64), nullable=False),
     Column("ticket_id", Id, ForeignKey("support_tickets.id")),
     Column("details", JSON),
-    Column("prev_hash", String(64)),
-    Column("hash", String(64)),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
     Index("ix_support_audit_log_ticket", "ticket_id", "at"),
+    Index("ix_support_audit_log_seq", "seq"),
+    Index("ix_support_audit_log_at", "at"),
 )
 
 support_outbox = Table(

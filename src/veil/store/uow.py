@@ -17,6 +17,7 @@ from veil.store.agents import (
     SqlInvites,
     SqlOffers,
 )
+from veil.store.audit import SqlAudit
 from veil.store.guard import GuardedSession
 from veil.store.host_people import HostUsersTable
 from veil.store.orm import start_mappers
@@ -54,11 +55,15 @@ class SqlUnitOfWork:
         self.alerts = SqlAlerts(session)
         self.desk_moves = SqlDeskMoves(session)
         self.offers = SqlOffers(session)
+        self.audit = SqlAudit(session)
 
     async def commit(self) -> None:
         wrote_deliveries = bool(self.outbox.added)
         with conflicts_reported():
-            await self.outbox.flush(self._clock())
+            now = self._clock()
+            await self.outbox.flush(now)
+            await self.session.flush()  # the last changes, seen by the audit log
+            await self.audit.write(now, self.users.by_telegram_id)
             await self.session.commit()
         self.outbox.added.clear()
         if wrote_deliveries:
@@ -66,6 +71,7 @@ class SqlUnitOfWork:
 
     async def rollback(self) -> None:
         self.outbox.added.clear()
+        self.audit.clear()
         await self.session.rollback()
 
 

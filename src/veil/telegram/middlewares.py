@@ -99,6 +99,9 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                 log.info("duplicate update skipped", extra={"update_id": event.update_id})
                 return None
             data["uow"] = uow
+            sender = _sender_of(event)
+            if sender is not None:
+                uow.audit.acting_for(sender)
             result = await handle()
             await uow.commit()
             return result
@@ -157,6 +160,12 @@ async def _address_of(uow: UnitOfWork, update: Update) -> Address | None:
             return UserChat(user.id)
     thread = message.message_thread_id if message.is_topic_message else None
     return RawChat(message.chat.id, thread)
+
+
+def _sender_of(update: Update) -> int | None:
+    event = update.message or update.edited_message or update.callback_query
+    user = event.from_user if event is not None else None
+    return user.id if user is not None else None
 
 
 def _language_of(update: Update) -> str | None:
