@@ -39,10 +39,9 @@ class SealedColumn:
 def sealed_columns() -> list[SealedColumn]:
     found = []
     for t in metadata.sorted_tables:
-        key = _single_key(t)
         for c in t.columns:
             if isinstance(c.type, SEALED_TYPES):
-                found.append(SealedColumn(t.name, key, c.name))
+                found.append(SealedColumn(t.name, _single_key(t), c.name))
     return found
 
 

@@ -205,6 +205,8 @@ support_messages = Table(
     UniqueConstraint("ticket_id", "seq", name="uq_support_messages_ticket_seq"),
     Index("ix_support_messages_client_msg", "ticket_id", "client_message_id"),
     Index("ix_support_messages_desk_msg", "ticket_id", "desk_chat_id", "desk_message_id"),
+    # A client's messages in the last hour (the hourly limit), newest first.
+    Index("ix_support_messages_ticket_time", "ticket_id", "created_at"),
 )
 
 support_agent_assignments = Table(
@@ -267,15 +269,40 @@ support_alerts = Table(
     Column("cleared_at", UtcDateTime),
 )
 
+# What an admin decided about one person: a ban (``ban``, until a time or lifted) or
+# another limit than the settings' (``tickets_per_day``, ``messages_per_hour``).
 support_rate_limits = Table(
     "support_rate_limits",
     metadata,
     _id(),
     Column("user_id", Id, ForeignKey("support_people.id"), nullable=False),
-    Column("action", String(32), nullable=False),
-    Column("window_start", UtcDateTime, nullable=False),
-    Column("count", Integer, nullable=False, server_default="0"),
-    UniqueConstraint("user_id", "action", "window_start", name="uq_support_rate_limits_window"),
+    Column("kind", String(24), nullable=False),
+    Column("allowance", Integer),
+    Column("until", UtcDateTime),
+    Column("reason", SealedText),
+    Column("created_by", Id, ForeignKey("support_people.id")),
+    Column("created_at", UtcDateTime, nullable=False),
+    UniqueConstraint("user_id", "kind", name="uq_support_rate_limits_user_kind"),
+)
+
+# Events counted against a limit that no other table records (an agent's desk actions),
+# when Redis is not there to count them.
+support_rate_events = Table(
+    "support_rate_events",
+    metadata,
+    _id(),
+    Column("key", String(64), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index("ix_support_rate_events_key", "key", "at"),
+)
+
+# A person told they are over a limit (or banned): told once, until this time.
+support_limit_notices = Table(
+    "support_limit_notices",
+    metadata,
+    Column("user_id", Id, ForeignKey("support_people.id"), primary_key=True),
+    Column("kind", String(24), primary_key=True),
+    Column("until", UtcDateTime),
 )
 
 # Who did what, chained by hashes (domain/audit.py). ``seq`` is the chain's order, given
