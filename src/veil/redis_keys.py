@@ -30,3 +30,8 @@ def flood_global(ns: str) -> str:
 def flood_pause(ns: str, chat: str) -> str:
     """Present while Telegram asked us (429) to leave ``chat`` alone; its TTL is the pause."""
     return f"{_flood(ns)}:pause:{chat}"
+
+
+def rate_events(ns: str, key: str) -> str:
+    """Sorted set of one counted key's event times (seconds), trimmed to its window."""
+    return f"{ns}:rate:{key}"

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from veil.domain.agents import Agent, AssignmentRecord, CannedAnswer, Invite
 from veil.domain.appointments import Appointment, Offer, Outcome, Slot
 from veil.domain.audit import Action, Actor, Detail
+from veil.domain.limits import Ban, Limit, LimitKind, Verdict
 from veil.domain.model import Level, Role, SupportMessage, Ticket, User
 from veil.domain.routing import AgentLoad, WaitingTicket
 from veil.services.deliveries import Delivery
@@ -255,6 +256,49 @@ class Appointments(Protocol):
     async def cancel(self, client_telegram_id: int, ref: str) -> Outcome: ...
 
 
+class LimitRepository(Protocol):
+    """What limits and bans are decided on: counted where the facts already are."""
+
+    async def recent_tickets(
+        self, client_id: int, count: int, since: datetime
+    ) -> Sequence[datetime]:
+        """When the client's latest ``count`` tickets opened after ``since``."""
+        ...
+
+    async def recent_messages(
+        self, client_id: int, count: int, since: datetime
+    ) -> Sequence[datetime]:
+        """When the client's latest ``count`` messages after ``since`` arrived."""
+        ...
+
+    async def allowance(self, user_id: int, kind: LimitKind) -> int | None:
+        """A limit an admin set for this person instead of the settings'."""
+        ...
+
+    async def set_allowance(
+        self, user_id: int, kind: LimitKind, allowance: int | None, by: int | None, now: datetime
+    ) -> None: ...
+    async def ban_of(self, user_id: int) -> Ban | None: ...
+    async def ban(self, ban: Ban, by: int | None) -> None:
+        """Ban (or ban again, replacing the earlier ban)."""
+        ...
+
+    async def unban(self, user_id: int) -> bool: ...
+    async def told_until(self, user_id: int, kind: str) -> datetime | None:
+        """Until when the person was told they are held back (told once per spell)."""
+        ...
+
+    async def tell_until(self, user_id: int, kind: str, until: datetime | None) -> None: ...
+
+
+class RateLog(Protocol):
+    """Counts events no table records (an agent's desk actions), across processes."""
+
+    async def hit(self, key: str, limit: Limit, now: datetime) -> Verdict:
+        """Count one more event for ``key`` if the limit allows it now; else say when."""
+        ...
+
+
 class AuditLog(Protocol):
     """Entries of the audit log beyond the changes the unit of work records by itself."""
 
@@ -297,6 +341,8 @@ class UnitOfWork(Protocol):
     def offers(self) -> OfferRepository: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def limits(self) -> LimitRepository: ...
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

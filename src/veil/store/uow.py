@@ -20,6 +20,7 @@ from veil.store.agents import (
 from veil.store.audit import SqlAudit
 from veil.store.guard import GuardedSession
 from veil.store.host_people import HostUsersTable
+from veil.store.limits import SqlLimits
 from veil.store.orm import start_mappers
 from veil.store.repositories import (
     SqlDeskMoves,
@@ -56,6 +57,7 @@ class SqlUnitOfWork:
         self.desk_moves = SqlDeskMoves(session)
         self.offers = SqlOffers(session)
         self.audit = SqlAudit(session)
+        self.limits = SqlLimits(session)
 
     async def commit(self) -> None:
         wrote_deliveries = bool(self.outbox.added)

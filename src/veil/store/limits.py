@@ -1,0 +1,150 @@
+"""Limits and bans in the database: counts from the rows that are the facts (tickets,
+messages), per-person decisions, notices given, and a log of other counted events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from veil.domain.limits import Ban, Limit, LimitKind, Verdict, judge
+from veil.domain.model import Direction
+from veil.store.tables import (
+    support_limit_notices,
+    support_messages,
+    support_rate_events,
+    support_rate_limits,
+    support_tickets,
+)
+
+BAN = "ban"
+
+
+class SqlLimits:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def recent_tickets(
+        self, client_id: int, count: int, since: datetime
+    ) -> Sequence[datetime]:
+        t = support_tickets.c
+        query = (
+            select(t.created_at)
+            .where(t.client_id == client_id, t.created_at > since)
+            .order_by(t.created_at.desc())
+            .limit(count)
+        )
+        return list((await self._session.execute(query)).scalars())
+
+    async def recent_messages(
+        self, client_id: int, count: int, since: datetime
+    ) -> Sequence[datetime]:
+        m, t = support_messages.c, support_tickets.c
+        await self._session.flush()  # plain rows: make this unit's own messages visible
+        query = (
+            select(m.created_at)
+            .join(support_tickets, t.id == m.ticket_id)
+            .where(
+                t.client_id == client_id,
+                m.direction == Direction.FROM_CLIENT,
+                m.created_at > since,
+            )
+            .order_by(m.created_at.desc())
+            .limit(count)
+        )
+        return list((await self._session.execute(query)).scalars())
+
+    async def allowance(self, user_id: int, kind: LimitKind) -> int | None:
+        r = support_rate_limits.c
+        query = select(r.allowance).where(r.user_id == user_id, r.kind == kind.value)
+        found = (await self._session.execute(query)).scalar_one_or_none()
+        return int(found) if found is not None else None
+
+    async def set_allowance(
+        self, user_id: int, kind: LimitKind, allowance: int | None, by: int | None, now: datetime
+    ) -> None:
+        await self._replace(user_id, kind.value, allowance=allowance, created_by=by, created_at=now)
+
+    async def ban_of(self, user_id: int) -> Ban | None:
+        r = support_rate_limits.c
+        query = select(r.created_at, r.until, r.reason).where(r.user_id == user_id, r.kind == BAN)
+        row = (await self._session.execute(query)).first()
+        return Ban(user_id, row.created_at, row.until, row.reason) if row else None
+
+    async def ban(self, ban: Ban, by: int | None) -> None:
+        await self._replace(
+            ban.user_id,
+            BAN,
+            until=ban.until,
+            reason=ban.reason,
+            created_by=by,
+            created_at=ban.since,
+        )
+
+    async def unban(self, user_id: int) -> bool:
+        r = support_rate_limits.c
+        result = await self._session.execute(
+            delete(support_rate_limits).where(r.user_id == user_id, r.kind == BAN)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def told_until(self, user_id: int, kind: str) -> datetime | None:
+        n = support_limit_notices.c
+        query = select(n.until).where(n.user_id == user_id, n.kind == kind)
+        return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def tell_until(self, user_id: int, kind: str, until: datetime | None) -> None:
+        n = support_limit_notices.c
+        await self._session.execute(
+            delete(support_limit_notices).where(n.user_id == user_id, n.kind == kind)
+        )
+        await self._session.execute(
+            insert(support_limit_notices).values(user_id=user_id, kind=kind, until=until)
+        )
+
+    async def _replace(self, user_id: int, kind: str, **values: object) -> None:
+        r = support_rate_limits.c
+        await self._session.execute(
+            delete(support_rate_limits).where(r.user_id == user_id, r.kind == kind)
+        )
+        await self._session.execute(
+            insert(support_rate_limits).values(user_id=user_id, kind=kind, **values)
+        )
+
+
+class SqlRateLog:
+    """Counted events in a table of their own, each hit in a short transaction of its own.
+
+    On PostgreSQL two processes counting the same key at once are serialised by a
+    transaction-scoped advisory lock on the key; on SQLite by the write lock.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def hit(self, key: str, limit: Limit, now: datetime) -> Verdict:
+        e = support_rate_events.c
+        async with self._engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                await conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
+            latest = (
+                await conn.execute(
+                    select(e.at)
+                    .where(e.key == key, e.at > now - limit.window)
+                    .order_by(e.at.desc())
+                    .limit(limit.count)
+                )
+            ).scalars()
+            verdict = judge(list(latest), limit, now)
+            if verdict.allowed:
+                await conn.execute(insert(support_rate_events).values(key=key, at=now))
+            return verdict
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        async with self._engine.begin() as conn:
+            result = await conn.execute(
+                delete(support_rate_events).where(support_rate_events.c.at < cutoff)
+            )
+            return int(getattr(result, "rowcount", 0))
