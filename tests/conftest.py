@@ -22,6 +22,15 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 # The key the tests seal with, in-process and in the bots they start (VEIL_ENCRYPTION_KEYS).
 TEST_KEY = "Vsnwocx4SPG1YTA_zIP46pdc8ffpSVkBs6OoQ657ZDo="
 TEST_KEYRING = Keyring([TEST_KEY])
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_key_file_in_the_working_tree(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Settings made in-process without keys would write ./veil.keys: a test that forgets
+    to give keys gets a throwaway key file instead of littering the checkout."""
+    os.environ["VEIL_ENCRYPTION_KEY_FILE"] = str(tmp_path_factory.mktemp("keys") / "veil.keys")
+
+
 _unavailable: set[str] = set()
 
 

@@ -24,6 +24,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from veil.config import ConfigError, Settings
+from veil.domain.limits import Limits
 from veil.i18n import Catalog, CatalogError, default_catalog
 from veil.jobs import desk_watch, housekeeping
 from veil.services import actions
@@ -38,6 +39,8 @@ from veil.store import db, keyfile
 from veil.store.host_people import HostTableUnreadable, host_users_of
 from veil.store.keyfile import keyring_of
 from veil.store.legacy import LegacyRevisionError
+from veil.store.limits import SqlRateLog
+from veil.store.rate_redis import FallbackRateLog, RedisRateLog
 from veil.store.state import kept
 from veil.store.uow import SqlStore
 from veil.system import random_suffix, random_token, utcnow
@@ -78,6 +81,8 @@ class Veil:
     shared: bool
     menus: Menus | None = None  # None: VEIL_MANAGE_COMMANDS=false
     dispatcher: Dispatcher | None = None  # Veil's own, as a bot of its own
+    # Limits counted in Redis, falling back to the database (None: no Redis configured).
+    rate_log: FallbackRateLog | None = None
     _background: list[asyncio.Task[Any]] = field(default_factory=list)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _exposing: web.AppRunner | None = None
@@ -109,16 +114,17 @@ class Veil:
 
     async def open_ticket(
         self, telegram_id: int, *, language: str | None = None, about: str | None = None
-    ) -> str:
+    ) -> str | None:
         """Open a support conversation for a user from the host's own code (or continue
         the open one), about an appointment if given; the client is told in their chat.
-        Returns the ticket's id."""
+        Returns the ticket's id; None when a ban or a limit holds them back (they were
+        told why)."""
         appointment = await describe(self.ctx, telegram_id, about)  # before the transaction
         async with self.store() as uow:
             uow.audit.acting_for(telegram_id)
             ticket = await open_ticket(uow, self.ctx, Sender(telegram_id, language), appointment)
             await uow.commit()
-        return ticket.public_id
+        return ticket.public_id if ticket is not None else None
 
     async def prepare(self) -> None:
         """Migrate the database and make sure the configured admins are admins."""
@@ -162,7 +168,14 @@ class Veil:
         )
         for sender in self.senders:
             sender.gate = gate
-        log.info("flood control shared through Redis at %s", redact(self.settings.redis_url))
+        database = SqlRateLog(self.store.engine)
+        self.rate_log = FallbackRateLog(
+            RedisRateLog(client, self.settings.redis_namespace), database
+        )
+        self.ctx = replace(self.ctx, rate_log=self.rate_log)
+        log.info(
+            "flood control and limits shared through Redis at %s", redact(self.settings.redis_url)
+        )
 
     async def check_telegram(self) -> None:
         """Fail fast, with a clear message, when Telegram rejects the token or the desk."""
@@ -400,6 +413,12 @@ def build(
         desk_groups=desks,
         appointments=appointments,
         soon=timedelta(hours=settings.appointment_soon_hours),
+        limits=Limits(
+            tickets_per_day=settings.tickets_per_day,
+            messages_per_hour=settings.messages_per_hour,
+            desk_actions_per_minute=settings.desk_actions_per_minute,
+        ),
+        rate_log=SqlRateLog(store.engine),  # Redis's when start() connects it
     )
     menus = Menus(bot, texts, texts.languages, shared=shared) if settings.manage_commands else None
     # In memory until start() connects Redis, when one is configured.
@@ -430,7 +449,7 @@ def build(
     store.on_commit = wake_senders
     holder: list[Veil] = []
     scope = Scope(peek=store.peek, context=lambda: holder[0].ctx, shared=shared)
-    router = build_router(scope, store, lambda: holder[0].ctx)
+    router = build_router(scope, store, lambda: holder[0].ctx, store.keyring.lookup)
     veil = Veil(settings, store, ctx, bot, router, senders, metrics, shared, menus)
     holder.append(veil)
     if not shared:

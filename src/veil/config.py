@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     queue_alert_seconds: float = Field(600.0, gt=0)
     watch_interval: float = Field(15.0, gt=0)
     invite_ttl_hours: float = Field(24.0, gt=0)
+    # Per client, sliding windows (an admin may set other limits for one person).
+    tickets_per_day: int = Field(5, ge=1, le=10_000)
+    messages_per_hour: int = Field(50, ge=1, le=100_000)
+    # Commands and button presses per person and minute.
+    desk_actions_per_minute: int = Field(30, ge=1, le=10_000)
 
     # A directory of <language>.ftl files adding languages or overriding any of Veil's texts.
     locales_dir: Path | None = None

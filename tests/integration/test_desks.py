@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.conftest import FakeClock
+from tests.conftest import TEST_KEY, FakeClock
 from tests.integration.test_dispatch import _message, feed, outbox, update
 from veil.bootstrap import Veil, build
 from veil.config import Settings
@@ -24,6 +24,7 @@ def _settings(database_url: str) -> Settings:
     return Settings(
         bot_token="1:TEST",  # type: ignore[arg-type]
         telegram_api_url="http://127.0.0.1:9",  # never called: nothing is sent here
+        encryption_keys=TEST_KEY,  # type: ignore[arg-type]
         desk_chat_id=FIRST,
         desk_chat_ids=f"{FIRST},{SECOND}",
         database_url=database_url,

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 from aiogram.types import Update
+from sqlalchemy import select
 
-from tests.conftest import FakeClock
+from tests.conftest import TEST_KEY, FakeClock
 from veil.bootstrap import Veil, build
 from veil.config import Settings
 from veil.services.deliveries import AnswerCallback, RawChat, SendText
@@ -51,6 +52,7 @@ async def veil(database_url: str, clock: FakeClock) -> AsyncIterator[Veil]:
     settings = Settings(
         bot_token="1:TEST",  # type: ignore[arg-type]
         telegram_api_url="http://127.0.0.1:9",  # never called: nothing is sent here
+        encryption_keys=TEST_KEY,  # type: ignore[arg-type]
         desk_chat_id=DESK,
         database_url=database_url,
     )
@@ -196,3 +198,67 @@ async def test_an_anonymous_admin_in_a_ticket_topic_is_told_to_show_themselves(
     assert "Remain anonymous" in added[0].text and added[0].to == RawChat(DESK, 55)
     async with veil.store() as uow:
         assert await uow.users.by_telegram_id(1087968824) is None
+
+
+@pytest.fixture
+async def strict(database_url: str, clock: FakeClock) -> AsyncIterator[Veil]:
+    """Veil allowing three commands or button presses a minute per person."""
+    settings = Settings(
+        bot_token="1:TEST",  # type: ignore[arg-type]
+        telegram_api_url="http://127.0.0.1:9",
+        encryption_keys=TEST_KEY,  # type: ignore[arg-type]
+        desk_chat_id=DESK,
+        database_url=database_url,
+        desk_actions_per_minute=3,
+    )
+    app = build(settings, clock=clock)
+    await app.prepare()
+    yield app
+    await app.close()
+
+
+def _press(n: int, user_id: int = 7) -> Update:
+    return update(
+        callback_query={
+            "id": f"burst-{n}",
+            "chat_instance": "c",
+            "data": "cn:0",
+            "from": {"id": user_id, "is_bot": False, "first_name": "Alice"},
+            "message": _message(user_id, "card", chat_id=DESK),
+        }
+    )
+
+
+async def test_a_burst_of_buttons_is_held_back_each_press_told_and_audited(
+    strict: Veil, clock: FakeClock
+) -> None:
+    for n in range(5):
+        await feed(strict, _press(n))
+    await feed(strict, _press(9, user_id=8))  # someone else is counted apart
+    answers = {
+        d.query_id: d.text or "" for d in await outbox(strict) if isinstance(d, AnswerCallback)
+    }
+    held = {q for q, text in answers.items() if "Too many commands or buttons" in text}
+    assert held == {"burst-3", "burst-4"}
+    from veil.store.audit import export
+
+    refusals = [e async for e in export(strict.store.engine) if e["action"] == "refused"]
+    assert [e["details"]["reason"] for e in refusals] == ["over 3 a minute"] * 2
+    clock.advance(minutes=1)  # the window slides past the first three
+    await feed(strict, _press(10))
+    answers = {
+        d.query_id: d.text or "" for d in await outbox(strict) if isinstance(d, AnswerCallback)
+    }
+    assert "Too many" not in answers["burst-10"]
+
+
+async def test_a_burst_of_commands_is_told_once(strict: Veil) -> None:
+    for _ in range(6):
+        await feed(strict, update(message=_message(7, "/tickets")))
+    async with strict.store.engine.connect() as conn:
+        from veil.services.deliveries import decode
+        from veil.store.tables import support_outbox
+
+        rows = await conn.scalars(select(support_outbox.c.delivery))
+        texts = [d.text for d in map(decode, rows) if isinstance(d, SendText)]
+    assert sum("Too many commands or buttons" in t for t in texts) == 1

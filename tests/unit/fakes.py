@@ -12,6 +12,7 @@ from typing import Any
 from veil.domain.agents import Agent, AgentStatus, AssignmentRecord
 from veil.domain.appointments import Offer
 from veil.domain.audit import Action, Actor, Detail
+from veil.domain.limits import Ban, LimitKind
 from veil.domain.model import Direction, Level, Role, SupportMessage, Ticket, TicketStatus, User
 from veil.domain.routing import AgentLoad, WaitingTicket, queue_key
 from veil.services.deliveries import Delivery, lane_of
@@ -35,6 +36,9 @@ class Memory:
     host_roles: dict[int, Role] = field(default_factory=dict)
     offers: dict[int, Offer] = field(default_factory=dict)
     audit: list[tuple[Action, int | None, dict[str, Any]]] = field(default_factory=list)
+    allowances: dict[tuple[int, LimitKind], int | None] = field(default_factory=dict)
+    bans: dict[int, Ban] = field(default_factory=dict)
+    told: dict[tuple[int, str], datetime | None] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -389,6 +393,52 @@ class FakeOffers:
         return [o for o in self.m.offers.values() if o.ticket_id == ticket_id and o.is_open]
 
 
+class FakeLimits:
+    """Counts from the tickets and messages held, like the store's."""
+
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def recent_tickets(self, client_id: int, count: int, since: datetime) -> list[datetime]:
+        times = [t.created_at for t in self.m.tickets.values() if t.client_id == client_id]
+        return sorted((t for t in times if t > since), reverse=True)[:count]
+
+    async def recent_messages(self, client_id: int, count: int, since: datetime) -> list[datetime]:
+        mine = {i for i, t in self.m.tickets.items() if t.client_id == client_id}
+        times = [
+            m.created_at
+            for m in self.m.messages.values()
+            if m.ticket_id in mine and m.direction is Direction.FROM_CLIENT
+        ]
+        return sorted((t for t in times if t > since), reverse=True)[:count]
+
+    async def allowance(self, user_id: int, kind: LimitKind) -> int | None:
+        return self.m.allowances.get((user_id, kind))
+
+    async def set_allowance(
+        self, user_id: int, kind: LimitKind, allowance: int | None, by: int | None, now: datetime
+    ) -> None:
+        self.m.allowances[(user_id, kind)] = allowance
+
+    async def ban_of(self, user_id: int) -> Ban | None:
+        return self.m.bans.get(user_id)
+
+    async def ban(self, ban: Ban, by: int | None) -> None:
+        self.m.bans[ban.user_id] = ban
+
+    async def unban(self, user_id: int) -> bool:
+        return self.m.bans.pop(user_id, None) is not None
+
+    async def told_until(self, user_id: int, kind: str) -> datetime | None:
+        return self.m.told.get((user_id, kind))
+
+    async def tell_until(self, user_id: int, kind: str, until: datetime | None) -> None:
+        self.m.told[(user_id, kind)] = until
+
+    async def forget_told(self, user_id: int, kind: str) -> None:
+        self.m.told.pop((user_id, kind), None)
+
+
 class FakeAudit:
     """The entries use cases give (refusals); the changes themselves the real store logs."""
 
@@ -426,6 +476,7 @@ class FakeUnitOfWork:
         self.desk_moves = FakeDeskMoves(memory)
         self.offers = FakeOffers(memory)
         self.audit = FakeAudit(memory)
+        self.limits = FakeLimits(memory)
         self.committed = False
 
     async def commit(self) -> None:

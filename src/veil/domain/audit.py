@@ -78,6 +78,9 @@ class Action(enum.StrEnum):
     OFFER_DECIDED = "offer.decided"
     OFFER_REMOVED = "offer.removed"
     KEYS_ROTATED = "keys.rotated"
+    CLIENT_BANNED = "client.banned"
+    CLIENT_UNBANNED = "client.unbanned"
+    LIMIT_SET = "limit.set"
     REFUSED = "refused"
     RECORD_CHANGED = "record.changed"
 

@@ -36,6 +36,23 @@ class Verdict:
 ALLOWED = Verdict(True)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """The settings' limits; an admin may give one person another allowance."""
+
+    tickets_per_day: int = 5
+    messages_per_hour: int = 50
+    desk_actions_per_minute: int = 30
+
+    def of(self, kind: LimitKind, allowance: int | None = None) -> Limit:
+        count, window = {
+            LimitKind.TICKETS_PER_DAY: (self.tickets_per_day, timedelta(days=1)),
+            LimitKind.MESSAGES_PER_HOUR: (self.messages_per_hour, timedelta(hours=1)),
+            LimitKind.DESK_ACTIONS: (self.desk_actions_per_minute, timedelta(minutes=1)),
+        }[kind]
+        return Limit(kind, count if allowance is None else allowance, window)
+
+
 def judge(latest: Sequence[datetime], limit: Limit, now: datetime) -> Verdict:
     """May one more happen now, given the times of the latest events (any order, at
     least the last ``limit.count`` of them)?"""

@@ -106,6 +106,8 @@ command-stats = Your figures
 command-agents = The team
 command-invite_agent = Invite an agent
 command-remove_agent = Remove an agent
+command-ban = Ban the client of a ticket
+command-unban = Lift a ban
 command-canned_list = Canned answers
 command-note = Internal note
 command-close = Close the ticket
@@ -128,7 +130,7 @@ help-agent =
     ℹ️ For agents, here: /online, /away, /offline — your availability; /mine — your open tickets; /queue — waiting tickets; /stats — your figures.
     In a ticket's topic a plain message goes to the client; /note <text> stays internal; /close, /take, /transfer, /escalate, /priority, /canned, /private; /reschedule and /cancel_booking when the ticket is about an appointment.
 help-admin =
-    ℹ️ For admins, here: /invite_agent <L1|L2|L3>, /agents, /agent_level, /agent_capacity, /remove_agent, /canned_set, /canned_delete, /canned_list. In the desk: reply /remove_member to a message to take its author out.
+    ℹ️ For admins, here: /invite_agent <L1|L2|L3>, /agents, /agent_level, /agent_capacity, /remove_agent, /ban SUPP-… [30m|12h|7d] [reason], /unban SUPP-…, /canned_set, /canned_delete, /canned_list. In the desk: reply /remove_member to a message to take its author out.
 help-desk =
     ℹ️ In a ticket's topic a plain message goes to the client; /note <text> stays internal; /close, /take, /transfer Agent-N or queue, /escalate [reason], /priority <level>, /canned, /private; /reschedule and /cancel_booking for appointments.
 
@@ -273,3 +275,37 @@ notice-offer-accepted = On it.
 notice-offer-declined = All right, nothing changes.
 offer-done = ✅ Done: { $result }
 offer-failed = ⚠️ That could not be done: { $result }. Live Support has been told.
+
+## Limits and bans
+limit-tickets_per_day =
+    ⏳ You have started { $count ->
+        [one] one conversation
+       *[other] { $count } conversations
+    } in the last 24 hours, the most we can take. You can start a new one in { $hours ->
+        [0] { $minutes ->
+            [one] one minute
+           *[other] { $minutes } minutes
+        }
+        [one] about an hour
+       *[other] about { $hours } hours
+    }.
+limit-messages_per_hour =
+    ⏳ You have sent { $count } messages in the last hour, the most we can take: what you send now does not reach support. You can write again in { $hours ->
+        [0] { $minutes ->
+            [one] one minute
+           *[other] { $minutes } minutes
+        }
+        [one] about an hour
+       *[other] about { $hours } hours
+    }.
+banned = 🚫 We are sorry: support is not available to you at the moment.
+slow-down = ⏳ Too many commands or buttons at once (at most { $count } a minute): wait a moment, then try again.
+ban-usage = Usage: /ban SUPP-… [30m | 12h | 7d] [reason]. Without a duration the ban lasts until /unban.
+ban-bad-duration = A duration is a number and a unit: 30m, 12h, 7d or 2w (up to 10 years).
+ban-unknown-ticket = There is no ticket { $ticket }.
+ban-done = 🚫 The client of { $ticket } is banned for { $minutes } minutes. Nothing they send reaches the desk.
+ban-done-forever = 🚫 The client of { $ticket } is banned until /unban { $ticket }. Nothing they send reaches the desk.
+unban-usage = Usage: /unban SUPP-…
+unban-done = ✅ The client of { $ticket } may use support again.
+unban-not-banned = The client of { $ticket } is not banned.
+desk-client-banned = 🚫 An admin banned this client; the ticket is closed.

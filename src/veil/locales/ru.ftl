@@ -103,6 +103,8 @@ command-queue = Очередь
 command-stats = Ваши показатели
 command-agents = Команда
 command-invite_agent = Пригласить агента
+command-ban = Заблокировать клиента тикета
+command-unban = Снять блокировку
 command-remove_agent = Убрать агента
 command-canned_list = Готовые ответы
 command-note = Внутренняя заметка
@@ -126,7 +128,7 @@ help-agent =
     ℹ️ Для агентов, здесь: /online, /away, /offline — ваша доступность; /mine — ваши открытые обращения; /queue — очередь; /stats — ваши показатели.
     В теме обращения обычное сообщение уходит клиенту; /note <текст> остаётся внутри; /close, /take, /transfer, /escalate, /priority, /canned, /private; /reschedule и /cancel_booking, если обращение о записи.
 help-admin =
-    ℹ️ Для администраторов, здесь: /invite_agent <L1|L2|L3>, /agents, /agent_level, /agent_capacity, /remove_agent, /canned_set, /canned_delete, /canned_list. В группе поддержки: ответьте /remove_member на сообщение, чтобы убрать автора.
+    ℹ️ Для администраторов, здесь: /invite_agent <L1|L2|L3>, /agents, /agent_level, /agent_capacity, /remove_agent, /ban SUPP-… [30m|12h|7d] [причина], /unban SUPP-…, /canned_set, /canned_delete, /canned_list. В группе поддержки: ответьте /remove_member на сообщение, чтобы убрать автора.
 help-desk =
     ℹ️ В теме обращения обычное сообщение уходит клиенту; /note <текст> остаётся внутри; /close, /take, /transfer Agent-N или queue, /escalate [причина], /priority <уровень>, /canned, /private; /reschedule и /cancel_booking — для записей.
 
@@ -271,3 +273,30 @@ notice-offer-accepted = Делаем.
 notice-offer-declined = Хорошо, всё остаётся как было.
 offer-done = ✅ Готово: { $result }
 offer-failed = ⚠️ Не получилось: { $result }. Поддержка в курсе.
+
+## Limits and bans
+limit-tickets_per_day =
+    ⏳ За последние 24 часа вы начали { $count } { $count ->
+        [one] обращение
+        [few] обращения
+       *[other] обращений
+    } — это максимум. Новое можно начать через { $hours ->
+        [0] { $minutes } мин.
+       *[other] { $hours } ч.
+    }
+limit-messages_per_hour =
+    ⏳ За последний час вы отправили { $count } сообщений — это максимум: то, что вы отправляете сейчас, не доходит до поддержки. Писать снова можно через { $hours ->
+        [0] { $minutes } мин.
+       *[other] { $hours } ч.
+    }
+banned = 🚫 К сожалению, поддержка сейчас для вас недоступна.
+slow-down = ⏳ Слишком много команд или кнопок подряд (не больше { $count } в минуту): подождите немного и попробуйте снова.
+ban-usage = Использование: /ban SUPP-… [30m | 12h | 7d] [причина]. Без срока блокировка действует до /unban.
+ban-bad-duration = Срок — число и единица: 30m, 12h, 7d или 2w (не больше 10 лет).
+ban-unknown-ticket = Тикета { $ticket } нет.
+ban-done = 🚫 Клиент тикета { $ticket } заблокирован на { $minutes } мин. Его сообщения не доходят до поддержки.
+ban-done-forever = 🚫 Клиент тикета { $ticket } заблокирован до /unban { $ticket }. Его сообщения не доходят до поддержки.
+unban-usage = Использование: /unban SUPP-…
+unban-done = ✅ Клиент тикета { $ticket } снова может обращаться в поддержку.
+unban-not-banned = Клиент тикета { $ticket } не заблокирован.
+desk-client-banned = 🚫 Администратор заблокировал этого клиента; тикет закрыт.

@@ -68,7 +68,8 @@ async def make_agent(uow: UnitOfWork, ctx: Context, telegram_id: int) -> Agent:
     return agent
 
 
-async def _admin(uow: UnitOfWork, ctx: Context, sender: Sender) -> User | None:
+async def require_admin(uow: UnitOfWork, ctx: Context, sender: Sender) -> User | None:
+    """The sender, if an admin; otherwise they are told, and the refusal audited."""
     user = await ensure_user(uow, ctx, sender)
     if not user.is_admin:
         uow.audit.refused("an admin command", "not an admin")
@@ -79,7 +80,7 @@ async def _admin(uow: UnitOfWork, ctx: Context, sender: Sender) -> User | None:
 
 async def invite(uow: UnitOfWork, ctx: Context, sender: Sender, level_text: str) -> None:
     """``/invite_agent L2``: a one-time, expiring deep link that makes an agent."""
-    admin = await _admin(uow, ctx, sender)
+    admin = await require_admin(uow, ctx, sender)
     if admin is None:
         return
     try:
@@ -164,7 +165,7 @@ async def not_in_desk(uow: UnitOfWork, ctx: Context, agent_id: int) -> None:
 
 
 async def list_agents(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
-    admin = await _admin(uow, ctx, sender)
+    admin = await require_admin(uow, ctx, sender)
     if admin is None:
         return
     agents = await uow.agents.all()
@@ -196,7 +197,7 @@ async def change_agent(
     uow: UnitOfWork, ctx: Context, sender: Sender, args: str, *, what: str
 ) -> None:
     """``/agent_level Agent-7 L2`` and ``/agent_capacity Agent-7 8``."""
-    admin = await _admin(uow, ctx, sender)
+    admin = await require_admin(uow, ctx, sender)
     if admin is None:
         return
     parts = args.split()
@@ -229,7 +230,7 @@ async def change_agent(
 @routing.changes_holdings
 async def remove_agent(uow: UnitOfWork, ctx: Context, sender: Sender, alias: str) -> None:
     """``/remove_agent Agent-7``: their open tickets go back to the queue."""
-    admin = await _admin(uow, ctx, sender)
+    admin = await require_admin(uow, ctx, sender)
     if admin is None:
         return
     agent = await _named_agent(uow, ctx, admin, alias)

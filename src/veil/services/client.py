@@ -7,8 +7,9 @@ import logging
 from veil.domain.appointments import Appointment
 from veil.domain.content import Handling, handling_of, split_text
 from veil.domain.ids import new_ticket_id
+from veil.domain.limits import LimitKind
 from veil.domain.model import ClosedBy, Direction, Level, Ticket, User
-from veil.services import actions, appointments, desk, routing
+from veil.services import actions, appointments, desk, limits, routing
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import (
     Button,
@@ -48,10 +49,13 @@ async def show_menu(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
 @routing.changes_holdings
 async def open_ticket(
     uow: UnitOfWork, ctx: Context, sender: Sender, appointment: Appointment | None = None
-) -> Ticket:
+) -> Ticket | None:
     """Open a ticket for the client, or continue the one already open; ``appointment`` is
-    the host's, Live Support pressed on it (described before this unit of work began)."""
+    the host's, Live Support pressed on it (described before this unit of work began).
+    None when a ban or the daily limit holds the client back (they were told)."""
     user = await ensure_user(uow, ctx, sender)
+    if await limits.banned(uow, ctx, user):
+        return None
     client_id = id_of(user)
     current = await uow.tickets.open_for_client(client_id)
     if current is not None:
@@ -69,6 +73,8 @@ async def open_ticket(
             ticket=current.public_id,
         )
         return current
+    if await limits.over_limit(uow, ctx, user, LimitKind.TICKETS_PER_DAY):
+        return None
     now = ctx.clock()
     ticket = Ticket(
         public_id=await _unused_ticket_id(uow, ctx),
@@ -113,12 +119,16 @@ async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> Non
     handling = handling_of(msg.kind)
     if handling is Handling.IGNORE:
         return
+    if await limits.banned(uow, ctx, user):
+        return
     ticket = await uow.tickets.open_for_client(id_of(user))
     if ticket is None:
         tell(uow, ctx, user, "no-open-ticket", _support_button(ctx, user))
         return
     if handling is Handling.REFUSE:
         tell(uow, ctx, user, "unsupported-kind", kind=msg.kind)
+        return
+    if await limits.over_limit(uow, ctx, user, LimitKind.MESSAGES_PER_HOUR):
         return
     ticket_id = id_of(ticket)
     reply_to = await counterpart(uow, ticket_id, msg, from_client=True)
@@ -139,6 +149,8 @@ async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> Non
 async def edit_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """Carry a client's edit to the copy the desk holds."""
     user = await ensure_user(uow, ctx, msg.sender)
+    if await limits.banned(uow, ctx, user):
+        return
     ticket = await uow.tickets.open_for_client(id_of(user))
     if ticket is None:
         return  # an edit of an old conversation: nobody is reading it any more

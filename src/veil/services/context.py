@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from veil.domain.limits import Limits
 from veil.services.desks import Desks
-from veil.services.ports import Appointments, Clock, Texts
+from veil.services.ports import Appointments, Clock, RateLog, Texts
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class Context:
     appointments: Appointments | None = None
     # A ticket about an appointment starting this soon starts at high priority.
     soon: timedelta = timedelta(hours=24)
+    limits: Limits = field(default_factory=Limits)
+    # Counts an agent's desk actions (the database, or Redis); None: not counted.
+    rate_log: RateLog | None = None
 
     def __post_init__(self) -> None:
         if self.desk_groups is None:

@@ -96,12 +96,15 @@ class SqlLimits:
         return (await self._session.execute(query)).scalar_one_or_none()
 
     async def tell_until(self, user_id: int, kind: str, until: datetime | None) -> None:
+        await self.forget_told(user_id, kind)
+        await self._session.execute(
+            insert(support_limit_notices).values(user_id=user_id, kind=kind, until=until)
+        )
+
+    async def forget_told(self, user_id: int, kind: str) -> None:
         n = support_limit_notices.c
         await self._session.execute(
             delete(support_limit_notices).where(n.user_id == user_id, n.kind == kind)
-        )
-        await self._session.execute(
-            insert(support_limit_notices).values(user_id=user_id, kind=kind, until=until)
         )
 
     async def _replace(self, user_id: int, kind: str, **values: object) -> None:

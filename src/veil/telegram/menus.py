@@ -30,7 +30,16 @@ log = logging.getLogger(__name__)
 
 CLIENT = ("start", "support", "end", "tickets", "help")
 AGENT = ("online", "away", "offline", "mine", "queue", "stats", "help")
-ADMIN = (*AGENT[:-1], "agents", "invite_agent", "remove_agent", "canned_list", "help")
+ADMIN = (
+    *AGENT[:-1],
+    "agents",
+    "invite_agent",
+    "remove_agent",
+    "ban",
+    "unban",
+    "canned_list",
+    "help",
+)
 # The commands of a ticket's topic (in a private chat they are told where they belong).
 TOPIC_COMMANDS = (
     "close",

@@ -11,15 +11,24 @@ from veil.services.ports import UnitOfWorkFactory
 from veil.telegram import buttons, client, desk, team
 from veil.telegram.middlewares import UnitOfWorkMiddleware
 from veil.telegram.scope import Scope
+from veil.telegram.throttle import ActionThrottle
 
 
-def build_router(scope: Scope, units: UnitOfWorkFactory, context: Callable[[], Context]) -> Router:
+def build_router(
+    scope: Scope,
+    units: UnitOfWorkFactory,
+    context: Callable[[], Context],
+    key_of: Callable[[int], str],
+) -> Router:
     """Veil's surfaces (buttons, agents' and clients' private chats, the desk groups) in
     one router for a Dispatcher to include; a host's updates fall through it untouched."""
     root = Router(name="veil")
     # Inner: it wraps only the handlers of Veil's that matched (aiogram applies a parent
     # router's inner middlewares to its children's handlers).
     middleware = UnitOfWorkMiddleware(units, context)
+    throttle = ActionThrottle(units, context, key_of)  # first: outside the unit of work
+    for observer in (root.message, root.callback_query):
+        observer.middleware(throttle)
     for observer in (root.message, root.edited_message, root.callback_query):
         observer.middleware(middleware)
     root.include_routers(

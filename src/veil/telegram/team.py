@@ -9,7 +9,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
 from veil.domain.agents import AgentStatus
-from veil.services import agents, canned, guidance, private
+from veil.services import agents, bans, canned, guidance, private
 from veil.services.context import Context, Sender
 from veil.services.ports import UnitOfWork
 from veil.telegram.handlers import on_sender
@@ -46,6 +46,8 @@ def _register_staff_commands(router: Router) -> None:
     router.message.register(with_args(_change("level")), Command("agent_level"))
     router.message.register(with_args(_change("capacity")), Command("agent_capacity"))
     router.message.register(with_args(agents.remove_agent), Command("remove_agent"))
+    router.message.register(with_args(bans.ban), Command("ban"))
+    router.message.register(with_args(bans.unban), Command("unban"))
     for verb in ("set", "delete", "list"):
         router.message.register(with_args(_canned(verb)), Command(f"canned_{verb}"))
 
