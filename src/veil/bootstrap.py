@@ -170,7 +170,9 @@ class Veil:
             sender.gate = gate
         database = SqlRateLog(self.store.engine)
         self.rate_log = FallbackRateLog(
-            RedisRateLog(client, self.settings.redis_namespace), database
+            RedisRateLog(client, self.settings.redis_namespace),
+            database,
+            on_change=self.metrics.limits_degraded.set,
         )
         self.ctx = replace(self.ctx, rate_log=self.rate_log)
         log.info(

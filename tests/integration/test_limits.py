@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import FakeClock
 from tests.integration.test_store import make_ctx
-from veil.domain.limits import LimitKind, Limits
+from veil.domain.limits import Limits
 from veil.services import bans, client
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import CopyContent, SendText, TicketTopic, UserChat, decode
@@ -121,14 +121,14 @@ async def test_an_admin_may_give_one_person_another_allowance(
     engine: AsyncEngine, clock: FakeClock
 ) -> None:
     store, ctx = SqlStore(engine, clock), _ctx(clock, messages_per_hour=1)
-    await _run(store, CLIENT, lambda uow: client.open_ticket(uow, ctx, Sender(CLIENT)))
-    user_id = await _user_id(store)
-    async with store() as uow:
-        await uow.limits.set_allowance(user_id, LimitKind.MESSAGES_PER_HOUR, 3, None, clock())
-        await uow.commit()
+    opened = await _run(store, CLIENT, lambda uow: client.open_ticket(uow, ctx, Sender(CLIENT)))
+    order = f"{opened.public_id} messages 3"  # type: ignore[attr-defined]
+    await _run(store, ADMIN, lambda uow: bans.allow(uow, ctx, Sender(ADMIN), order))
     for n in range(4):
         await _run(store, CLIENT, lambda uow, n=n: client.relay_from_client(uow, ctx, _message(n)))
     assert await _refusals(engine) == ["messages_per_hour"]  # the fourth, not the second
+    entries = [e async for e in export(engine)]
+    assert any(e["action"] == "limit.set" and e["actor"].startswith("admin:") for e in entries)
 
 
 async def test_a_ban_closes_the_ticket_keeps_everything_from_the_desk_and_ends(

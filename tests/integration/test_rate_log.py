@@ -211,7 +211,8 @@ async def test_redis_going_away_mid_run_falls_back_to_the_database_and_back(
     with fresh_database("sqlite", tmp_path) as url:
         engine = db.make_engine(url, keyring=TEST_KEYRING)
         await db.upgrade(engine)
-        log = FallbackRateLog(RedisRateLog(client, namespace), SqlRateLog(engine))
+        health: list[bool] = []
+        log = FallbackRateLog(RedisRateLog(client, namespace), SqlRateLog(engine), health.append)
         try:
             assert (await log.hit("agent:1", THREE_A_MINUTE, T0)).allowed and not log.degraded
             await proxy.cut()
@@ -226,6 +227,7 @@ async def test_redis_going_away_mid_run_falls_back_to_the_database_and_back(
                 again = await log.hit("agent:1", THREE_A_MINUTE, T0 + timedelta(seconds=1))
             assert again.allowed  # Redis again, which had counted one of three
             assert not log.degraded and "Redis answers again" in caplog.text
+            assert health == [True, False]  # what the veil_limits_degraded gauge showed
         finally:
             await client.aclose()
             cleanup = aioredis.Redis.from_url(redis_url)

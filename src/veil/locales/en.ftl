@@ -130,7 +130,7 @@ help-agent =
     ℹ️ For agents, here: /online, /away, /offline — your availability; /mine — your open tickets; /queue — waiting tickets; /stats — your figures.
     In a ticket's topic a plain message goes to the client; /note <text> stays internal; /close, /take, /transfer, /escalate, /priority, /canned, /private; /reschedule and /cancel_booking when the ticket is about an appointment.
 help-admin =
-    ℹ️ For admins, here: /invite_agent <L1|L2|L3>, /agents, /agent_level, /agent_capacity, /remove_agent, /ban SUPP-… [30m|12h|7d] [reason], /unban SUPP-…, /canned_set, /canned_delete, /canned_list. In the desk: reply /remove_member to a message to take its author out.
+    ℹ️ For admins, here: /invite_agent <L1|L2|L3>, /agents, /agent_level, /agent_capacity, /remove_agent, /ban SUPP-… [30m|12h|7d] [reason], /unban SUPP-…, /allow SUPP-… tickets|messages <count|default>, /canned_set, /canned_delete, /canned_list. In the desk: reply /remove_member to a message to take its author out.
 help-desk =
     ℹ️ In a ticket's topic a plain message goes to the client; /note <text> stays internal; /close, /take, /transfer Agent-N or queue, /escalate [reason], /priority <level>, /canned, /private; /reschedule and /cancel_booking for appointments.
 
@@ -309,3 +309,6 @@ unban-usage = Usage: /unban SUPP-…
 unban-done = ✅ The client of { $ticket } may use support again.
 unban-not-banned = The client of { $ticket } is not banned.
 desk-client-banned = 🚫 An admin banned this client; the ticket is closed.
+allow-usage = Usage: /allow SUPP-… tickets|messages <count|default>: the tickets a day or messages an hour the person behind that ticket may send.
+allow-done-tickets_per_day = ✅ The client of { $ticket } may now open { $count } tickets a day.
+allow-done-messages_per_hour = ✅ The client of { $ticket } may now send { $count } messages an hour.

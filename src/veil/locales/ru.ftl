@@ -128,7 +128,7 @@ help-agent =
     ℹ️ Для агентов, здесь: /online, /away, /offline — ваша доступность; /mine — ваши открытые обращения; /queue — очередь; /stats — ваши показатели.
     В теме обращения обычное сообщение уходит клиенту; /note <текст> остаётся внутри; /close, /take, /transfer, /escalate, /priority, /canned, /private; /reschedule и /cancel_booking, если обращение о записи.
 help-admin =
-    ℹ️ Для администраторов, здесь: /invite_agent <L1|L2|L3>, /agents, /agent_level, /agent_capacity, /remove_agent, /ban SUPP-… [30m|12h|7d] [причина], /unban SUPP-…, /canned_set, /canned_delete, /canned_list. В группе поддержки: ответьте /remove_member на сообщение, чтобы убрать автора.
+    ℹ️ Для администраторов, здесь: /invite_agent <L1|L2|L3>, /agents, /agent_level, /agent_capacity, /remove_agent, /ban SUPP-… [30m|12h|7d] [причина], /unban SUPP-…, /allow SUPP-… tickets|messages <число|default>, /canned_set, /canned_delete, /canned_list. В группе поддержки: ответьте /remove_member на сообщение, чтобы убрать автора.
 help-desk =
     ℹ️ В теме обращения обычное сообщение уходит клиенту; /note <текст> остаётся внутри; /close, /take, /transfer Agent-N или queue, /escalate [причина], /priority <уровень>, /canned, /private; /reschedule и /cancel_booking — для записей.
 
@@ -300,3 +300,6 @@ unban-usage = Использование: /unban SUPP-…
 unban-done = ✅ Клиент тикета { $ticket } снова может обращаться в поддержку.
 unban-not-banned = Клиент тикета { $ticket } не заблокирован.
 desk-client-banned = 🚫 Администратор заблокировал этого клиента; тикет закрыт.
+allow-usage = Использование: /allow SUPP-… tickets|messages <число|default>: сколько тикетов в день или сообщений в час может отправлять клиент этого тикета.
+allow-done-tickets_per_day = ✅ Клиент тикета { $ticket } теперь может открывать { $count } тикетов в день.
+allow-done-messages_per_hour = ✅ Клиент тикета { $ticket } теперь может отправлять { $count } сообщений в час.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from veil.domain.audit import Action
+from veil.domain.limits import LimitKind
 from veil.domain.model import ClosedBy
 from veil.services import desk, routing
 from veil.services.agents import require_admin
@@ -60,3 +62,31 @@ async def unban(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> Non
         return
     lifted = await unban_client(uow, ticket)
     tell(uow, ctx, admin, "unban-done" if lifted else "unban-not-banned", ticket=ticket.public_id)
+
+
+_ALLOWANCES = {"tickets": LimitKind.TICKETS_PER_DAY, "messages": LimitKind.MESSAGES_PER_HOUR}
+
+
+async def allow(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> None:
+    """``/allow SUPP-... tickets|messages <count|default>``: another limit for the person
+    behind a ticket (tickets a day, messages an hour), or the settings' again."""
+    admin = await require_admin(uow, ctx, sender)
+    if admin is None:
+        return
+    words = args.split()
+    kind = _ALLOWANCES.get(words[1].lower()) if len(words) == 3 else None
+    amount = words[2] if len(words) == 3 else ""
+    if kind is None or not (
+        (amount.isdecimal() and 0 < int(amount) <= 100_000) or amount == "default"
+    ):
+        tell(uow, ctx, admin, "allow-usage")
+        return
+    ticket = await uow.tickets.by_public_id(words[0].upper())
+    if ticket is None:
+        tell(uow, ctx, admin, "ban-unknown-ticket", ticket=words[0])
+        return
+    allowance = None if amount == "default" else int(amount)
+    await uow.limits.set_allowance(ticket.client_id, kind, allowance, id_of(admin), ctx.clock())
+    uow.audit.record(Action.LIMIT_SET, ticket.id, kind=kind.value, allowance=allowance)
+    shown = allowance if allowance is not None else ctx.limits.of(kind).count
+    tell(uow, ctx, admin, f"allow-done-{kind.value}", ticket=ticket.public_id, count=shown)

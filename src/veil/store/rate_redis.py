@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import redis.asyncio as aioredis
@@ -61,9 +62,15 @@ class FallbackRateLog:
     """Redis while it answers, the database while it does not, and a log line (and the
     ``degraded`` flag the health check reads) when it changes."""
 
-    def __init__(self, primary: RateLog, fallback: RateLog) -> None:
+    def __init__(
+        self,
+        primary: RateLog,
+        fallback: RateLog,
+        on_change: Callable[[bool], None] = lambda degraded: None,
+    ) -> None:
         self._primary = primary
         self._fallback = fallback
+        self._on_change = on_change
         self.degraded = False
 
     async def hit(self, key: str, limit: Limit, now: datetime) -> Verdict:
@@ -72,9 +79,13 @@ class FallbackRateLog:
         except (RedisError, OSError) as exc:
             if not self.degraded:
                 log.warning("Redis is not answering (%s): counting limits in the database", exc)
-            self.degraded = True
+                self._set(True)
             return await self._fallback.hit(key, limit, now)
         if self.degraded:
             log.warning("Redis answers again: counting limits there")
-            self.degraded = False
+            self._set(False)
         return verdict
+
+    def _set(self, degraded: bool) -> None:
+        self.degraded = degraded
+        self._on_change(degraded)

@@ -74,6 +74,11 @@ class DeliveryMetrics:
         self.oldest = Gauge(
             "veil_outbox_oldest_seconds", "Age of the oldest undelivered message", registry=r
         )
+        self.limits_degraded = Gauge(
+            "veil_limits_degraded",
+            "1 while Redis is configured but not answering, and limits are counted in the database",
+            registry=r,
+        )
         self._chats: list[ChatBacklog] = []
         self._labels: set[str] = set()
         self._oldest_seconds = 0.0

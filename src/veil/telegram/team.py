@@ -48,6 +48,7 @@ def _register_staff_commands(router: Router) -> None:
     router.message.register(with_args(agents.remove_agent), Command("remove_agent"))
     router.message.register(with_args(bans.ban), Command("ban"))
     router.message.register(with_args(bans.unban), Command("unban"))
+    router.message.register(with_args(bans.allow), Command("allow"))
     for verb in ("set", "delete", "list"):
         router.message.register(with_args(_canned(verb)), Command(f"canned_{verb}"))
 
