@@ -253,6 +253,11 @@ class Veil:
                     self.ctx.clock,
                     self.settings.housekeeping_interval,
                     self._stopping,
+                    retention=(
+                        timedelta(days=self.settings.retention_days)
+                        if self.settings.retention_days
+                        else None
+                    ),
                 ),
                 name="housekeeping",
             ),
@@ -421,6 +426,7 @@ def build(
             desk_actions_per_minute=settings.desk_actions_per_minute,
         ),
         rate_log=SqlRateLog(store.engine),  # Redis's when start() connects it
+        masking=settings.masking,
     )
     menus = Menus(bot, texts, texts.languages, shared=shared) if settings.manage_commands else None
     # In memory until start() connects Redis, when one is configured.

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     messages_per_hour: int = Field(50, ge=1, le=100_000)
     # Commands and button presses per person and minute.
     desk_actions_per_minute: int = Field(30, ge=1, le=10_000)
+    # Hide the phone numbers, e-mail addresses and card numbers clients type from agents.
+    masking: bool = True
+    # Erase the contents of tickets closed longer ago than this (0: keep them).
+    retention_days: float = Field(365.0, ge=0)
 
     # A directory of <language>.ftl files adding languages or overriding any of Veil's texts.
     locales_dir: Path | None = None

@@ -81,6 +81,8 @@ class Action(enum.StrEnum):
     CLIENT_BANNED = "client.banned"
     CLIENT_UNBANNED = "client.unbanned"
     LIMIT_SET = "limit.set"
+    CONTENTS_FORGOTTEN = "contents.forgotten"  # at the client's request
+    CONTENTS_PURGED = "contents.purged"  # past VEIL_RETENTION_DAYS
     REFUSED = "refused"
     RECORD_CHANGED = "record.changed"
 

@@ -126,6 +126,7 @@ help-client =
     /support — start a conversation (or press Live Support)
     /end — end it
     /tickets — your earlier tickets and their transcripts
+    /forget_me — erase your conversations with us
 help-agent =
     ℹ️ For agents, here: /online, /away, /offline — your availability; /mine — your open tickets; /queue — waiting tickets; /stats — your figures.
     In a ticket's topic a plain message goes to the client; /note <text> stays internal; /close, /take, /transfer, /escalate, /priority, /canned, /private; /reschedule and /cancel_booking when the ticket is about an appointment.
@@ -312,3 +313,17 @@ desk-client-banned = 🚫 An admin banned this client; the ticket is closed.
 allow-usage = Usage: /allow SUPP-… tickets|messages <count|default>: the tickets a day or messages an hour the person behind that ticket may send.
 allow-done-tickets_per_day = ✅ The client of { $ticket } may now open { $count } tickets a day.
 allow-done-messages_per_hour = ✅ The client of { $ticket } may now send { $count } messages an hour.
+
+## Privacy
+masked-phone = [phone number hidden]
+masked-email = [e-mail address hidden]
+masked-card = [card number hidden]
+masked-told = 🔒 For your safety, phone numbers, e-mail addresses and card numbers you type are hidden from the support team. Describe your question without them; we never need your card number.
+forget-ask =
+    🗑 /forget_me erases what you wrote to support and what support wrote to you, in every one of your tickets, and the link between those tickets and you. It cannot be undone. An open conversation ends.
+button-forget-me = Erase my conversations
+forget-done = 🗑 Done: { $tickets ->
+        [one] your ticket was
+       *[other] your { $tickets } tickets were
+    } erased. Write to us any time to start afresh.
+forget-banned = Support is not available to you at the moment, and so neither is this.

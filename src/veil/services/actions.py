@@ -14,6 +14,7 @@ from veil.domain.ids import is_ticket_id
 
 OPEN_SUPPORT = "sup:open"
 OPEN_ABOUT = "sup:open:"  # + the host's appointment ref: Live Support on an appointment
+FORGET_ME = "sup:forget"  # the client confirms /forget_me
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ def parse(data: str | None) -> Action | None:
         return None
     if data == OPEN_SUPPORT:
         return Action("open_support")
+    if data == FORGET_ME:
+        return Action("forget_me")
     if data.startswith(OPEN_ABOUT):
         ref = data[len(OPEN_ABOUT) :]
         return Action("open_support", about=ref) if is_ref(ref) else None

@@ -9,7 +9,7 @@ from veil.domain.content import Handling, handling_of, split_text
 from veil.domain.ids import new_ticket_id
 from veil.domain.limits import LimitKind
 from veil.domain.model import ClosedBy, Direction, Level, Ticket, User
-from veil.services import actions, appointments, desk, limits, routing
+from veil.services import actions, appointments, desk, limits, privacy, routing
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import (
     Button,
@@ -130,6 +130,7 @@ async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> Non
         return
     if await limits.over_limit(uow, ctx, user, LimitKind.MESSAGES_PER_HOUR):
         return
+    msg = await privacy.masked(uow, ctx, user, msg)
     ticket_id = id_of(ticket)
     reply_to = await counterpart(uow, ticket_id, msg, from_client=True)
     record = await record_message(uow, ctx, ticket, msg, Direction.FROM_CLIENT, author_id=None)
@@ -158,6 +159,7 @@ async def edit_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None
     if record is None or msg.text is None or handling_of(record.kind) is not Handling.RELAY:
         log.info("client edit without a relayed original", extra={"ticket": ticket.public_id})
         return
+    msg = await privacy.masked(uow, ctx, user, msg)
     record.edit(msg.text, ctx.clock())
     uow.outbox.add(edit(TicketTopic(id_of(ticket)), record, msg))
 

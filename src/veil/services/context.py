@@ -35,6 +35,8 @@ class Incoming:
     media_group_id: str | None = None
     # Who wrote the message replied to, when a person did (admins' desk commands use it).
     reply_to_sender: Sender | None = None
+    # Its text is not what was typed (phone numbers, e-mails hidden): never copy it as is.
+    masked: bool = False
 
     @property
     def is_captioned(self) -> bool:
@@ -60,6 +62,8 @@ class Context:
     # A ticket about an appointment starting this soon starts at high priority.
     soon: timedelta = timedelta(hours=24)
     limits: Limits = field(default_factory=Limits)
+    # Hide clients' phone numbers, e-mail addresses and card numbers from agents.
+    masking: bool = True
     # Counts an agent's desk actions (the database, or Redis); None: not counted.
     rate_log: RateLog | None = None
 

@@ -253,6 +253,7 @@ async def close_ticket(
     *,
     by: ClosedBy = ClosedBy.AGENT,
     close_topic: bool = True,
+    tell_client: bool = True,
 ) -> None:
     """The one way a ticket closes: the client and the desk are told, the owner freed,
     the queue served. Callers hold the routing lock (``@routing.changes_holdings``)."""
@@ -270,13 +271,14 @@ async def close_ticket(
     client = await uow.users.get(ticket.client_id)
     language = client.language if client is not None else None
     support = ((Button(ctx.texts(language, "button-live-support"), actions.OPEN_SUPPORT),),)
-    uow.outbox.add(
-        SendText(
-            UserChat(ticket.client_id),
-            ctx.texts(language, client_key, ticket=ticket.public_id),
-            buttons=support,
+    if tell_client:
+        uow.outbox.add(
+            SendText(
+                UserChat(ticket.client_id),
+                ctx.texts(language, client_key, ticket=ticket.public_id),
+                buttons=support,
+            )
         )
-    )
     uow.outbox.add(SendText(TicketTopic(ticket_id), ctx.desk_text(desk_key)))
     if close_topic:
         uow.outbox.add(CloseTopic(ticket_id))

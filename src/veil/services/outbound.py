@@ -68,6 +68,8 @@ async def resolve(uow: UnitOfWork, ctx: Context, address: Address) -> Target:
             user = await uow.users.get(user_id)
             if user is None:
                 raise LookupError(f"user {user_id} does not exist")
+            if user.telegram_id is None:  # erased at their request (/forget_me)
+                raise LookupError(f"user {user_id} was forgotten")
             return Target(user.telegram_id, None, Side.CLIENT, user.can_answer_tickets)
         case TicketTopic(ticket_id):
             ticket = await uow.tickets.get(ticket_id)

@@ -300,6 +300,27 @@ class RateLog(Protocol):
         ...
 
 
+class Erasure(Protocol):
+    """Removing what people wrote, keeping the rest (tickets, their numbers, the audit log)."""
+
+    async def contents(self, ticket_ids: Sequence[int]) -> int:
+        """Erase the texts of these tickets' messages, what they were about, and their
+        deliveries (sent or not); returns how many messages lost their text."""
+        ...
+
+    async def chat_deliveries(self, user_id: int) -> int:
+        """Drop every delivery to this person's chat (they hold the words sent to them)."""
+        ...
+
+    async def forget_person(self, user: User, now: datetime) -> None:
+        """Cut the link to the person's Telegram account: nothing leads to them again."""
+        ...
+
+    async def closed_before(self, cutoff: datetime, limit: int) -> Sequence[int]:
+        """Tickets closed before ``cutoff`` whose contents are still kept."""
+        ...
+
+
 class AuditLog(Protocol):
     """Entries of the audit log beyond the changes the unit of work records by itself."""
 
@@ -344,6 +365,8 @@ class UnitOfWork(Protocol):
     def audit(self) -> AuditLog: ...
     @property
     def limits(self) -> LimitRepository: ...
+    @property
+    def erasure(self) -> Erasure: ...
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

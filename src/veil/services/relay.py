@@ -116,8 +116,9 @@ def relay(
                 reply_to_record=reply_to_record,
                 record=record_id,
                 album=album,
-                # A plain copy keeps the caption as sent: only safe when nothing was cut.
-                verbatim=entities == tuple(msg.entities),
+                # A plain copy keeps the caption as sent: only safe when nothing was cut
+                # (nor hidden).
+                verbatim=entities == tuple(msg.entities) and not msg.masked,
             )
         ]
     # Too long for a caption: the media goes bare and the words follow as text.

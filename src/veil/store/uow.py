@@ -18,6 +18,7 @@ from veil.store.agents import (
     SqlOffers,
 )
 from veil.store.audit import SqlAudit
+from veil.store.erasure import SqlErasure
 from veil.store.guard import GuardedSession
 from veil.store.host_people import HostUsersTable
 from veil.store.limits import SqlLimits
@@ -58,6 +59,7 @@ class SqlUnitOfWork:
         self.offers = SqlOffers(session)
         self.audit = SqlAudit(session)
         self.limits = SqlLimits(session)
+        self.erasure = SqlErasure(session)
 
     async def commit(self) -> None:
         wrote_deliveries = bool(self.outbox.added)

@@ -8,7 +8,7 @@ from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from veil.domain.appointments import Appointment
-from veil.services import actions, appointments, canned, client, desk, handover, outbound
+from veil.services import actions, appointments, canned, client, desk, handover, outbound, privacy
 from veil.services.context import Context
 from veil.services.deliveries import AnswerCallback
 from veil.services.ports import UnitOfWork
@@ -69,6 +69,8 @@ async def pressed(query: CallbackQuery, uow: UnitOfWork, ctx: Context) -> None:
     elif action.name in ("accept_offer", "decline_offer") and in_private and action.offer:
         accept = action.name == "accept_offer"
         notice = await appointments.decide(uow, ctx, sender, action.offer, accept=accept)
+    elif action.name == "forget_me" and in_private:
+        notice = await privacy.forget_me(uow, ctx, sender)
     elif action.name == "end_chat" and in_private:
         notice = await client.end_chat(uow, ctx, sender, action.ticket)
     elif action.name == "transcript" and in_private and action.ticket:

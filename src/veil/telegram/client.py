@@ -7,7 +7,7 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import Message
 
 from veil.domain.appointments import Appointment
-from veil.services import client, guidance, private
+from veil.services import client, guidance, privacy, private
 from veil.services.context import Context
 from veil.services.ports import UnitOfWork
 from veil.telegram.handlers import on_message, on_sender
@@ -30,6 +30,9 @@ def build_router(scope: Scope) -> Router:
     if not scope.shared:  # a host's /start is the host's
         router.message.register(on_sender(client.show_menu), CommandStart())
     router.message.register(on_sender(client.list_tickets), Command("tickets"), scope.has_tickets)
+    router.message.register(
+        on_sender(privacy.ask_to_forget), Command("forget_me"), scope.has_tickets
+    )
     # Inside a host, the rest is Veil's only while the person talks with support.
     talking = Router(name="client-conversation")
     talking.message.filter(scope.in_conversation)
