@@ -25,7 +25,10 @@ def verify() -> None:
         from veil.store.audit import verify_chain
         from veil.store.keyfile import keyring_of
 
-        engine = db.make_engine(settings.database_url, keyring=keyring_of(settings, create=False))
+        # A reader: walking a long log must not hold SQLite's write lock from the bot.
+        engine = db.make_engine(
+            settings.database_url, keyring=keyring_of(settings, create=False), reader=True
+        )
         try:
             verdict = await verify_chain(engine)
         finally:
@@ -75,7 +78,9 @@ def export(
         from veil.store.audit import export as entries
         from veil.store.keyfile import keyring_of
 
-        engine = db.make_engine(settings.database_url, keyring=keyring_of(settings, create=False))
+        engine = db.make_engine(
+            settings.database_url, keyring=keyring_of(settings, create=False), reader=True
+        )
         count = 0
         try:
             async for entry in entries(engine, start, end):

@@ -18,12 +18,12 @@ def generate(
         bool,
         typer.Option(
             "--add",
-            help="Put it first in the key file (VEIL_ENCRYPTION_KEY_FILE): it seals from the "
-            "next start; the older keys still open what they sealed.",
+            help="Add it to the key file (VEIL_ENCRYPTION_KEY_FILE) as an opening key; "
+            "`veil keys promote` later makes it the one that seals.",
         ),
     ] = False,
 ) -> None:
-    """Print a new key."""
+    """Print a new key (with --add: into the key file, as an opening key first)."""
     from veil.store.crypto import generate_key
     from veil.store.keyfile import add_key
 
@@ -41,7 +41,29 @@ def generate(
         raise typer.Exit(1)
     add_key(settings.encryption_key_file, key)
     err.print(
-        f"added a new key first in {settings.encryption_key_file}. Restart Veil, then run "
+        f"added a new key to {settings.encryption_key_file}, second: it opens from the next "
+        "start. Restart every Veil process, then run `veil keys promote`."
+    )
+
+
+@keys_app.command("promote")
+def promote_key() -> None:
+    """Make the second key of the key file the one that seals (after every process was
+    restarted with it); then restart them again and run `veil keys rotate`."""
+    from veil.config import ConfigError
+    from veil.store.keyfile import promote
+
+    settings = settings_or_exit()
+    if settings.encryption_keys is not None:
+        err.print("[red]VEIL_ENCRYPTION_KEYS is set:[/red] put the new key first in it instead")
+        raise typer.Exit(1)
+    try:
+        kid = promote(settings.encryption_key_file)
+    except ConfigError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    err.print(
+        f"key {kid} seals from the next start. Restart every Veil process, then run "
         "`veil keys rotate`."
     )
 
@@ -56,7 +78,7 @@ def status() -> None:
         from veil.store.keyfile import keyring_of
 
         keyring = keyring_of(settings, create=False)
-        engine = db.make_engine(settings.database_url, keyring=keyring)
+        engine = db.make_engine(settings.database_url, keyring=keyring, reader=True)
         try:
             left = await rotation.left(engine)
         finally:
@@ -77,6 +99,8 @@ def rotate(
     settings = settings_or_exit()
 
     async def go() -> None:
+        from sqlalchemy.exc import IntegrityError
+
         from veil.domain.audit import OPERATOR, Action
         from veil.store import db, rotation
         from veil.store.keyfile import keyring_of
@@ -98,9 +122,17 @@ def rotate(
                 transient=False,
             ) as bar:
                 task = bar.add_task("rotating", total=total)
-                done = await rotation.rotate(
-                    engine, batch, lambda column, count: bar.advance(task, count)
-                )
+                try:
+                    done = await rotation.rotate(
+                        engine, batch, lambda column, count: bar.advance(task, count)
+                    )
+                except IntegrityError:
+                    err.print(
+                        "[red]two people have the same lookup under the new key:[/red] a "
+                        "process ran without it (restart every Veil process with every key, "
+                        "then run this again)"
+                    )
+                    raise typer.Exit(1) from None
             still = sum((await rotation.left(engine)).values())
             store = SqlStore(engine, utcnow)
             async with store() as uow:

@@ -149,7 +149,10 @@ async def test_db_upgrade_agents_and_keys_commands(tmp_path: Path) -> None:
     assert code == 0 and Keyring([out.strip()]).newest  # a key, and only a key, on stdout
     old = Keyring.parse((tmp_path / "veil.keys").read_text()).newest
     code, out = await veil("keys", "generate", "--add", env=env)
-    assert code == 0 and "Restart Veil, then run `veil keys rotate`" in out
+    assert code == 0 and "then run `veil keys promote`" in out
+    assert Keyring.parse((tmp_path / "veil.keys").read_text()).newest == old  # opens only
+    code, out = await veil("keys", "promote", env=env)
+    assert code == 0 and "then run `veil keys rotate`" in out
     keys = Keyring.parse((tmp_path / "veil.keys").read_text())
     assert keys.kids[1] == old and keys.newest != old
     code, out = await veil("keys", "status", env=env)

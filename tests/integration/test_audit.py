@@ -204,3 +204,55 @@ async def test_two_processes_writing_at_once_keep_the_chain_whole(
     # Each ticket opened (its person, the ticket) and three refusals: none lost, none
     # numbered twice.
     assert verdict.checked == total and total >= 2 * 5 * count
+
+
+async def test_an_agents_words_never_reach_the_log(engine: AsyncEngine, clock: FakeClock) -> None:
+    from veil.services import handover
+
+    store, ctx = SqlStore(engine, clock), make_ctx(clock)
+    await _conversation_open(store, ctx)
+    async with store() as uow:
+        uow.audit.acting_for(AGENT)
+        msg = Incoming(
+            DESK, 600, Sender(AGENT), "text", "/escalate client's card is 4111 1111", thread_id=77
+        )
+        await handover.escalate(uow, ctx, msg)
+        await uow.commit()
+    entries = await _entries(engine)
+    assert any(e["action"] == "ticket.escalated" for e in entries)
+    assert "4111" not in json.dumps(entries) and "client's" not in json.dumps(entries)
+
+
+async def _conversation_open(store: SqlStore, ctx: Any) -> None:
+    async with store() as uow:
+        ticket = await client.open_ticket(uow, ctx, Sender(CLIENT))
+        await uow.commit()
+    async with store() as uow:
+        await set_role(uow, ctx, AGENT, Role.SUPPORT_AGENT)
+        loaded = await uow.tickets.get(ticket.id or 0)  # type: ignore[union-attr]
+        assert loaded is not None
+        loaded.desk_topic_id = 77
+        await uow.commit()
+
+
+async def test_a_row_edited_past_reading_is_named_not_a_crash(
+    clock: FakeClock, tmp_path: Any
+) -> None:
+    from tests.conftest import TEST_KEYRING, fresh_database
+    from veil.store import db
+
+    with fresh_database("sqlite", tmp_path) as url:  # SQLite takes any text anywhere
+        engine = db.make_engine(url, keyring=TEST_KEYRING)
+        await db.upgrade(engine)
+        try:
+            await _conversation(SqlStore(engine, clock), clock)
+            await _tamper(
+                engine, "UPDATE support_audit_log SET details = '{not json' WHERE seq = 3"
+            )
+            broken = (await verify_chain(engine)).broken
+            assert broken is not None and (broken.seq, broken.kind) == (3, BreakKind.ALTERED)
+            await _tamper(engine, "UPDATE support_audit_log SET at = 'yesterday' WHERE seq = 2")
+            broken = (await verify_chain(engine)).broken
+            assert broken is not None and broken.seq == 2
+        finally:
+            await engine.dispose()

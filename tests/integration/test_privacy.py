@@ -99,9 +99,14 @@ async def test_forget_me_erases_the_words_and_the_link_and_keeps_the_audit_log(
     assert "erased" in notice
     assert await _raw_texts(engine) == [None]
     async with store() as uow:
-        assert await uow.users.by_telegram_id(CLIENT) is None  # nothing leads back to them
+        person = await uow.users.by_telegram_id(CLIENT)
+        assert person is not None and person.id is not None
+        assert await uow.tickets.count_for_client(person.id) == 0  # no ticket leads to them
         ticket = await uow.tickets.get(ticket_id)
         assert ticket is not None and ticket.is_closed  # the ticket and its number stay
+        assert ticket.client_id != person.id
+        nobody = await uow.users.get(ticket.client_id)
+        assert nobody is not None and nobody.telegram_id is None
     deliveries = await _deliveries(engine)
     assert "flat 5b" not in str(deliveries)
     entries = [e async for e in export(engine)]
@@ -109,7 +114,7 @@ async def test_forget_me_erases_the_words_and_the_link_and_keeps_the_audit_log(
     assert any(e["action"] == "message.from_client" for e in entries)  # history, no words
     assert "flat 5b" not in str(entries)
     assert (await verify_chain(engine)).broken is None
-    # Writing again is starting afresh, as somebody new.
+    # Writing again is starting afresh.
     async with store() as uow:
         again = await client.open_ticket(uow, ctx, Sender(CLIENT))
         await uow.commit()
@@ -141,3 +146,43 @@ async def test_contents_of_tickets_closed_past_the_retention_are_purged(
     await housekeeping.tidy(store, clock, retention=timedelta(days=30))
     assert await _raw_texts(engine) == [None]
     assert "flat 5b" not in str(await _deliveries(engine))
+
+
+async def test_forgetting_is_no_way_round_the_daily_limit(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+
+    from veil.domain.limits import Limits
+    from veil.services import privacy
+
+    store = SqlStore(engine, clock)
+    ctx = dataclasses.replace(make_ctx(clock), limits=Limits(tickets_per_day=1))
+    await _conversation(store, ctx)
+    async with store() as uow:
+        await privacy.forget_me(uow, ctx, Sender(CLIENT))
+        await uow.commit()
+    async with store() as uow:  # the erased ticket still counts for the day
+        assert await client.open_ticket(uow, ctx, Sender(CLIENT)) is None
+        await uow.commit()
+    clock.advance(days=1, seconds=1)  # a day after that ticket: one more may open
+    async with store() as uow:
+        again = await client.open_ticket(uow, ctx, Sender(CLIENT))
+        await uow.commit()
+    assert again is not None
+
+
+async def test_staff_cannot_forget_themselves(engine: AsyncEngine, clock: FakeClock) -> None:
+    from veil.domain.model import Role
+    from veil.services import privacy
+    from veil.services.people import set_role
+
+    store, ctx = SqlStore(engine, clock), make_ctx(clock)
+    async with store() as uow:
+        await set_role(uow, ctx, CLIENT, Role.SUPPORT_AGENT)
+        await uow.commit()
+    async with store() as uow:
+        notice = await privacy.forget_me(uow, ctx, Sender(CLIENT))
+        await uow.commit()
+    assert "cannot erase themselves" in notice
+    async with store() as uow:
+        assert await uow.users.by_telegram_id(CLIENT) is not None

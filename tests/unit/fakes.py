@@ -438,6 +438,12 @@ class FakeLimits:
     async def forget_told(self, user_id: int, kind: str) -> None:
         self.m.told.pop((user_id, kind), None)
 
+    async def told_before(self, kind: str, now: datetime, limit: int) -> list[int]:
+        return [u for (u, k), t in self.m.told.items() if k == kind and t and t <= now][:limit]
+
+    async def forget_events_before(self, cutoff: datetime) -> int:
+        return 0
+
 
 class FakeAudit:
     """The entries use cases give (refusals); the changes themselves the real store logs."""

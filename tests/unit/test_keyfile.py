@@ -10,7 +10,7 @@ import pytest
 
 from veil.config import ConfigError, Settings
 from veil.store.crypto import Keyring, generate_key
-from veil.store.keyfile import add_key, keyring_of
+from veil.store.keyfile import add_key, keyring_of, promote
 
 
 def _settings(path: Path, keys: str | None = None) -> Settings:
@@ -58,12 +58,33 @@ def test_a_broken_key_file_is_named(tmp_path: Path) -> None:
         keyring_of(_settings(path))
 
 
-def test_an_added_key_seals_and_the_old_one_still_opens(tmp_path: Path) -> None:
+def test_an_added_key_opens_first_and_seals_once_promoted(tmp_path: Path) -> None:
     path = tmp_path / "veil.keys"
     old = keyring_of(_settings(path))
     sealed = old.seal("kept")
     new = generate_key()
     add_key(path, new)
+    added = keyring_of(_settings(path))
+    # Every process restarted now opens with it, before any of them seals with it.
+    assert added.newest == old.newest and Keyring([new]).newest in added.kids
+    assert promote(path) == Keyring([new]).newest
     keys = keyring_of(_settings(path))
     assert keys.newest == Keyring([new]).newest and keys.open(sealed) == "kept"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["veil.keys"]  # no temporary left
+
+
+def test_promoting_needs_a_second_key(tmp_path: Path) -> None:
+    path = tmp_path / "veil.keys"
+    keyring_of(_settings(path))
+    with pytest.raises(ConfigError, match="holds one key"):
+        promote(path)
+
+
+def test_a_private_chat_is_never_a_raw_chat() -> None:
+    """A person's chat id is their Telegram id: as a RawChat it would be written plain."""
+    from veil.services.deliveries import RawChat
+
+    with pytest.raises(ValueError, match="UserChat"):
+        RawChat(500_000_001)
+    assert RawChat(-1001234567890, 7).thread_id == 7

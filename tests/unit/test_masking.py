@@ -103,3 +103,19 @@ def test_a_text_without_digits_or_at_signs_is_left_alone(text: str) -> None:
 def test_masking_never_fails_and_never_grows_a_masked_text_back(text: str) -> None:
     once = mask(text, (), _label)
     assert mask(once.text, (), _label).text == once.text  # nothing left to hide
+
+
+@pytest.mark.parametrize(
+    "url", ["tel:+14155552671", "mailto:alice@example.org", "https://wa.me/+33612345678"]
+)
+def test_a_link_whose_address_hides_something_is_dropped(url: str) -> None:
+    link = {"type": "text_link", "offset": 0, "length": 7, "url": url}
+    bold = {"type": "bold", "offset": 8, "length": 6}
+    result = mask("call me please", (link, bold), _label)
+    assert result.text == "call me please"
+    assert result.entities == (bold,) and result.kinds
+
+
+def test_a_plain_link_stays() -> None:
+    link = {"type": "text_link", "offset": 0, "length": 4, "url": "https://example.org/help"}
+    assert mask("help here", (link,), _label).entities == (link,)

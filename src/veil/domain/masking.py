@@ -117,8 +117,12 @@ def mask(
     """``text`` with each sensitive part replaced by its label; the formatting entities
     moved to fit (offsets in UTF-16 units), those that touched a masked part dropped."""
     spans = find(text)
+    # A link's address is text too: "call me" linked to tel:+1415... shows no number.
+    linked = [e for e in entities if _hides_something(e)]
+    entities = [e for e in entities if not _hides_something(e)]
+    hidden_links = frozenset(_link_kind(e) for e in linked)
     if not spans:
-        return Masked(text, tuple(entities), frozenset())
+        return Masked(text, tuple(entities), hidden_links)
     out: list[str] = []
     # (start, end, new length) of each replacement, in UTF-16 units of the original.
     edits: list[tuple[int, int, int]] = []
@@ -133,7 +137,23 @@ def mask(
         position = span.end
     out.append(text[position:])
     moved = tuple(e for e in (_moved(dict(e), edits) for e in entities) if e is not None)
-    return Masked("".join(out), moved, frozenset(s.kind for s in spans))
+    return Masked("".join(out), moved, frozenset(s.kind for s in spans) | hidden_links)
+
+
+def _link_kind(entity: dict[str, Any]) -> Sensitive:
+    url = str(entity.get("url") or "")
+    if url.lower().startswith("mailto:"):
+        return Sensitive.EMAIL
+    if url.lower().startswith("tel:"):
+        return Sensitive.PHONE
+    return find(url)[0].kind
+
+
+def _hides_something(entity: dict[str, Any]) -> bool:
+    if entity.get("type") != "text_link":
+        return False
+    url = str(entity.get("url") or "")
+    return url.lower().startswith(("mailto:", "tel:")) or bool(find(url))
 
 
 def _moved(entity: dict[str, Any], edits: Sequence[tuple[int, int, int]]) -> dict[str, Any] | None:

@@ -37,6 +37,9 @@ async def tidy(
         await uow.commit()
     if updates or sent:
         log.info("housekeeping dropped %s update records and %s sent deliveries", updates, sent)
+    async with units() as uow:  # older than any window a limit counts in
+        await uow.limits.forget_events_before(now - timedelta(days=2))
+        await uow.commit()
     if retention is not None:
         purged = await purge(units, now, retention)
         if purged:

@@ -327,3 +327,4 @@ forget-done = 🗑 Done: { $tickets ->
        *[other] your { $tickets } tickets were
     } erased. Write to us any time to start afresh.
 forget-banned = Support is not available to you at the moment, and so neither is this.
+forget-staff = Agents and admins cannot erase themselves here: an admin can take you off the team (/remove_agent).

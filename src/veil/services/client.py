@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from veil.domain.appointments import Appointment
 from veil.domain.content import Handling, handling_of, split_text
@@ -24,11 +25,13 @@ from veil.services.deliveries import (
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 from veil.services.relay import counterpart, edit, record_message, relay
-from veil.services.say import tell
+from veil.services.say import tell, tell_once
 
 log = logging.getLogger(__name__)
 
 ID_ATTEMPTS = 8
+# The same "cannot take that" answer at most this often, however many messages come.
+REPEAT_NOTICE = timedelta(minutes=10)
 TICKETS_LISTED = 10
 
 
@@ -123,10 +126,10 @@ async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> Non
         return
     ticket = await uow.tickets.open_for_client(id_of(user))
     if ticket is None:
-        tell(uow, ctx, user, "no-open-ticket", _support_button(ctx, user))
+        await tell_once(uow, ctx, user, "no-open-ticket", REPEAT_NOTICE, _support_button(ctx, user))
         return
     if handling is Handling.REFUSE:
-        tell(uow, ctx, user, "unsupported-kind", kind=msg.kind)
+        await tell_once(uow, ctx, user, "unsupported-kind", REPEAT_NOTICE, kind=msg.kind)
         return
     if await limits.over_limit(uow, ctx, user, LimitKind.MESSAGES_PER_HOUR):
         return

@@ -28,10 +28,18 @@ class TicketTopic:
 
 @dataclass(frozen=True)
 class RawChat:
-    """A chat known only by its Telegram id (a reply to someone in the desk)."""
+    """A group known only by its Telegram id (a reply to someone in the desk).
+
+    Never a person's private chat, whose id is the person's Telegram id: that would put
+    it in plain text in the outbox's lane, flood keys and logs. People are ``UserChat``.
+    """
 
     chat_id: int
     thread_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.chat_id > 0:  # private chats have positive ids, groups negative ones
+            raise ValueError("a person's private chat is addressed as UserChat, never RawChat")
 
 
 Address = UserChat | TicketTopic | RawChat

@@ -290,6 +290,13 @@ class LimitRepository(Protocol):
 
     async def tell_until(self, user_id: int, kind: str, until: datetime | None) -> None: ...
     async def forget_told(self, user_id: int, kind: str) -> None: ...
+    async def told_before(self, kind: str, now: datetime, limit: int) -> Sequence[int]:
+        """People whose notice of this kind ended before ``now``."""
+        ...
+
+    async def forget_events_before(self, cutoff: datetime) -> int:
+        """Drop counted events (desk actions) too old to count against any limit."""
+        ...
 
 
 class RateLog(Protocol):
@@ -312,8 +319,12 @@ class Erasure(Protocol):
         """Drop every delivery to this person's chat (they hold the words sent to them)."""
         ...
 
-    async def forget_person(self, user: User, now: datetime) -> None:
-        """Cut the link to the person's Telegram account: nothing leads to them again."""
+    async def detach(self, ticket_ids: Sequence[int], now: datetime) -> int:
+        """Give these tickets to a new person who is nobody; returns that person's id."""
+        ...
+
+    async def hold(self, user_id: int, key: str, times: Sequence[datetime]) -> None:
+        """Keep these times counted under ``key`` (a limit's events outlive the tickets)."""
         ...
 
     async def closed_before(self, cutoff: datetime, limit: int) -> Sequence[int]:

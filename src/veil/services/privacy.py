@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 MASKED_NOTICE = "masked"
 FORGET_AT_MOST = 10_000  # tickets of one client erased at once
+# Tickets opened in the last day stay counted against the daily limit after an erasure.
+HELD_TICKETS = "tickets"
 _LABELS = {
     Sensitive.PHONE: "masked-phone",
     Sensitive.EMAIL: "masked-email",
@@ -52,9 +54,18 @@ async def ask_to_forget(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
 
 @routing.changes_holdings
 async def forget_me(uow: UnitOfWork, ctx: Context, sender: Sender) -> str:
-    """Erase what the client wrote and was sent, and cut every link from their tickets
-    to them; the tickets' numbers and the audit log (which holds no contents) stay."""
+    """Erase what the client wrote and was sent, and give their tickets to a person who
+    is nobody: nothing leads from those tickets to them any more. The tickets' numbers
+    and the audit log (which holds no contents) stay.
+
+    The person stays who they are to the limits: a ban or an allowance holds, and the
+    times of the tickets opened in the last day stay counted, so that erasing is no way
+    round the daily limit.
+    """
     user = await ensure_user(uow, ctx, sender)
+    if user.can_answer_tickets or await uow.agents.get(id_of(user)) is not None:
+        uow.audit.refused("/forget_me", "staff")
+        return ctx.texts(user.language, "forget-staff")
     ban = await uow.limits.ban_of(id_of(user))
     if ban is not None and ban.active(ctx.clock()):
         uow.audit.refused("/forget_me", "banned")
@@ -62,10 +73,14 @@ async def forget_me(uow: UnitOfWork, ctx: Context, sender: Sender) -> str:
     current = await uow.tickets.open_for_client(id_of(user))
     if current is not None:
         await desk.close_ticket(uow, ctx, current, by=ClosedBy.CLIENT, tell_client=False)
-    tickets = [t.id for t in await uow.tickets.for_client(id_of(user), FORGET_AT_MOST) if t.id]
+    now = ctx.clock()
+    mine = await uow.tickets.for_client(id_of(user), FORGET_AT_MOST)
+    tickets = [t.id for t in mine if t.id is not None]
     erased = await uow.erasure.contents(tickets)
     await uow.erasure.chat_deliveries(id_of(user))
-    await uow.erasure.forget_person(user, ctx.clock())
+    today = [t.created_at for t in mine if now - t.created_at < timedelta(days=1)]
+    await uow.erasure.hold(id_of(user), held_tickets_key(id_of(user)), today)
+    await uow.erasure.detach(tickets, now)
     uow.audit.record(Action.CONTENTS_FORGOTTEN, None, tickets=len(tickets), messages=erased)
     log.info("a client was forgotten at their request", extra={"tickets": len(tickets)})
     return ctx.texts(user.language, "forget-done", tickets=len(tickets))
@@ -79,3 +94,7 @@ async def purge_closed(uow: UnitOfWork, now: datetime, older_than: timedelta, ba
         erased = await uow.erasure.contents(tickets)
         uow.audit.record(Action.CONTENTS_PURGED, None, tickets=len(tickets), messages=erased)
     return len(tickets)
+
+
+def held_tickets_key(user_id: int) -> str:
+    return f"{HELD_TICKETS}:{user_id}"

@@ -3,6 +3,8 @@ or back into the desk chat (and topic) a message came from, in the desk's langua
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from veil.domain.model import User
 from veil.services.context import Context, Incoming
 from veil.services.deliveries import Buttons, RawChat, SendText, UserChat
@@ -16,6 +18,25 @@ def tell(
     """Say ``key`` to ``user`` in their private chat with the bot."""
     text = ctx.texts(user.language, key, **args)
     uow.outbox.add(SendText(UserChat(id_of(user)), text, buttons=buttons))
+
+
+async def tell_once(
+    uow: UnitOfWork,
+    ctx: Context,
+    user: User,
+    key: str,
+    within: timedelta,
+    buttons: Buttons = (),
+    **args: object,
+) -> None:
+    """``tell``, unless the same was said within ``within``: a script sending hundreds of
+    messages the bot cannot take gets one answer, not hundreds."""
+    now = ctx.clock()
+    told = await uow.limits.told_until(id_of(user), key)
+    if told is not None and told > now:
+        return
+    await uow.limits.tell_until(id_of(user), key, now + within)
+    tell(uow, ctx, user, key, buttons, **args)
 
 
 def answer_in_desk(uow: UnitOfWork, ctx: Context, msg: Incoming, key: str, **args: object) -> None:

@@ -32,6 +32,8 @@ from veil.domain.audit import (
     Action,
     Actor,
     ActorRole,
+    Break,
+    BreakKind,
     ChainCheck,
     Detail,
     Entry,
@@ -110,6 +112,8 @@ SPECS: dict[type, Spec] = {
         shown_when_created=("public_id", "priority", "required_level", "category"),
         ignored=frozenset(
             {"last_activity_at", "message_count", "desk_topic_id", "card_message_id"}
+            # An agent's words (an escalation's reason) are contents, as a message is.
+            | {"escalation_reason"}
         ),
     ),
     SupportMessage: Spec(
@@ -363,28 +367,54 @@ def stored(row: Any) -> Stored:
     return Stored(entry, row.prev_hash, row.hash)
 
 
-async def read_chain(engine: AsyncEngine, batch: int = 5000) -> AsyncIterator[Stored]:
-    """Every entry in chain order, read in batches (the log can be long)."""
+async def read_chain(engine: AsyncEngine, batch: int = 5000) -> AsyncIterator[Stored | int]:
+    """Every entry in chain order, read in batches (the log can be long); the ``seq`` of
+    a row edited into something that cannot even be read back as an entry."""
     log = support_audit_log.c
     after: tuple[int, int] | None = None
     async with engine.connect() as conn:
         while True:
-            query = select(support_audit_log).order_by(log.seq, log.id).limit(batch)
+            keys = select(log.seq, log.id).order_by(log.seq, log.id).limit(batch)
             if after is not None:
-                query = query.where(
+                keys = keys.where(
                     (log.seq > after[0]) | ((log.seq == after[0]) & (log.id > after[1]))
                 )
-            rows = (await conn.execute(query)).all()
-            for row in rows:
-                yield stored(row)
-            if len(rows) < batch:
+            try:
+                found = [(int(seq), int(row_id)) for seq, row_id in await conn.execute(keys)]
+            except (ValueError, TypeError):
+                # A number edited into words: the walk ends there, as a break.
+                yield (after[0] + 1) if after else 1
                 return
-            after = (int(rows[-1].seq), int(rows[-1].id))
+            rows = await _entries(conn, [row_id for _, row_id in found])
+            for seq, row_id in found:
+                yield rows.get(row_id, seq)
+            if len(found) < batch:
+                return
+            after = found[-1]
+
+
+async def _entries(conn: Any, ids: list[int]) -> dict[int, Stored]:
+    """The rows as entries; one whose fields no longer parse is left out (altered)."""
+    log = support_audit_log.c
+    try:
+        rows = (await conn.execute(select(support_audit_log).where(log.id.in_(ids)))).all()
+        return {int(r.id): stored(r) for r in rows}
+    except (ValueError, TypeError, AttributeError):
+        readable: dict[int, Stored] = {}
+        for row_id in ids:
+            try:
+                row = (await conn.execute(select(support_audit_log).where(log.id == row_id))).one()
+                readable[row_id] = stored(row)
+            except (ValueError, TypeError, AttributeError):
+                continue
+        return readable
 
 
 async def verify_chain(engine: AsyncEngine) -> Verdict:
     check = ChainCheck()
     async for entry in read_chain(engine):
+        if isinstance(entry, int):  # could not be read back at all
+            return check.verdict(Break(entry, BreakKind.ALTERED))
         broken = check.feed(entry)
         if broken is not None:
             return check.verdict(broken)

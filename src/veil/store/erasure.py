@@ -6,12 +6,19 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, exists, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veil.domain.model import TicketStatus, User
+from veil.domain.model import Role, TicketStatus
 from veil.services.deliveries import UserChat, address_lane
-from veil.store.tables import support_messages, support_offers, support_outbox, support_tickets
+from veil.store.tables import (
+    people,
+    support_messages,
+    support_offers,
+    support_outbox,
+    support_rate_events,
+    support_tickets,
+)
 
 
 class SqlErasure:
@@ -55,11 +62,36 @@ class SqlErasure:
         )
         return int(getattr(result, "rowcount", 0))
 
-    async def forget_person(self, user: User, now: datetime) -> None:
-        user.telegram_id = None  # type: ignore[assignment]
-        # Unique, and the hash of no Telegram id: no lookup will ever find this row again.
-        user._telegram_key = f"forgotten:{secrets.token_hex(16)}"  # type: ignore[attr-defined]
-        user.updated_at = now
+    async def detach(self, ticket_ids: Sequence[int], now: datetime) -> int:
+        """Move these tickets to a person of their own who is nobody (no Telegram id, a
+        random lookup): the tickets stay, counted in the desk's figures, leading to no one.
+        Returns that person's id."""
+        # A row, not a User: nobody has no Telegram id, and is found by no lookup.
+        nobody = (
+            await self._session.execute(
+                insert(people)
+                .values(
+                    telegram_id=None,
+                    telegram_key=f"nobody:{secrets.token_hex(16)}",
+                    role=Role.CLIENT,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(people.c.id)
+            )
+        ).scalar_one()
+        if ticket_ids:
+            await self._session.execute(
+                update(support_tickets)
+                .where(support_tickets.c.id.in_(list(ticket_ids)))
+                .values(client_id=nobody)
+                .execution_options(synchronize_session=False)
+            )
+        return int(nobody)
+
+    async def hold(self, user_id: int, key: str, times: Sequence[datetime]) -> None:
+        for at in times:
+            await self._session.execute(insert(support_rate_events).values(key=key, at=at))
 
     async def closed_before(self, cutoff: datetime, limit: int) -> Sequence[int]:
         t, m = support_tickets.c, support_messages.c

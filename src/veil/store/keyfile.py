@@ -58,13 +58,20 @@ def _read(path: Path) -> Keyring:
 def _create(path: Path) -> Keyring:
     path.parent.mkdir(parents=True, exist_ok=True)
     key = generate_key()
-    try:
-        # O_EXCL: two processes starting at once must not write two different keys.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _read(path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.new")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(key + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    try:
+        # A link fails if the file is there: two processes starting at once agree on the
+        # first one's key, and neither ever reads a half-written file.
+        os.link(temporary, path)
+    except FileExistsError:
+        return _read(path)
+    finally:
+        temporary.unlink()
     log.warning(
         "created a new encryption key in %s (mode 600). Back it up: without it, the "
         "support history in the database cannot be read. Set VEIL_ENCRYPTION_KEYS to "
@@ -75,12 +82,41 @@ def _create(path: Path) -> Keyring:
 
 
 def add_key(path: Path, key: str) -> None:
-    """Put ``key`` first in the key file (it seals from now on); the others still open."""
-    old = path.read_text() if path.exists() else ""
-    Keyring.parse(key + "\n" + old)  # refuses a malformed or repeated key
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Add ``key`` second in the key file: it opens from the next start, and seals only
+    once promoted (``promote``), when every process can already open what it seals."""
+    lines = _lines(path)
+    _write(path, [*lines[:1], key, *lines[1:]])
+
+
+def promote(path: Path) -> str:
+    """Put the second key first: it seals from the next start. Returns its id."""
+    lines = _lines(path)
+    if len(lines) < 2:
+        raise ConfigError(
+            f"the key file {path} holds one key: add one with `veil keys generate --add`"
+        )
+    _write(path, [lines[1], lines[0], *lines[2:]])
+    return Keyring([lines[1]]).newest
+
+
+def _lines(path: Path) -> list[str]:
+    return (
+        [line.strip() for line in path.read_text().splitlines() if line.strip()]
+        if path.exists()
+        else []
+    )
+
+
+def _write(path: Path, keys: list[str]) -> None:
+    """All or nothing: a kill or a full disk half-way leaves the old file as it was."""
+    Keyring(keys)  # refuses a malformed or repeated key
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as out:
-        out.write(key + "\n" + old)
+        out.write("\n".join(keys) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, path)
 
 
 async def check(engine: AsyncEngine, now: datetime) -> None:

@@ -29,13 +29,14 @@ class SqlLimits:
     async def recent_tickets(
         self, client_id: int, count: int, since: datetime
     ) -> Sequence[datetime]:
-        t = support_tickets.c
-        query = (
-            select(t.created_at)
-            .where(t.client_id == client_id, t.created_at > since)
-            .order_by(t.created_at.desc())
-            .limit(count)
+        t, e = support_tickets.c, support_rate_events.c
+        opened = select(t.created_at.label("at")).where(
+            t.client_id == client_id, t.created_at > since
         )
+        # Tickets erased at the client's request (/forget_me) still count, by their time.
+        held = select(e.at.label("at")).where(e.key == f"tickets:{client_id}", e.at > since)
+        both = opened.union_all(held).subquery()
+        query = select(both.c.at).order_by(both.c.at.desc()).limit(count)
         return list((await self._session.execute(query)).scalars())
 
     async def recent_messages(
@@ -107,6 +108,17 @@ class SqlLimits:
             delete(support_limit_notices).where(n.user_id == user_id, n.kind == kind)
         )
 
+    async def told_before(self, kind: str, now: datetime, limit: int) -> Sequence[int]:
+        n = support_limit_notices.c
+        query = select(n.user_id).where(n.kind == kind, n.until <= now).limit(limit)
+        return list((await self._session.execute(query)).scalars())
+
+    async def forget_events_before(self, cutoff: datetime) -> int:
+        result = await self._session.execute(
+            delete(support_rate_events).where(support_rate_events.c.at < cutoff)
+        )
+        return int(getattr(result, "rowcount", 0))
+
     async def _replace(self, user_id: int, kind: str, **values: object) -> None:
         r = support_rate_limits.c
         await self._session.execute(
@@ -144,10 +156,3 @@ class SqlRateLog:
             if verdict.allowed:
                 await conn.execute(insert(support_rate_events).values(key=key, at=now))
             return verdict
-
-    async def forget_before(self, cutoff: datetime) -> int:
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                delete(support_rate_events).where(support_rate_events.c.at < cutoff)
-            )
-            return int(getattr(result, "rowcount", 0))

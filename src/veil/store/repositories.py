@@ -95,7 +95,8 @@ class SqlUsers:
 
     async def by_telegram_id(self, telegram_id: int) -> User | None:
         keys = keyring_of_session(self._session).lookups(telegram_id)
-        query = select(User).where(people.c.telegram_key.in_(keys))
+        # The oldest if ever two (a process that knew too few keys during a rotation).
+        query = select(User).where(people.c.telegram_key.in_(keys)).order_by(people.c.id).limit(1)
         return await self._known((await self._session.execute(query)).scalar_one_or_none())
 
     async def get(self, user_id: int) -> User | None:

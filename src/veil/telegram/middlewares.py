@@ -13,8 +13,9 @@ from aiogram import BaseMiddleware
 from aiogram.types import Message, TelegramObject, Update
 
 from veil.logs import printable
-from veil.services.context import Context
+from veil.services.context import Context, Sender
 from veil.services.deliveries import Address, AnswerCallback, RawChat, SendText, UserChat
+from veil.services.people import ensure_user
 from veil.services.ports import Conflict, UnitOfWork, UnitOfWorkFactory
 from veil.telegram.incoming import content_kind
 
@@ -118,7 +119,7 @@ class UnitOfWorkMiddleware(BaseMiddleware):
                     # Answering stops the button's spinner and tells the presser at once.
                     uow.outbox.add(AnswerCallback(update.callback_query.id, text, alert=True))
                 else:
-                    address = await _address_of(uow, update)
+                    address = await _address_of(uow, self._ctx, update)
                     if address is not None:
                         uow.outbox.add(SendText(address, text))
                 await uow.commit()
@@ -149,15 +150,15 @@ def failure_record(update: Update) -> str:
     return json.dumps(record)
 
 
-async def _address_of(uow: UnitOfWork, update: Update) -> Address | None:
+async def _address_of(uow: UnitOfWork, ctx: Context, update: Update) -> Address | None:
     """Where to tell the sender of a failed update; a known person by their user id."""
     message = update.message or update.edited_message
     if message is None:
         return None
     if message.chat.type == "private":
-        user = await uow.users.by_telegram_id(message.chat.id)
-        if user is not None and user.id is not None:
-            return UserChat(user.id)
+        # By the person's row, met now if need be: their id never goes into the outbox.
+        user = await ensure_user(uow, ctx, Sender(message.chat.id))
+        return UserChat(user.id) if user.id is not None else None
     thread = message.message_thread_id if message.is_topic_message else None
     return RawChat(message.chat.id, thread)
 

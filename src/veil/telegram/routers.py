@@ -27,7 +27,7 @@ def build_router(
     # router's inner middlewares to its children's handlers).
     middleware = UnitOfWorkMiddleware(units, context)
     throttle = ActionThrottle(units, context, key_of)  # first: outside the unit of work
-    for observer in (root.message, root.callback_query):
+    for observer in (root.message, root.edited_message, root.callback_query):
         observer.middleware(throttle)
     for observer in (root.message, root.edited_message, root.callback_query):
         observer.middleware(middleware)

@@ -1,6 +1,6 @@
 """Bursts of commands and button presses, held back before they cost a transaction.
 
-Each person may send so many commands and press so many buttons a minute
+Each person may send so many commands, edits and button presses a minute
 (``VEIL_DESK_ACTIONS_PER_MINUTE``): an agent's script or a stuck key must not drain the
 desk's Telegram budget or the database. Counted in Redis when configured (shared by every
 process), else in the database; the count is asked before the unit of work begins, since
@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 from veil.domain.content import command_in
 from veil.domain.limits import LimitKind
 from veil.services.context import Context
-from veil.services.deliveries import AnswerCallback, RawChat, SendText
+from veil.services.deliveries import AnswerCallback, RawChat, SendText, UserChat
 from veil.services.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,9 @@ class ActionThrottle(BaseMiddleware):
         await uow.limits.tell_until(
             user.id, NOTICE, now + ctx.limits.of(LimitKind.DESK_ACTIONS).window
         )
+        if message.chat.type == "private":  # a person's chat: by their row, never their id
+            uow.outbox.add(SendText(UserChat(user.id), text))
+            return
         thread = message.message_thread_id if message.is_topic_message else None
         uow.outbox.add(SendText(RawChat(message.chat.id, thread), text))
 
@@ -91,4 +94,7 @@ def _actor_of(update: Update) -> int | None:
     message = update.message
     if message is not None and message.from_user is not None and command_in(message.text):
         return message.from_user.id
+    edited = update.edited_message  # an edit costs the desk a call like a command does
+    if edited is not None and edited.from_user is not None:
+        return edited.from_user.id
     return None
