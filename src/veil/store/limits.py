@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -25,6 +26,20 @@ BAN = "ban"
 class SqlLimits:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # A person's decisions (ban, allowances), read in one query once per unit of work:
+        # a relayed message asks for the ban and the allowance both.
+        self._decisions: dict[int, dict[str, Any]] = {}
+
+    async def _of(self, user_id: int) -> dict[str, Any]:
+        found = self._decisions.get(user_id)
+        if found is None:
+            r = support_rate_limits.c
+            query = select(r.kind, r.allowance, r.created_at, r.until, r.reason).where(
+                r.user_id == user_id
+            )
+            found = {row.kind: row for row in await self._session.execute(query)}
+            self._decisions[user_id] = found
+        return found
 
     async def recent_tickets(
         self, client_id: int, count: int, since: datetime
@@ -58,10 +73,8 @@ class SqlLimits:
         return list((await self._session.execute(query)).scalars())
 
     async def allowance(self, user_id: int, kind: LimitKind) -> int | None:
-        r = support_rate_limits.c
-        query = select(r.allowance).where(r.user_id == user_id, r.kind == kind.value)
-        found = (await self._session.execute(query)).scalar_one_or_none()
-        return int(found) if found is not None else None
+        row = (await self._of(user_id)).get(kind.value)
+        return int(row.allowance) if row is not None and row.allowance is not None else None
 
     async def set_allowance(
         self, user_id: int, kind: LimitKind, allowance: int | None, by: int | None, now: datetime
@@ -69,9 +82,7 @@ class SqlLimits:
         await self._replace(user_id, kind.value, allowance=allowance, created_by=by, created_at=now)
 
     async def ban_of(self, user_id: int) -> Ban | None:
-        r = support_rate_limits.c
-        query = select(r.created_at, r.until, r.reason).where(r.user_id == user_id, r.kind == BAN)
-        row = (await self._session.execute(query)).first()
+        row = (await self._of(user_id)).get(BAN)
         return Ban(user_id, row.created_at, row.until, row.reason) if row else None
 
     async def ban(self, ban: Ban, by: int | None) -> None:
@@ -85,6 +96,7 @@ class SqlLimits:
         )
 
     async def unban(self, user_id: int) -> bool:
+        self._decisions.pop(user_id, None)
         r = support_rate_limits.c
         result = await self._session.execute(
             delete(support_rate_limits).where(r.user_id == user_id, r.kind == BAN)
@@ -120,6 +132,7 @@ class SqlLimits:
         return int(getattr(result, "rowcount", 0))
 
     async def _replace(self, user_id: int, kind: str, **values: object) -> None:
+        self._decisions.pop(user_id, None)
         r = support_rate_limits.c
         await self._session.execute(
             delete(support_rate_limits).where(r.user_id == user_id, r.kind == kind)

@@ -92,8 +92,20 @@ class SqlUsers:
         self._session = session
         self._host = host
         self._asked: set[int] = set()
+        # Found once per unit of work: the use case and then the audit log ask for the
+        # same person, and each hash costs an HMAC per key and a query.
+        self._found: dict[int, User] = {}
 
     async def by_telegram_id(self, telegram_id: int) -> User | None:
+        found = self._found.get(telegram_id)
+        if found is not None and found.telegram_id == telegram_id:
+            return found
+        user = await self._look_up(telegram_id)
+        if user is not None:
+            self._found[telegram_id] = user
+        return user
+
+    async def _look_up(self, telegram_id: int) -> User | None:
         keys = keyring_of_session(self._session).lookups(telegram_id)
         # The oldest if ever two (a process that knew too few keys during a rotation).
         query = select(User).where(people.c.telegram_key.in_(keys)).order_by(people.c.id).limit(1)
@@ -105,6 +117,8 @@ class SqlUsers:
     async def add(self, user: User) -> None:
         await add_entity(self._session, user)
         await self._known(user)
+        if user.telegram_id is not None:
+            self._found[user.telegram_id] = user
 
     async def with_role(self, role: Role) -> Sequence[User]:
         query = select(User).where(people.c.role == role).order_by(people.c.id)
