@@ -79,12 +79,3 @@ def test_promoting_needs_a_second_key(tmp_path: Path) -> None:
     keyring_of(_settings(path))
     with pytest.raises(ConfigError, match="holds one key"):
         promote(path)
-
-
-def test_a_private_chat_is_never_a_raw_chat() -> None:
-    """A person's chat id is their Telegram id: as a RawChat it would be written plain."""
-    from veil.services.deliveries import RawChat
-
-    with pytest.raises(ValueError, match="UserChat"):
-        RawChat(500_000_001)
-    assert RawChat(-1001234567890, 7).thread_id == 7

@@ -28,18 +28,15 @@ class TicketTopic:
 
 @dataclass(frozen=True)
 class RawChat:
-    """A group known only by its Telegram id (a reply to someone in the desk).
+    """A chat known only by its Telegram id: a desk group (a reply to someone there), or
+    an agent's own chat when a desk command was sent from it.
 
-    Never a person's private chat, whose id is the person's Telegram id: that would put
-    it in plain text in the outbox's lane, flood keys and logs. People are ``UserChat``.
+    Never a client's chat, whose id is the client's Telegram id: that would put it in
+    plain text in the outbox's lane, flood keys and logs. Clients are ``UserChat``.
     """
 
     chat_id: int
     thread_id: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.chat_id > 0:  # private chats have positive ids, groups negative ones
-            raise ValueError("a person's private chat is addressed as UserChat, never RawChat")
 
 
 Address = UserChat | TicketTopic | RawChat

@@ -103,7 +103,8 @@ async def answer_client(
         msg,
         record_id=id_of(record),
         to=UserChat(ticket.client_id),
-        source=RawChat(msg.chat_id),
+        # From the desk group, or from the agent's own chat (a ticket worked privately).
+        source=UserChat(id_of(agent)) if msg.chat_id > 0 else RawChat(msg.chat_id),
         reply_to_record=reply_to,
         withheld_text="",  # never used: withheld kinds were refused above
     ):
