@@ -36,6 +36,12 @@ class Verdict:
 ALLOWED = Verdict(True)
 
 
+def held_tickets(user_id: int) -> str:
+    """The counted-events key of a person's erased tickets (/forget_me): they still count
+    against the daily limit, by the time they were opened."""
+    return f"tickets:{user_id}"
+
+
 @dataclass(frozen=True)
 class Limits:
     """The settings' limits; an admin may give one person another allowance."""

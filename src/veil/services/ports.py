@@ -323,7 +323,7 @@ class Erasure(Protocol):
         """Give these tickets to a new person who is nobody; returns that person's id."""
         ...
 
-    async def hold(self, user_id: int, key: str, times: Sequence[datetime]) -> None:
+    async def hold(self, key: str, times: Sequence[datetime]) -> None:
         """Keep these times counted under ``key`` (a limit's events outlive the tickets)."""
         ...
 

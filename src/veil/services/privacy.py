@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from veil.domain.audit import Action
-from veil.domain.limits import LONGEST_BAN
+from veil.domain.limits import LONGEST_BAN, held_tickets
 from veil.domain.masking import Sensitive, mask
 from veil.domain.model import ClosedBy, User
 from veil.services import actions, desk, routing
@@ -21,8 +21,6 @@ log = logging.getLogger(__name__)
 
 MASKED_NOTICE = "masked"
 FORGET_AT_MOST = 10_000  # tickets of one client erased at once
-# Tickets opened in the last day stay counted against the daily limit after an erasure.
-HELD_TICKETS = "tickets"
 _LABELS = {
     Sensitive.PHONE: "masked-phone",
     Sensitive.EMAIL: "masked-email",
@@ -79,7 +77,7 @@ async def forget_me(uow: UnitOfWork, ctx: Context, sender: Sender) -> str:
     erased = await uow.erasure.contents(tickets)
     await uow.erasure.chat_deliveries(id_of(user))
     today = [t.created_at for t in mine if now - t.created_at < timedelta(days=1)]
-    await uow.erasure.hold(id_of(user), held_tickets_key(id_of(user)), today)
+    await uow.erasure.hold(held_tickets(id_of(user)), today)
     await uow.erasure.detach(tickets, now)
     uow.audit.record(Action.CONTENTS_FORGOTTEN, None, tickets=len(tickets), messages=erased)
     log.info("a client was forgotten at their request", extra={"tickets": len(tickets)})
@@ -94,7 +92,3 @@ async def purge_closed(uow: UnitOfWork, now: datetime, older_than: timedelta, ba
         erased = await uow.erasure.contents(tickets)
         uow.audit.record(Action.CONTENTS_PURGED, None, tickets=len(tickets), messages=erased)
     return len(tickets)
-
-
-def held_tickets_key(user_id: int) -> str:
-    return f"{HELD_TICKETS}:{user_id}"

@@ -89,7 +89,7 @@ class SqlErasure:
             )
         return int(nobody)
 
-    async def hold(self, user_id: int, key: str, times: Sequence[datetime]) -> None:
+    async def hold(self, key: str, times: Sequence[datetime]) -> None:
         for at in times:
             await self._session.execute(insert(support_rate_events).values(key=key, at=at))
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from veil.domain.limits import Ban, Limit, LimitKind, Verdict, judge
+from veil.domain.limits import Ban, Limit, LimitKind, Verdict, held_tickets, judge
 from veil.domain.model import Direction
 from veil.store.tables import (
     support_limit_notices,
@@ -49,7 +49,7 @@ class SqlLimits:
             t.client_id == client_id, t.created_at > since
         )
         # Tickets erased at the client's request (/forget_me) still count, by their time.
-        held = select(e.at.label("at")).where(e.key == f"tickets:{client_id}", e.at > since)
+        held = select(e.at.label("at")).where(e.key == held_tickets(client_id), e.at > since)
         both = opened.union_all(held).subquery()
         query = select(both.c.at).order_by(both.c.at.desc()).limit(count)
         return list((await self._session.execute(query)).scalars())
