@@ -27,7 +27,6 @@ from veil.config import ConfigError, Settings
 from veil.domain.limits import Limits
 from veil.i18n import Catalog, CatalogError, default_catalog
 from veil.jobs import desk_watch, housekeeping
-from veil.services import actions
 from veil.services.agents import sync_admins
 from veil.services.appointments import describe
 from veil.services.client import open_ticket
@@ -51,6 +50,7 @@ from veil.telegram.menus import Menus, quietly
 from veil.telegram.metrics import DeliveryMetrics, watch_backlog
 from veil.telegram.metrics import serve as serve_metrics
 from veil.telegram.polling import Poller
+from veil.telegram.presses import PressCodec, open_support
 from veil.telegram.redis_conn import RedisUnavailable, connect_redis, redact
 from veil.telegram.routers import build_router
 from veil.telegram.scope import SUPPORT_ABOUT, Scope
@@ -79,6 +79,7 @@ class Veil:
     senders: list[OutboxSender]
     metrics: DeliveryMetrics
     shared: bool
+    presses: PressCodec  # packs, signs and reads the callback data of Veil's buttons
     menus: Menus | None = None  # None: VEIL_MANAGE_COMMANDS=false
     dispatcher: Dispatcher | None = None  # Veil's own, as a bot of its own
     # Limits counted in Redis, falling back to the database (None: no Redis configured).
@@ -97,7 +98,7 @@ class Veil:
         (or, ``about`` an appointment of the host's, ?start=support_<ref>)."""
         start = client.SUPPORT_DEEP_LINK
         if about is not None:
-            actions.open_about(about)  # the same rule as buttons: refuse a bad reference
+            open_support(about)  # the same rule as buttons: refuse a bad reference
             start = f"{SUPPORT_ABOUT}{about}"
         return f"https://t.me/{self.ctx.bot_username}?start={start}"
 
@@ -107,7 +108,7 @@ class Veil:
         """A ready **Live Support** button for the host's own keyboards; ``about`` is the
         host's reference of an appointment the conversation is about (1-40 of A-Z, a-z,
         0-9, _ and -), which the host's ``Appointments.describe`` is asked about."""
-        data = actions.OPEN_SUPPORT if about is None else actions.open_about(about)
+        data = open_support(about)
         return InlineKeyboardButton(
             text=self.ctx.texts(language, "button-live-support"), callback_data=data
         )
@@ -429,6 +430,7 @@ def build(
         masking=settings.masking,
     )
     menus = Menus(bot, texts, texts.languages, shared=shared) if settings.manage_commands else None
+    presses = PressCodec(store.keyring, clock, timedelta(seconds=settings.button_lifetime_seconds))
     # In memory until start() connects Redis, when one is configured.
     gate = MemoryFloodGate(settings.flood_limits())
     metrics = DeliveryMetrics()
@@ -446,6 +448,7 @@ def build(
             lease=settings.sender_lease_seconds,
             bundle_after=settings.sender_bundle_after,
             menus=menus,
+            presses=presses,
         )
         for _ in range(settings.sender_workers)
     ]
@@ -456,9 +459,9 @@ def build(
 
     store.on_commit = wake_senders
     holder: list[Veil] = []
-    scope = Scope(peek=store.peek, context=lambda: holder[0].ctx, shared=shared)
+    scope = Scope(peek=store.peek, context=lambda: holder[0].ctx, shared=shared, presses=presses)
     router = build_router(scope, store, lambda: holder[0].ctx, store.keyring.lookup)
-    veil = Veil(settings, store, ctx, bot, router, senders, metrics, shared, menus)
+    veil = Veil(settings, store, ctx, bot, router, senders, metrics, shared, presses, menus)
     holder.append(veil)
     if not shared:
         veil.dispatcher = Dispatcher()

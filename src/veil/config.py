@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     messages_per_hour: int = Field(50, ge=1, le=100_000)
     # Commands and button presses per person and minute.
     desk_actions_per_minute: int = Field(30, ge=1, le=10_000)
+    # How long a button Veil sent works (a ticket card's buttons are signed afresh at
+    # every change of the card); an older press is refused as expired.
+    button_lifetime_seconds: float = Field(30 * 86_400, ge=60)
     # Hide the phone numbers, e-mail addresses and card numbers clients type from agents.
     masking: bool = True
     # Erase the contents of tickets closed longer ago than this (0: keep them).

@@ -10,6 +10,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from aiogram import Bot
@@ -33,6 +34,7 @@ from veil.store.tables import support_messages, support_tickets
 from veil.store.uow import SqlStore
 from veil.system import utcnow
 from veil.telegram.flood import MemoryFloodGate
+from veil.telegram.presses import PressCodec
 from veil.telegram.sender import OutboxSender
 
 TOKEN = "78:DELIVERY"
@@ -65,6 +67,7 @@ class Scene:
                 store,
                 self.ctx,
                 gate,
+                presses=PressCodec(TEST_KEYRING, self.ctx.clock, timedelta(days=1)),
                 limits=GATE_LIMITS,
                 poll_interval=0.05,
                 max_backoff=1,

@@ -15,6 +15,7 @@ from veil.domain.model import Role
 from veil.services import outbound
 from veil.services.deliveries import AnswerCallback, RawChat, SendText
 from veil.services.people import set_role
+from veil.services.presses import TakeTicket
 
 FIRST, SECOND, MOVED = -1001000000001, -1001000000002, -1001000000099
 AGENT = 4242
@@ -69,18 +70,23 @@ def _press(data: str, chat_id: int) -> object:
 async def test_the_take_button_works_in_every_desk_group(veil: Veil) -> None:
     await _ticket_in(veil, FIRST, 7)
     public_id, _ = await _ticket_in(veil, SECOND, 8)  # the least busy group
-    await feed(veil, _press(f"desk:take:{public_id}", SECOND))  # type: ignore[arg-type]
+    take = veil.presses.pack(TakeTicket(public_id), SECOND)  # as the card in SECOND has it
+    await feed(veil, _press(take, SECOND))  # type: ignore[arg-type]
     answers = [d for d in await outbox(veil) if isinstance(d, AnswerCallback)]
     assert answers and answers[-1].text is None  # taken: nothing to explain
     async with veil.store() as uow:
         ticket = await uow.tickets.by_public_id(public_id)
         agent = await uow.users.by_telegram_id(AGENT)
     assert ticket is not None and agent is not None and ticket.assigned_agent_id == agent.id
-    # Pressed in another group (a forged or stale card), the same button does nothing.
+    # A card's button copied into another group (a modified client) does nothing.
     public_id, _ = await _ticket_in(veil, FIRST, 9)
-    await feed(veil, _press(f"desk:take:{public_id}", SECOND))  # type: ignore[arg-type]
+    take = veil.presses.pack(TakeTicket(public_id), FIRST)
+    await feed(veil, _press(take, SECOND))  # type: ignore[arg-type]
     answers = [d for d in await outbox(veil) if isinstance(d, AnswerCallback)]
-    assert answers[-1].text == "That ticket can't be found."
+    assert answers[-1].text == "This button is no longer valid."
+    async with veil.store() as uow:
+        ticket = await uow.tickets.by_public_id(public_id)
+    assert ticket is not None and ticket.assigned_agent_id is None
 
 
 async def test_a_move_seen_by_another_process_is_followed_here(

@@ -243,7 +243,10 @@ async def test_a_burst_of_buttons_is_held_back_each_press_told_and_audited(
     from veil.store.audit import export
 
     refusals = [e async for e in export(strict.store.engine) if e["action"] == "refused"]
-    assert [e["details"]["reason"] for e in refusals] == ["over 3 a minute"] * 2
+    reasons = [e["details"]["reason"] for e in refusals]
+    # Held back before being read; the ones let through are no press of Veil's either.
+    assert [r for r in reasons if r.startswith("over")] == ["over 3 a minute"] * 2
+    assert set(reasons) == {"over 3 a minute", "not Veil's"}
     clock.advance(minutes=1)  # the window slides past the first three
     await feed(strict, _press(10))
     answers = {

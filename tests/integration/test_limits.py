@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.conftest import FakeClock
 from tests.integration.test_store import make_ctx
 from veil.domain.limits import Limits
-from veil.services import bans, client
+from veil.domain.permissions import Act
+from veil.services import bans, client, guard
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import CopyContent, SendText, TicketTopic, UserChat, decode
+from veil.services.guard import InPrivate
 from veil.store.audit import export
 from veil.store.tables import support_outbox
 from veil.store.uow import SqlStore
@@ -137,9 +139,13 @@ async def test_a_ban_closes_the_ticket_keeps_everything_from_the_desk_and_ends(
     store, ctx = SqlStore(engine, clock), _ctx(clock)
     ticket = await _run(store, CLIENT, lambda uow: client.open_ticket(uow, ctx, Sender(CLIENT)))
     public_id = ticket.public_id  # type: ignore[attr-defined]
-    # Only an admin may: an agent's /ban is refused, and kept in the audit log.
-    await _run(store, AGENT, lambda uow: bans.ban(uow, ctx, Sender(AGENT), f"{public_id} 30m"))
-    assert await _refusals(engine) == ["an admin command"]
+    # Only an admin may: an agent's /ban is refused (by the guard every command passes),
+    # and kept in the audit log.
+    refused = await _run(
+        store, AGENT, lambda uow: guard.admit(uow, ctx, Sender(AGENT), Act.BAN, InPrivate())
+    )
+    assert refused is not None
+    assert await _refusals(engine) == ["/ban"]
     await _run(store, ADMIN, lambda uow: bans.ban(uow, ctx, Sender(ADMIN), f"{public_id} 30m spam"))
     async with store() as uow:
         reloaded = await uow.tickets.by_public_id(public_id)

@@ -10,9 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import FakeClock
 from tests.integration.test_store import make_ctx
-from veil.services import client
+from veil.domain.permissions import Act, Refusal
+from veil.services import client, guard
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import SendText, TicketTopic, UserChat, decode
+from veil.services.guard import Pressed
+from veil.services.presses import ConfirmForget
 from veil.store.tables import support_messages, support_outbox
 from veil.store.uow import SqlStore
 
@@ -173,7 +176,6 @@ async def test_forgetting_is_no_way_round_the_daily_limit(
 
 async def test_staff_cannot_forget_themselves(engine: AsyncEngine, clock: FakeClock) -> None:
     from veil.domain.model import Role
-    from veil.services import privacy
     from veil.services.people import set_role
 
     store, ctx = SqlStore(engine, clock), make_ctx(clock)
@@ -181,8 +183,9 @@ async def test_staff_cannot_forget_themselves(engine: AsyncEngine, clock: FakeCl
         await set_role(uow, ctx, CLIENT, Role.SUPPORT_AGENT)
         await uow.commit()
     async with store() as uow:
-        notice = await privacy.forget_me(uow, ctx, Sender(CLIENT))
+        press = Pressed(ConfirmForget(), CLIENT)
+        refused = await guard.admit(uow, ctx, Sender(CLIENT), Act.FORGET_ME, press)
         await uow.commit()
-    assert "cannot erase themselves" in notice
+    assert refused is not None and refused.why is Refusal.STAFF
     async with store() as uow:
         assert await uow.users.by_telegram_id(CLIENT) is not None

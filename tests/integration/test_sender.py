@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from aiogram import Bot
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.conftest import TEST_KEYRING
 from veil.domain.pacing import FloodLimits
 from veil.faketg import FakeError, FakeTelegram
 from veil.i18n import default_catalog
@@ -16,6 +18,7 @@ from veil.services.people import ensure_user
 from veil.store.uow import SqlStore
 from veil.system import utcnow
 from veil.telegram.flood import MemoryFloodGate
+from veil.telegram.presses import PressCodec
 from veil.telegram.sender import OutboxSender
 
 TOKEN = "77:SENDER"
@@ -39,7 +42,10 @@ async def test_every_chat_gets_its_messages_once_and_in_order(
     tg.fail_next(FakeError.timeout(1), chat_id=chats[2])
     # Pacing is tested on its own; here the chats may take the messages as fast as they come.
     gate = MemoryFloodGate(FloodLimits(chat_per_second=1000, global_per_second=10_000))
-    sender = OutboxSender(bot, store, ctx, gate, poll_interval=0.05, concurrency=3, max_backoff=1)
+    presses = PressCodec(TEST_KEYRING, utcnow, timedelta(days=1))
+    sender = OutboxSender(
+        bot, store, ctx, gate, presses=presses, poll_interval=0.05, concurrency=3, max_backoff=1
+    )
     store.on_commit = sender.wake
     running = asyncio.create_task(sender.run())
     for n in range(EACH):  # written while the sender runs, interleaved across chats

@@ -23,11 +23,14 @@ from veil.domain.appointments import (
     offerable,
 )
 from veil.domain.model import Priority, Role
+from veil.domain.permissions import Act, Refusal
 from veil.i18n import default_catalog
-from veil.services import appointments, client
+from veil.services import appointments, client, guard
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import CarryOut, SendText, UserChat
+from veil.services.guard import Pressed
 from veil.services.people import set_role
+from veil.services.presses import AnswerOffer
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
@@ -256,7 +259,7 @@ async def _propose_first_slot(store: FakeStore, ctx: Context) -> int:
     drafts = sorted(store.memory.offers)
     assert len(drafts) == 2
     async with store() as uow:
-        await appointments.propose(uow, ctx, BOB, drafts[0], DESK)
+        await appointments.propose(uow, ctx, drafts[0], DESK)
         await uow.commit()
     return drafts[0]
 
@@ -270,9 +273,11 @@ async def test_only_the_client_can_accept_and_the_host_acts_once(
     assert [o.status for o in store.memory.offers.values()].count(OfferStatus.WITHDRAWN) == 1
     async with store() as uow:
         await client.open_ticket(uow, ctx, MALLORY)
-        refused = await appointments.decide(uow, ctx, MALLORY, offer_id, accept=True)
+        press = Pressed(AnswerOffer(offer_id, accept=True), chat_id=MALLORY.telegram_id)
+        refused = await guard.admit(uow, ctx, MALLORY, Act.ANSWER_OFFER, press)
         await uow.commit()
-    assert refused is not None and store.memory.offers[offer_id].status is OfferStatus.PROPOSED
+    assert refused is not None and refused.why is Refusal.NOT_THEIR_TICKET
+    assert store.memory.offers[offer_id].status is OfferStatus.PROPOSED
     async with store() as uow:
         await appointments.decide(uow, ctx, ALICE, offer_id, accept=True)
         await uow.commit()

@@ -10,8 +10,9 @@ from tests.conftest import FakeClock
 from tests.unit.fakes import FakeStore
 from veil.domain.content import CAPTION_LIMIT
 from veil.domain.model import Direction, Role, TicketStatus
+from veil.domain.permissions import Act, Refusal
 from veil.i18n import default_catalog
-from veil.services import client, desk
+from veil.services import client, desk, guard
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import (
     CloseTopic,
@@ -19,12 +20,13 @@ from veil.services.deliveries import (
     EditContent,
     OpenTopic,
     PostCard,
-    RawChat,
     SendText,
     TicketTopic,
     UserChat,
 )
+from veil.services.guard import InTopic
 from veil.services.people import set_role
+from veil.services.presses import OpenSupport
 
 DESK = -1001
 ALICE = Sender(111, "en")
@@ -87,7 +89,7 @@ async def test_a_message_without_a_ticket_gets_the_way_in(store: FakeStore, ctx:
         await client.relay_from_client(uow, ctx, _client_msg(1))
         await uow.commit()
     (told,) = store.sent()
-    assert isinstance(told, SendText) and told.buttons[0][0].data == "sup:open"
+    assert isinstance(told, SendText) and told.buttons[0][0].press == OpenSupport()
 
 
 async def test_client_messages_are_stored_then_sent_to_the_topic(
@@ -141,17 +143,24 @@ async def test_edits_follow_cleaned_and_within_limits(store: FakeStore, ctx: Con
 async def test_only_agents_answer_and_only_in_ticket_topics(store: FakeStore, ctx: Context) -> None:
     await _open(store, ctx)
     opened = len(store.sent())
+    refusals = []
     async with store() as uow:
-        await desk.relay_from_agent(uow, ctx, _desk_msg(EVE, 50, "I am not staff"))
-        await desk.relay_from_agent(uow, ctx, _desk_msg(BOB, 51, "lunch?", topic=None))
-        await desk.relay_from_agent(uow, ctx, _desk_msg(BOB, 52, "hello Alice"))
+        for msg in (
+            _desk_msg(EVE, 50, "I am not staff"),
+            _desk_msg(BOB, 51, "lunch?", topic=None),
+            _desk_msg(BOB, 52, "hello Alice"),
+        ):
+            where = InTopic(msg.chat_id, msg.thread_id)
+            refused = await guard.admit(uow, ctx, msg.sender, Act.ANSWER, where)
+            refusals.append(refused.why if refused is not None else None)
+            if refused is None:
+                await desk.relay_from_agent(uow, ctx, msg)
         await uow.commit()
+    assert refusals == [Refusal.NOT_AN_AGENT, None, None]
     sent = store.sent()[opened:]
-    assert isinstance(sent[0], SendText) and sent[0].to == RawChat(DESK, 9)
-    assert "Only support agents" in sent[0].text
-    assert [type(d) for d in sent[1:]] == [SendText]  # lunch talk: nothing at all
-    assert isinstance(sent[1], SendText) and sent[1].text == "hello Alice"
-    assert isinstance(sent[1].to, UserChat)
+    assert [type(d) for d in sent] == [SendText]  # lunch talk: nothing at all
+    assert isinstance(sent[0], SendText) and sent[0].text == "hello Alice"
+    assert isinstance(sent[0].to, UserChat)
 
 
 async def test_notes_stay_internal_and_closing_tells_both_sides(

@@ -39,6 +39,7 @@ status-open = open
 status-closed = closed
 notice-unknown-ticket = That ticket can't be found.
 notice-stale-button = This button is no longer valid.
+notice-button-expired = This button has expired. Please use the command instead, or ask for a new message.
 transcript-header = 📄 Transcript of { $ticket }
 transcript-you = [{ $time }] You: { $text }
 transcript-support = [{ $time }] Live Support: { $text }

@@ -37,6 +37,7 @@ status-open = открыто
 status-closed = закрыто
 notice-unknown-ticket = Такое обращение не найдено.
 notice-stale-button = Эта кнопка больше не действует.
+notice-button-expired = Срок действия этой кнопки истёк. Воспользуйтесь командой или запросите новое сообщение.
 transcript-header = 📄 Переписка по обращению { $ticket }
 transcript-you = [{ $time }] Вы: { $text }
 transcript-support = [{ $time }] Поддержка: { $text }

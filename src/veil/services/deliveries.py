@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
+from veil.services.presses import Press, from_legacy, from_record, to_record
+
 
 @dataclass(frozen=True)
 class UserChat:
@@ -44,8 +46,11 @@ Address = UserChat | TicketTopic | RawChat
 
 @dataclass(frozen=True)
 class Button:
+    """A button under a message: its label, and what pressing it asks for (packed and
+    signed into callback data only at the edge, for the chat it is sent to)."""
+
     text: str
-    data: str
+    press: Press
 
 
 Buttons = tuple[tuple[Button, ...], ...]
@@ -293,7 +298,9 @@ def encode(delivery: Delivery) -> dict[str, Any]:
             address = getattr(delivery, name)
             body[name] = {"type": type(address).__name__, **asdict(address)}
     if isinstance(delivery, SendText):
-        body["buttons"] = [[asdict(b) for b in row] for row in delivery.buttons]
+        body["buttons"] = [
+            [{"text": b.text, "press": to_record(b.press)} for b in row] for row in delivery.buttons
+        ]
     return body
 
 
@@ -308,5 +315,15 @@ def decode(body: dict[str, Any]) -> Delivery:
         if name in data:
             data[name] = tuple(data[name])
     if "buttons" in data:
-        data["buttons"] = tuple(tuple(Button(**b) for b in row) for row in data["buttons"])
+        data["buttons"] = tuple(
+            tuple(b for b in map(_button, row) if b is not None) for row in data["buttons"]
+        )
     return cls(**data)
+
+
+def _button(body: dict[str, Any]) -> Button | None:
+    if "press" in body:
+        return Button(body["text"], from_record(body["press"]))
+    # Written before presses were typed: its callback data, as a string.
+    press = from_legacy(str(body.get("data", "")))
+    return Button(body["text"], press) if press is not None else None

@@ -8,8 +8,8 @@ from dataclasses import replace
 from veil.domain.content import Handling, command_args, command_in, handling_of
 from veil.domain.ids import client_alias
 from veil.domain.model import ClosedBy, Direction, Ticket, User
-from veil.services import actions, routing
-from veil.services.context import Context, Incoming, Sender
+from veil.services import presses, routing
+from veil.services.context import Context, Incoming
 from veil.services.deliveries import (
     Button,
     Buttons,
@@ -23,19 +23,19 @@ from veil.services.deliveries import (
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 from veil.services.relay import counterpart, edit, record_message, relay
-from veil.services.rights import may_act
 from veil.services.say import answer_in_desk
 
 log = logging.getLogger(__name__)
 
 
 async def ticket_of_topic(
-    uow: UnitOfWork, ctx: Context, msg: Incoming, *, answer_outside: bool, act: bool = True
+    uow: UnitOfWork, ctx: Context, msg: Incoming, *, answer_outside: bool
 ) -> tuple[User, Ticket] | None:
     """The agent and the open ticket behind a desk message, or None after saying why.
 
     Chatter outside ticket topics (General, side topics) is the agents' own business:
-    it gets no answer, except for commands, which deserve one.
+    it gets no answer, except for commands, which deserve one. Whether the sender may
+    act on the ticket was judged before (``services/guard.py``), on the same topic.
     """
     user = await ensure_user(uow, ctx, msg.sender)
     ticket = None
@@ -46,22 +46,8 @@ async def ticket_of_topic(
             answer_in_desk(uow, ctx, msg, "desk-use-in-topic")
         log.info("desk message outside ticket topics", extra={"topic": msg.thread_id})
         return None
-    if not user.can_answer_tickets:
-        uow.audit.refused(_attempted(msg), "not an agent", ticket.id)
-        answer_in_desk(uow, ctx, msg, "desk-not-an-agent")
-        log.info("desk message from a non-agent not relayed", extra={"ticket": ticket.public_id})
-        return None
     if ticket.is_closed:
         answer_in_desk(uow, ctx, msg, "desk-ticket-closed", ticket=ticket.public_id)
-        return None
-    if act and not await may_act(uow, ctx, user, ticket):
-        uow.audit.refused(_attempted(msg), "not theirs to work", ticket.id)
-        if ticket.assigned_agent_id is None:
-            answer_in_desk(uow, ctx, msg, "desk-take-level", level=ticket.required_level.value)
-        else:
-            answer_in_desk(
-                uow, ctx, msg, "desk-not-yours", owner=await _owner_alias(uow, ctx, ticket)
-            )
         return None
     return user, ticket
 
@@ -114,11 +100,6 @@ async def answer_client(
 async def remove_member(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/remove_member`` in reply to someone's message: an admin takes a person who is
     no agent out of every desk group (agents leave with /remove_agent)."""
-    user = await ensure_user(uow, ctx, msg.sender)
-    if not user.is_admin:
-        uow.audit.refused("/remove_member", "not an admin")
-        answer_in_desk(uow, ctx, msg, "desk-admins-only")
-        return
     if msg.reply_to_sender is None:
         answer_in_desk(uow, ctx, msg, "desk-remove-member-usage")
         return
@@ -165,7 +146,7 @@ async def edit_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     if record is None or record.direction is Direction.FROM_CLIENT:
         return  # an edit of a desk-only message (a command): nothing to carry
     is_note = record.direction is Direction.NOTE
-    if await ticket_of_topic(uow, ctx, msg, answer_outside=False, act=not is_note) is None:
+    if await ticket_of_topic(uow, ctx, msg, answer_outside=False) is None:
         log.info("agent's edit refused", extra={"ticket": ticket.public_id})
         return
     if is_note:
@@ -180,7 +161,7 @@ async def edit_from_agent(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
 
 async def add_note(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/note <text>``: kept with the ticket for agents, never sent to the client."""
-    found = await ticket_of_topic(uow, ctx, msg, answer_outside=True, act=False)
+    found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is None:
         return
     agent, ticket = found
@@ -220,21 +201,14 @@ async def topic_closed_by_hand(uow: UnitOfWork, ctx: Context, msg: Incoming) -> 
 
 @routing.changes_holdings
 async def close_from_button(
-    uow: UnitOfWork, ctx: Context, sender: Sender, public_id: str, chat_id: int
+    uow: UnitOfWork, ctx: Context, public_id: str, chat_id: int
 ) -> str | None:
     """The card's Close button, pressed in ``chat_id``. Returns a notice for the presser."""
-    user = await ensure_user(uow, ctx, sender)
-    if not user.can_answer_tickets:
-        uow.audit.refused("the Close button", "not an agent")
-        return ctx.desk_text("desk-not-an-agent")
     ticket = await uow.tickets.by_public_id(public_id)
     if ticket is None or not ctx.desks.holds(ticket.desk_chat_id, chat_id):
         return ctx.desk_text("notice-unknown-ticket")
     if ticket.is_closed:
         return ctx.desk_text("desk-ticket-closed", ticket=ticket.public_id)
-    if not await may_act(uow, ctx, user, ticket):
-        uow.audit.refused("the Close button", "not theirs to work", ticket.id)
-        return ctx.desk_text("desk-not-yours", owner=await _owner_alias(uow, ctx, ticket))
     await close_ticket(uow, ctx, ticket)
     return ctx.desk_text("notice-closed", ticket=ticket.public_id)
 
@@ -271,7 +245,7 @@ async def close_ticket(
     await routing.route(uow, ctx)
     client = await uow.users.get(ticket.client_id)
     language = client.language if client is not None else None
-    support = ((Button(ctx.texts(language, "button-live-support"), actions.OPEN_SUPPORT),),)
+    support = ((Button(ctx.texts(language, "button-live-support"), presses.OpenSupport()),),)
     if tell_client:
         uow.outbox.add(
             SendText(
@@ -300,7 +274,7 @@ async def card_view(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> tuple[str,
         category=ticket.category or "—",
         waiting=waiting,
         opened=ticket.created_at.strftime("%Y-%m-%d %H:%M UTC"),
-        assigned=await _owner_alias(uow, ctx, ticket),
+        assigned=await owner_alias(uow, ctx, ticket),
         earlier=max(0, earlier),
     )
     if ticket.about is not None:  # what it is about, as the host put it: never who
@@ -314,8 +288,8 @@ async def card_view(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> tuple[str,
         )
     buttons: Buttons = ()
     if not ticket.is_closed:
-        take = actions.encode("take_ticket", ticket.public_id)
-        close = actions.encode("close_ticket", ticket.public_id)
+        take = presses.TakeTicket(ticket.public_id)
+        close = presses.CloseTicket(ticket.public_id)
         buttons = (
             (
                 Button(ctx.desk_text("button-take-ticket"), take),
@@ -325,7 +299,7 @@ async def card_view(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> tuple[str,
     return text, buttons
 
 
-async def _owner_alias(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> str:
+async def owner_alias(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> str:
     if ticket.assigned_agent_id is None:
         return ctx.desk_text("card-unassigned")
     agent = await uow.agents.get(ticket.assigned_agent_id)

@@ -23,7 +23,7 @@ QUEUE = "queue"
 @routing.changes_holdings
 async def take(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
     """``/take``: an agent of the ticket's level or above takes it over."""
-    found = await ticket_of_topic(uow, ctx, msg, answer_outside=True, act=False)
+    found = await ticket_of_topic(uow, ctx, msg, answer_outside=True)
     if found is None:
         return
     refusal = await _take(uow, ctx, *found)
@@ -42,8 +42,6 @@ async def take_from_button(
         return ctx.desk_text("notice-unknown-ticket")
     if ticket.is_closed:
         return ctx.desk_text("desk-ticket-closed", ticket=ticket.public_id)
-    if not user.can_answer_tickets:
-        return ctx.desk_text("desk-not-an-agent")
     return await _take(uow, ctx, user, ticket)
 
 

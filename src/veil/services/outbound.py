@@ -17,8 +17,8 @@ from veil.services.deliveries import (
     TicketTopic,
     UserChat,
 )
+from veil.services.guard import may_work
 from veil.services.ports import UnitOfWork
-from veil.services.rights import may_act
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ async def resolve(uow: UnitOfWork, ctx: Context, address: Address) -> Target:
                 raise LookupError(f"ticket {ticket_id} does not exist")
             if ticket.private_agent_id is not None:
                 agent = await uow.users.get(ticket.private_agent_id)
-                if agent is None or not await may_act(uow, ctx, agent, ticket):
+                if agent is None or not await may_work(uow, ctx, agent, ticket):
                     raise PrivateWorkEnded(ticket_id, "no longer the agent's to answer")
                 return Target(agent.telegram_id, None, Side.DESK, True)
             if ticket.desk_topic_id is None:

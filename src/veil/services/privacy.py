@@ -10,7 +10,7 @@ from veil.domain.audit import Action
 from veil.domain.limits import LONGEST_BAN, held_tickets
 from veil.domain.masking import Sensitive, mask
 from veil.domain.model import ClosedBy, User
-from veil.services import actions, desk, routing
+from veil.services import desk, presses, routing
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import Button
 from veil.services.people import ensure_user, id_of
@@ -46,7 +46,7 @@ async def masked(uow: UnitOfWork, ctx: Context, user: User, msg: Incoming) -> In
 async def ask_to_forget(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
     """``/forget_me``: what erasing means, and a button to confirm it."""
     user = await ensure_user(uow, ctx, sender)
-    button = Button(ctx.texts(user.language, "button-forget-me"), actions.FORGET_ME)
+    button = Button(ctx.texts(user.language, "button-forget-me"), presses.ConfirmForget())
     tell(uow, ctx, user, "forget-ask", ((button,),))
 
 
@@ -61,9 +61,6 @@ async def forget_me(uow: UnitOfWork, ctx: Context, sender: Sender) -> str:
     round the daily limit.
     """
     user = await ensure_user(uow, ctx, sender)
-    if user.can_answer_tickets or await uow.agents.get(id_of(user)) is not None:
-        uow.audit.refused("/forget_me", "staff")
-        return ctx.texts(user.language, "forget-staff")
     ban = await uow.limits.ban_of(id_of(user))
     if ban is not None and ban.active(ctx.clock()):
         uow.audit.refused("/forget_me", "banned")

@@ -20,10 +20,10 @@ from veil.services import client, desk, routing
 from veil.services.agents import hand_back
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import RawChat, SendText, UserChat
+from veil.services.guard import may_work
 from veil.services.people import ensure_user, id_of
 from veil.services.ports import UnitOfWork
 from veil.services.relay import edit
-from veil.services.rights import may_act
 from veil.services.say import tell
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ async def from_private_chat(uow: UnitOfWork, ctx: Context, msg: Incoming) -> boo
 async def _still_theirs(uow: UnitOfWork, ctx: Context, user: User, ticket: Ticket) -> bool:
     """The rule every answer from the private chat passes, edits included; a ticket that
     is no longer the agent's to answer goes back to its topic, and both sides are told."""
-    if await may_act(uow, ctx, user, ticket):
+    if await may_work(uow, ctx, user, ticket):
         return True
     hand_back(uow, ctx, ticket)
     tell(uow, ctx, user, "private-lost", client=client_alias(ticket.public_id))

@@ -41,6 +41,7 @@ class _Key:
     kid: str
     fernet: Fernet
     lookup: bytes  # the HMAC key for lookups, derived so one secret serves both uses
+    buttons: bytes  # the HMAC key that signs button payloads
 
 
 def _parse(text: str) -> _Key:
@@ -58,7 +59,10 @@ def _parse(text: str) -> _Key:
     lookup = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"veil lookup").derive(
         secret
     )
-    return _Key(kid, Fernet(raw), lookup)
+    buttons = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"veil buttons").derive(
+        secret
+    )
+    return _Key(kid, Fernet(raw), lookup, buttons)
 
 
 class Keyring:
@@ -112,6 +116,20 @@ class Keyring:
     def lookups(self, value: int | str) -> tuple[str, ...]:
         """The value's hash under every key: rows not yet rotated are found too."""
         return tuple(self._digest(k, value) for k in self._keys)
+
+    def sign(self, text: str) -> str:
+        """A short tag (64 bits, 11 characters) that only these keys can make for ``text``:
+        button payloads carry one, so that a forged or altered press is known."""
+        return self._tag(self._keys[0], text)
+
+    def signed(self, text: str, tag: str) -> bool:
+        """``tag`` was made for ``text`` by one of the keys (an older one too)."""
+        return any(hmac.compare_digest(self._tag(k, text), tag) for k in self._keys)
+
+    @staticmethod
+    def _tag(key: _Key, text: str) -> str:
+        mac = hmac.new(key.buttons, text.encode(), hashlib.sha256).digest()[:8]
+        return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
     @staticmethod
     def _digest(key: _Key, value: int | str) -> str:

@@ -49,6 +49,7 @@ from veil.services.outbound import PrivateWorkEnded, Side, Target, TopicMissing
 from veil.services.ports import UnitOfWorkFactory
 from veil.telegram.menus import Menus, quietly
 from veil.telegram.metrics import DeliveryMetrics
+from veil.telegram.presses import PressCodec
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +106,16 @@ def as_notice(
     return (quote, *entities)
 
 
-def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
+def keyboard(buttons: Buttons, chat_id: int, presses: PressCodec) -> InlineKeyboardMarkup | None:
+    """The buttons, their presses packed and signed for the chat they are sent to."""
     if not buttons:
         return None
     rows = [
-        [InlineKeyboardButton(text=b.text, callback_data=b.data) for b in row] for row in buttons
+        [
+            InlineKeyboardButton(text=b.text, callback_data=presses.pack(b.press, chat_id))
+            for b in row
+        ]
+        for row in buttons
     ]
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -143,8 +149,10 @@ class DeliveryCalls:
         units: UnitOfWorkFactory,
         ctx: Context,
         metrics: DeliveryMetrics,
+        presses: PressCodec,
         menus: Menus | None = None,
     ) -> None:
+        self._presses = presses
         self._bot = bot
         self._units = units
         self._ctx = ctx
@@ -412,7 +420,7 @@ class DeliveryCalls:
                 message_thread_id=target.thread_id,
                 text=delivery.text,
                 entities=_entities(entities),
-                reply_markup=keyboard(delivery.buttons),
+                reply_markup=keyboard(delivery.buttons, target.chat_id, self._presses),
                 reply_parameters=_reply(reply_to),
             )
             return sent.message_id
@@ -476,7 +484,7 @@ class DeliveryCalls:
             message_thread_id=thread_id,
             text=text,
             entities=_entities(as_notice(text)),
-            reply_markup=keyboard(buttons),
+            reply_markup=keyboard(buttons, chat_id, self._presses),
         )
         async with self._units() as uow:
             await outbound.card_posted(uow, ticket_id, sent.message_id)
@@ -494,7 +502,7 @@ class DeliveryCalls:
             message_id=message_id,
             text=text,
             entities=_entities(as_notice(text)),
-            reply_markup=keyboard(buttons),
+            reply_markup=keyboard(buttons, chat_id, self._presses),
         )
 
     async def _check_membership(self, agent_id: int) -> None:

@@ -6,13 +6,30 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
+from veil.domain.permissions import Act
 from veil.services import appointments, canned, desk, guidance, handover, outbound, private
 from veil.services.context import Context, Incoming
 from veil.services.ports import UnitOfWork
 from veil.telegram import menus
-from veil.telegram.handlers import on_message
+from veil.telegram.guard import act
+from veil.telegram.handlers import MessageUseCase, on_message
 from veil.telegram.incoming import incoming, is_command
 from veil.telegram.scope import Scope
+
+# The commands of a ticket's topic, and the act each one is.
+_COMMANDS: tuple[tuple[str, MessageUseCase, Act], ...] = (
+    ("note", desk.add_note, Act.NOTE),
+    ("close", desk.close_from_topic, Act.CLOSE),
+    ("take", handover.take, Act.TAKE),
+    ("transfer", handover.transfer, Act.TRANSFER),
+    ("escalate", handover.escalate, Act.ESCALATE),
+    ("priority", handover.set_priority, Act.PRIORITY),
+    ("canned", canned.offer, Act.CANNED_MENU),
+    ("private", private.work_privately, Act.WORK_PRIVATELY),
+    ("remove_member", desk.remove_member, Act.REMOVE_MEMBER),
+    ("help", guidance.desk_help, Act.DESK_HELP),
+    ("cancel_booking", appointments.offer_cancel, Act.CANCEL_BOOKING),
+)
 
 
 def build_router(scope: Scope) -> Router:
@@ -21,27 +38,23 @@ def build_router(scope: Scope) -> Router:
     # when another process saw the move.
     router.message.filter(scope.in_desk)
     router.edited_message.filter(scope.in_desk)
-    router.message.register(group_moved, F.migrate_to_chat_id)
+    chatter = act(Act.DESK_CHATTER)
+    router.message.register(group_moved, F.migrate_to_chat_id, flags=chatter)
     # Sent "as the group" (an admin with Remain anonymous on): nobody to trust or answer.
-    router.message.register(anonymous, F.sender_chat)
-    router.message.register(on_message(desk.add_note), Command("note"))
-    router.message.register(on_message(desk.close_from_topic), Command("close"))
-    router.message.register(on_message(handover.take), Command("take"))
-    router.message.register(on_message(handover.transfer), Command("transfer"))
-    router.message.register(on_message(handover.escalate), Command("escalate"))
-    router.message.register(on_message(handover.set_priority), Command("priority"))
-    router.message.register(on_message(canned.offer), Command("canned"))
-    router.message.register(on_message(private.work_privately), Command("private"))
-    router.message.register(on_message(desk.remove_member), Command("remove_member"))
-    router.message.register(on_message(guidance.desk_help), Command("help"))
-    router.message.register(reschedule, Command("reschedule"), scope.slots_here)
-    router.message.register(on_message(appointments.offer_cancel), Command("cancel_booking"))
-    router.message.register(on_message(client_command_here), Command(*menus.CLIENT))
+    router.message.register(anonymous, F.sender_chat, flags=chatter)
+    for name, use_case, declared in _COMMANDS:
+        router.message.register(on_message(use_case), Command(name), flags=act(declared))
+    router.message.register(
+        reschedule, Command("reschedule"), scope.slots_here, flags=act(Act.RESCHEDULE)
+    )
+    router.message.register(on_message(client_command_here), Command(*menus.CLIENT), flags=chatter)
     # Every other command stops here: a command is never relayed to a client.
-    router.message.register(on_message(unknown_command), is_command)
-    router.message.register(on_message(desk.topic_closed_by_hand), F.forum_topic_closed)
-    router.message.register(on_message(desk.relay_from_agent))
-    router.edited_message.register(on_message(desk.edit_from_agent))
+    router.message.register(on_message(unknown_command), is_command, flags=chatter)
+    router.message.register(
+        on_message(desk.topic_closed_by_hand), F.forum_topic_closed, flags=act(Act.TOPIC_CLOSED)
+    )
+    router.message.register(on_message(desk.relay_from_agent), flags=act(Act.ANSWER))
+    router.edited_message.register(on_message(desk.edit_from_agent), flags=act(Act.EDIT_ANSWER))
     return router
 
 

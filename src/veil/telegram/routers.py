@@ -9,6 +9,7 @@ from aiogram import Router
 from veil.services.context import Context
 from veil.services.ports import UnitOfWorkFactory
 from veil.telegram import buttons, client, desk, team
+from veil.telegram.guard import GuardMiddleware
 from veil.telegram.middlewares import UnitOfWorkMiddleware
 from veil.telegram.scope import Scope
 from veil.telegram.throttle import ActionThrottle
@@ -29,8 +30,10 @@ def build_router(
     throttle = ActionThrottle(units, context, key_of)  # first: outside the unit of work
     for observer in (root.message, root.edited_message, root.callback_query):
         observer.middleware(throttle)
+    guard = GuardMiddleware()  # inside the unit of work: refusals are audited with it
     for observer in (root.message, root.edited_message, root.callback_query):
         observer.middleware(middleware)
+        observer.middleware(guard)
     root.include_routers(
         buttons.build_router(scope),
         team.build_router(scope),

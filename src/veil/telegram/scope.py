@@ -19,10 +19,12 @@ from typing import Any, TypeVar
 from aiogram.types import CallbackQuery, Message
 
 from veil.domain.appointments import Appointment
-from veil.services import actions, appointments, canned, outbound, scope
+from veil.services import appointments, outbound, scope
 from veil.services.context import Context
 from veil.services.ports import UnitOfWork
+from veil.services.presses import OpenSupport, Press
 from veil.telegram.incoming import is_command
+from veil.telegram.presses import PressCodec, Unread, chat_of
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ class Scope:
     peek: Peek
     context: Callable[[], Context]
     shared: bool
+    presses: PressCodec
 
     async def in_conversation(self, message: Message) -> bool:
         return await self._ask(message, scope.in_conversation)
@@ -65,10 +68,10 @@ class Scope:
     async def appointment_pressed(self, query: CallbackQuery) -> dict[str, Any] | bool:
         """Live Support pressed on an appointment: the host's description of it (or None),
         for the handler; False for any other button."""
-        action = actions.parse(query.data)
-        if action is None or action.name != "open_support" or action.about is None:
+        press = self.presses.read(query.data, chat_of(query))
+        if not isinstance(press, OpenSupport) or press.about is None:
             return False
-        found = await appointments.describe(self.context(), query.from_user.id, action.about)
+        found = await appointments.describe(self.context(), query.from_user.id, press.about)
         return {"appointment": found}
 
     async def appointment_linked(self, message: Message) -> dict[str, Any]:
@@ -102,10 +105,28 @@ class Scope:
         even from someone talking with support; as a bot of its own, Veil answers it."""
         return not self.shared or not is_command(message)
 
+    def press_of(self, kind: type[Press]) -> Callable[[CallbackQuery], dict[str, Any] | bool]:
+        """A filter for presses of one kind: the press, read and its tag checked."""
+
+        def read(query: CallbackQuery) -> dict[str, Any] | bool:
+            if self.presses.kind_of(query.data) is not kind:
+                return False  # cheap: the prefix alone, before any tag is computed
+            press = self.presses.read(query.data, chat_of(query))
+            return {"press": press} if isinstance(press, kind) else False
+
+        return read
+
+    def unread_press(self, query: CallbackQuery) -> dict[str, Any] | bool:
+        """A press of Veil's (or, as a bot of its own, any press) that no kind took: why."""
+        if not self.veils_button(query):
+            return False
+        found = self.presses.read(query.data, chat_of(query))
+        return {"unread": found if isinstance(found, Unread) else Unread.NOT_OURS}
+
     def veils_button(self, query: CallbackQuery) -> bool:
         if not self.shared:
             return True  # a bot of its own answers a stale or forged press, too
-        return actions.parse(query.data) is not None or canned.parse(query.data) is not None
+        return self.presses.is_ours(query.data)
 
     async def _ask(
         self, message: Message, question: Callable[[UnitOfWork, int], Awaitable[bool]]

@@ -60,6 +60,7 @@ from veil.telegram.calls import THREAD_GONE, DeliveryCalls, Learned
 from veil.telegram.flood import FloodGate
 from veil.telegram.menus import Menus
 from veil.telegram.metrics import DeliveryMetrics
+from veil.telegram.presses import PressCodec
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +172,7 @@ class OutboxSender:
         ctx: Context,
         gate: FloodGate,
         *,
+        presses: PressCodec,
         metrics: DeliveryMetrics | None = None,
         limits: FloodLimits | None = None,
         poll_interval: float = 0.5,
@@ -182,7 +184,7 @@ class OutboxSender:
         menus: Menus | None = None,
     ) -> None:
         self.metrics = metrics or DeliveryMetrics()
-        self._calls = DeliveryCalls(bot, units, ctx, self.metrics, menus)
+        self._calls = DeliveryCalls(bot, units, ctx, self.metrics, presses, menus)
         self._units = units
         self._ctx = ctx
         self.gate = gate

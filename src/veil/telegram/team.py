@@ -9,10 +9,12 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
 from veil.domain.agents import AgentStatus
+from veil.domain.permissions import Act
 from veil.services import agents, bans, canned, guidance, private
 from veil.services.context import Context, Sender
 from veil.services.ports import UnitOfWork
-from veil.telegram.handlers import on_sender
+from veil.telegram.guard import act
+from veil.telegram.handlers import MessageHandler, on_sender
 from veil.telegram.incoming import sender_of
 from veil.telegram.scope import Scope
 
@@ -24,7 +26,7 @@ def build_router(scope: Scope) -> Router:
     router = Router(name="team")
     router.message.filter(F.chat.type == "private")
     invite_link = CommandStart(deep_link=True, magic=F.args.startswith(agents.INVITE_PREFIX))
-    router.message.register(accept_invite, invite_link)
+    router.message.register(accept_invite, invite_link, flags=act(Act.ACCEPT_INVITE))
     staff = Router(name="team-staff")
     # Inside a host, a client's /stats or /agents is the host's business.
     staff.message.filter(scope.is_staff)
@@ -34,23 +36,26 @@ def build_router(scope: Scope) -> Router:
 
 
 def _register_staff_commands(router: Router) -> None:
+    def command(handler: MessageHandler | ArgsHandler, name: str, declared: Act) -> None:
+        router.message.register(handler, Command(name), flags=act(declared))
+
     for status in AgentStatus:
-        router.message.register(on_sender(_set_status(status)), Command(status.value))
-    router.message.register(on_sender(agents.my_tickets), Command("mine"))
-    router.message.register(on_sender(guidance.show_help), Command("help"))
-    router.message.register(on_sender(private.back_to_topic), Command("back"))
-    router.message.register(on_sender(agents.queue), Command("queue"))
-    router.message.register(on_sender(agents.stats), Command("stats"))
-    router.message.register(on_sender(agents.list_agents), Command("agents"))
-    router.message.register(with_args(agents.invite), Command("invite_agent"))
-    router.message.register(with_args(_change("level")), Command("agent_level"))
-    router.message.register(with_args(_change("capacity")), Command("agent_capacity"))
-    router.message.register(with_args(agents.remove_agent), Command("remove_agent"))
-    router.message.register(with_args(bans.ban), Command("ban"))
-    router.message.register(with_args(bans.unban), Command("unban"))
-    router.message.register(with_args(bans.allow), Command("allow"))
+        command(on_sender(_set_status(status)), status.value, Act.SET_STATUS)
+    command(on_sender(agents.my_tickets), "mine", Act.MY_TICKETS)
+    command(on_sender(guidance.show_help), "help", Act.HELP)
+    command(on_sender(private.back_to_topic), "back", Act.BACK_TO_TOPIC)
+    command(on_sender(agents.queue), "queue", Act.QUEUE)
+    command(on_sender(agents.stats), "stats", Act.STATS)
+    command(on_sender(agents.list_agents), "agents", Act.LIST_AGENTS)
+    command(with_args(agents.invite), "invite_agent", Act.INVITE_AGENT)
+    command(with_args(_change("level")), "agent_level", Act.CHANGE_AGENT)
+    command(with_args(_change("capacity")), "agent_capacity", Act.CHANGE_AGENT)
+    command(with_args(agents.remove_agent), "remove_agent", Act.REMOVE_AGENT)
+    command(with_args(bans.ban), "ban", Act.BAN)
+    command(with_args(bans.unban), "unban", Act.UNBAN)
+    command(with_args(bans.allow), "allow", Act.ALLOW)
     for verb in ("set", "delete", "list"):
-        router.message.register(with_args(_canned(verb)), Command(f"canned_{verb}"))
+        command(with_args(_canned(verb)), f"canned_{verb}", Act.MANAGE_CANNED)
 
 
 def _set_status(status: AgentStatus) -> Callable[[UnitOfWork, Context, Sender], Awaitable[None]]:
