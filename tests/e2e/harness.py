@@ -142,6 +142,15 @@ class Desk:
         return ticket.group(0), topic
 
 
+def button(message: dict[str, Any], label: str) -> str:
+    """The callback data of the button whose label holds ``label``, as the bot sent it
+    (signed for that chat): tests press what a person sees, never a payload they made."""
+    rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+    found = [b["callback_data"] for row in rows for b in row if label in b["text"]]
+    assert len(found) == 1, f"no single button {label!r} in {rows}"
+    return str(found[0])
+
+
 def _text(message: dict[str, Any]) -> str:
     return str(message.get("text") or message.get("caption") or "")
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
-from tests.e2e.harness import Desk
+from tests.e2e.harness import Desk, button
 from tests.e2e.team import Team
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
@@ -67,7 +68,7 @@ async def test_only_the_owner_or_a_higher_level_may_answer(team: Team) -> None:
     senior, senior_alias = await team.invite("L3", "Sen")
     await team.go_online(owner)
     client, desk = team.client("Owned")
-    ticket, topic = await desk.open_ticket()
+    _, topic = await desk.open_ticket()
     await desk.desk_gets(f"Assigned to {owner_alias}", topic)
     team.tg.send_text(junior.id, desk.chat_id, "let me answer", thread_id=topic)
     await desk.desk_gets(f"belongs to {owner_alias}", topic)
@@ -81,11 +82,13 @@ async def test_only_the_owner_or_a_higher_level_may_answer(team: Team) -> None:
     await desk.desk_gets("Internal note saved", topic)
     # The card's Close button is refused to a junior as well.
     card = _card(desk, topic)
-    query = team.tg.press_button(junior.id, desk.chat_id, card, f"desk:close:{ticket}")
+    close = button(_card_now(desk, topic), "Close")
+    query = team.tg.press_button(junior.id, desk.chat_id, card, close)
     await desk.until(lambda: query in team.tg.callback_answers, "the junior's press answered")
     assert "belongs to" in (team.tg.callback_answers[query].get("text") or "")
     # The card's Take button hands the ticket over in one press.
-    team.tg.press_button(senior.id, desk.chat_id, card, f"desk:take:{ticket}")
+    take = button(_card_now(desk, topic), "Take")
+    team.tg.press_button(senior.id, desk.chat_id, card, take)
     await desk.desk_gets(f"Assigned to {senior_alias} (take)", topic)
 
 
@@ -166,6 +169,11 @@ def _card(desk: Desk, topic: int) -> int:
     cards = [m for m in desk.tg.bot_messages(desk.chat_id, topic) if "🎫" in m.get("text", "")]
     assert cards, "no ticket card"
     return int(cards[0]["message_id"])
+
+
+def _card_now(desk: Desk, topic: int) -> dict[str, Any]:
+    """The ticket's card as it is now: edited in place at every change, buttons too."""
+    return desk.tg.message(desk.chat_id, _card(desk, topic))
 
 
 async def test_canned_answers_are_kept_by_admins_and_sent_with_one_press(team: Team) -> None:

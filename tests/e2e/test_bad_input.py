@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.e2e.harness import Desk, World
+from tests.e2e.harness import Desk, World, button
 from veil.faketg import FakeError
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
@@ -164,11 +164,12 @@ async def test_nobody_reads_another_clients_transcript(desk: Desk) -> None:
     )
     desk.tg.send_text(desk.outsider.id, desk.outsider.id, "/tickets")
     listing = await intruder.client_gets("no support tickets")
-    query = desk.tg.press_button(
-        desk.outsider.id, desk.outsider.id, listing["message_id"], f"tk:{ticket}"
-    )
+    # The client's own transcript button, copied by the outsider into their chat.
+    desk.tg.send_text(desk.client.id, desk.client.id, "/tickets")
+    theirs = button(await desk.client_gets("Your support tickets"), ticket)
+    query = desk.tg.press_button(desk.outsider.id, desk.outsider.id, listing["message_id"], theirs)
     await desk.until(lambda: query in desk.tg.callback_answers, "an answer to the press")
-    assert "can't be found" in (desk.tg.callback_answers[query].get("text") or "")
+    assert "no longer valid" in (desk.tg.callback_answers[query].get("text") or "")
     assert not any("private problem" in t for t in desk.bot_texts(desk.outsider.id))
 
 

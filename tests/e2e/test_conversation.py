@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.e2e.harness import TOKEN, Desk
+from tests.e2e.harness import TOKEN, Desk, button
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
 
@@ -136,12 +136,11 @@ async def test_client_ends_the_chat_by_command_and_by_button(desk: Desk) -> None
     second, _ = await desk.open_ticket()
     assert second != ticket
     opened = await desk.client_gets(f"ticket is {second}")
-    desk.tg.press_button(desk.client.id, desk.client.id, opened["message_id"], f"sup:end:{second}")
+    end = button(opened, "End")
+    desk.tg.press_button(desk.client.id, desk.client.id, opened["message_id"], end)
     await desk.client_gets(f"ticket {second} is closed")
-    # The same button again is stale: a clear answer, nothing else happens.
-    query = desk.tg.press_button(
-        desk.client.id, desk.client.id, opened["message_id"], f"sup:end:{second}"
-    )
+    # The same button again (a replay) is stale: a clear answer, nothing else happens.
+    query = desk.tg.press_button(desk.client.id, desk.client.id, opened["message_id"], end)
     await desk.until(lambda: query in desk.tg.callback_answers, "stale button answered")
     assert "already ended" in (desk.tg.callback_answers[query].get("text") or "")
 
