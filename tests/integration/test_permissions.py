@@ -311,3 +311,26 @@ async def test_a_handler_that_declares_no_act_is_refused_for_everyone(veil: Veil
 
 def _other(character: str) -> str:
     return "A" if character != "A" else "B"
+
+
+async def test_an_agent_working_a_ticket_privately_may_still_end_their_own_chats(
+    veil: Veil,
+) -> None:
+    """/end in one's own chat is about one's own conversation, never the worked ticket."""
+    ticket = await _ticket(veil)
+    await feed(veil, update(message=_in_topic(OWNER, "/private")))
+    async with veil.store() as uow:
+        found = await uow.tickets.by_public_id(ticket)
+        assert found is not None and found.private_agent_id is not None
+    before = len(await _refusals(veil))
+    await feed(veil, update(message=_message(OWNER, "/end")))
+    assert (await _refusals(veil))[before:] == []
+    chat = UserChat(await _user_id(veil, OWNER))
+    assert _said(await _sent(veil), chat, "no open conversation")
+    await _nothing_changed_but_private(veil, ticket)
+
+
+async def _nothing_changed_but_private(veil: Veil, ticket: str) -> None:
+    async with veil.store() as uow:
+        found = await uow.tickets.by_public_id(ticket)
+        assert found is not None and not found.is_closed and found.private_agent_id is not None

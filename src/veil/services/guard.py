@@ -77,7 +77,7 @@ async def admit(
     user = await ensure_user(uow, ctx, sender)
     rule = act.rule
     needs_ticket = rule.need is not Need.NOTHING
-    ticket = await ticket_in_question(uow, user, where) if needs_ticket else None
+    ticket = await ticket_in_question(uow, user, where, rule.need) if needs_ticket else None
     person = await person_of(uow, ctx, user, with_level=needs_ticket or rule.clients_only)
     view = await _view_of(uow, ticket) if ticket is not None else None
     why = judge(rule, person, view)
@@ -109,7 +109,9 @@ async def person_of(uow: UnitOfWork, ctx: Context, user: User, *, with_level: bo
     return Person(standing, user.id, level)
 
 
-async def ticket_in_question(uow: UnitOfWork, user: User, where: Where) -> Ticket | None:
+async def ticket_in_question(
+    uow: UnitOfWork, user: User, where: Where, need: Need
+) -> Ticket | None:
     """The ticket an act is about, found the way the act itself finds it."""
     match where:
         case InTopic(chat_id, thread_id) if thread_id is not None:
@@ -117,8 +119,8 @@ async def ticket_in_question(uow: UnitOfWork, user: User, where: Where) -> Ticke
         case InTopic():
             return None
         case InPrivate():
-            if not user.can_answer_tickets:
-                return None  # a client's own ticket is theirs by definition
+            if need is Need.OWN_TICKET or not user.can_answer_tickets:
+                return None  # a command in one's own chat is about one's own ticket
             return await uow.tickets.worked_privately_by(id_of(user))
         case Pressed(press, chat_id, thread_id):
             return await _ticket_of_press(uow, press, chat_id, thread_id)
