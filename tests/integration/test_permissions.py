@@ -40,20 +40,20 @@ ADMIN, OWNER, PEER, CLIENT, STRANGER = 1, 2, 3, 7, 8
 ADMIN_COMMANDS = [
     ("/invite_agent L1", "/invite_agent"),
     ("/agents", "/agents"),
-    ("/agent_level Agent-2 L2", "/agent_level, /agent_capacity"),
-    ("/agent_capacity Agent-2 9", "/agent_level, /agent_capacity"),
+    ("/agent_level Agent-2 L2", "/agent_level"),
+    ("/agent_capacity Agent-2 9", "/agent_capacity"),
     ("/remove_agent Agent-2", "/remove_agent"),
     ("/ban {ticket} 1h", "/ban"),
     ("/unban {ticket}", "/unban"),
     ("/allow {ticket} messages 9", "/allow"),
-    ("/canned_set hi Hello", "/canned_set, /canned_delete, /canned_list"),
-    ("/canned_delete hi", "/canned_set, /canned_delete, /canned_list"),
-    ("/canned_list", "/canned_set, /canned_delete, /canned_list"),
+    ("/canned_set hi Hello", "/canned_set"),
+    ("/canned_delete hi", "/canned_delete"),
+    ("/canned_list", "/canned_list"),
 ]
 AGENT_COMMANDS = [
-    ("/online", "/online, /away, /offline"),
-    ("/away", "/online, /away, /offline"),
-    ("/offline", "/online, /away, /offline"),
+    ("/online", "/online"),
+    ("/away", "/away"),
+    ("/offline", "/offline"),
     ("/mine", "/mine"),
     ("/queue", "/queue"),
     ("/stats", "/stats"),
@@ -116,7 +116,8 @@ def _in_topic(sender: int, text: str) -> dict[str, Any]:
 
 
 def _press(veil: Veil, sender: int, press: Press | str, chat: int, **where: Any) -> Any:
-    data = press if isinstance(press, str) else veil.presses.pack(press, chat)
+    thread = where.get("message_thread_id")
+    data = press if isinstance(press, str) else veil.presses.pack(press, chat, thread)
     message = _message(sender, "card", chat_id=chat if chat < 0 else None)
     message.update(where)
     return update(
@@ -250,7 +251,7 @@ async def test_forged_misplaced_and_expired_presses_are_refused_and_audited(
 ) -> None:
     ticket = await _ticket(veil)
     here = {"message_thread_id": TOPIC, "is_topic_message": True}
-    close = veil.presses.pack(CloseTicket(ticket), DESK)
+    close = veil.presses.pack(CloseTicket(ticket), DESK, TOPIC)
     other_ticket = ticket[:-1] + ("Z" if ticket[-1] != "Z" else "Y")
     forged = [
         (_press(veil, OWNER, "desk:close:" + ticket, DESK, **here), "not Veil's"),  # old format
@@ -334,3 +335,40 @@ async def _nothing_changed_but_private(veil: Veil, ticket: str) -> None:
     async with veil.store() as uow:
         found = await uow.tickets.by_public_id(ticket)
         assert found is not None and not found.is_closed and found.private_agent_id is not None
+
+
+async def test_a_canned_menu_from_another_topic_is_refused(veil: Veil) -> None:
+    """The menu's button, signed for one ticket's topic, pressed under another's."""
+    ticket = await _ticket(veil)
+    menu = veil.presses.pack(SendCanned(1), DESK, TOPIC + 1)
+    here = {"message_thread_id": TOPIC, "is_topic_message": True}
+    sent = await _attempt(veil, _press(veil, OWNER, menu, DESK, **here), "a button")
+    assert "no longer valid" in (sent[0].text or "")
+    await _nothing_changed(veil, ticket)
+
+
+def _edit(sender: int, message_id: int, text: str) -> Any:
+    body = _in_topic(sender, text)
+    body.update(message_id=message_id, edit_date=1_795_000_100)
+    return update(edited_message=body)
+
+
+async def test_edits_are_judged_as_what_they_edit(veil: Veil) -> None:
+    ticket = await _ticket(veil)
+    note = _in_topic(PEER, "/note called the bank")
+    await feed(veil, update(message=note))
+    # Any agent may note, so any agent may fix their note; nobody is refused.
+    before = len(await _refusals(veil))
+    await feed(veil, _edit(PEER, note["message_id"], "/note called the bank twice"))
+    assert (await _refusals(veil))[before:] == []
+    async with veil.store() as uow:
+        found = await uow.tickets.by_public_id(ticket)
+        assert found is not None and found.id is not None
+        kept = [m.text for m in await uow.messages.for_ticket(found.id, include_internal=True)]
+    assert "called the bank twice" in kept
+    # An edit of what Veil keeps nothing of (the refused "brb"): ignored in silence.
+    chatter = _in_topic(STRANGER, "brb")
+    await feed(veil, update(message=chatter))
+    refused, sent = len(await _refusals(veil)), len(await _sent(veil))
+    await feed(veil, _edit(STRANGER, chatter["message_id"], "back"))
+    assert len(await _refusals(veil)) == refused and len(await _sent(veil)) == sent

@@ -83,7 +83,9 @@ class Act(enum.Enum):
     HELP = ("/help", ANYONE)
     ACCEPT_INVITE = ("an invite link", ANYONE)
     # Agents' private chat.
-    SET_STATUS = ("/online, /away, /offline", AGENTS)
+    ONLINE = ("/online", AGENTS)
+    AWAY = ("/away", AGENTS)
+    OFFLINE = ("/offline", AGENTS)
     MY_TICKETS = ("/mine", AGENTS)
     QUEUE = ("/queue", AGENTS)
     STATS = ("/stats", AGENTS)
@@ -91,15 +93,20 @@ class Act(enum.Enum):
     # Admins' private chat.
     INVITE_AGENT = ("/invite_agent", ADMINS)
     LIST_AGENTS = ("/agents", ADMINS)
-    CHANGE_AGENT = ("/agent_level, /agent_capacity", ADMINS)
+    AGENT_LEVEL = ("/agent_level", ADMINS)
+    AGENT_CAPACITY = ("/agent_capacity", ADMINS)
     REMOVE_AGENT = ("/remove_agent", ADMINS)
     BAN = ("/ban", ADMINS)
     UNBAN = ("/unban", ADMINS)
     ALLOW = ("/allow", ADMINS)
-    MANAGE_CANNED = ("/canned_set, /canned_delete, /canned_list", ADMINS)
+    CANNED_SET = ("/canned_set", ADMINS)
+    CANNED_DELETE = ("/canned_delete", ADMINS)
+    CANNED_LIST = ("/canned_list", ADMINS)
     # The desk group, in a ticket's topic (or in an agent's private chat, working one).
     ANSWER = ("an answer", WORKERS)
-    EDIT_ANSWER = ("an edit of an answer or a note", WORKERS)
+    # An edit in a ticket's topic is judged as what it edits: an answer (``ANSWER``'s
+    # rule), a note (``NOTE``'s), or nothing Veil keeps (let through: it is ignored).
+    EDIT_IN_DESK = ("an edit in the desk", ANYONE)
     NOTE = ("/note", AGENTS)  # any agent may leave a note, on any ticket
     CLOSE = ("/close", WORKERS, True)
     TOPIC_CLOSED = ("closing a topic", WORKERS, True)

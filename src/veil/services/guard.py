@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from veil.domain.model import Ticket, User
+from veil.domain.model import Direction, Ticket, User
 from veil.domain.permissions import Act, Need, Person, Refusal, Standing, TicketView, judge
 from veil.services.agents import ensure_agent
 from veil.services.context import Context, Sender
@@ -55,7 +55,16 @@ class Pressed:
     thread_id: int | None = None
 
 
-Where = InTopic | InPrivate | Pressed
+@dataclass(frozen=True)
+class Edited:
+    """An edit of message ``message_id`` in a desk group's topic."""
+
+    chat_id: int
+    thread_id: int | None
+    message_id: int
+
+
+Where = InTopic | InPrivate | Pressed | Edited
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,12 @@ async def admit(
     uow: UnitOfWork, ctx: Context, sender: Sender, act: Act, where: Where
 ) -> Refused | None:
     """None when ``sender`` may do ``act`` here; else the refusal, already audited."""
+    if isinstance(where, Edited):
+        # Judged as what it edits; an edit of nothing Veil keeps is let through, unsaid.
+        edited = await _what_is_edited(uow, where)
+        if edited is None:
+            return None
+        act, where = edited, InTopic(where.chat_id, where.thread_id)
     if act.moves:
         # The act may change who holds which ticket: lock before reading any (routing.py).
         await uow.agents.lock_routing()
@@ -100,7 +115,7 @@ async def person_of(uow: UnitOfWork, ctx: Context, user: User, *, with_level: bo
     else:
         standing = Standing.CLIENT
     level = None
-    if with_level:
+    if with_level and standing is not Standing.ADMIN:  # admins pass whatever the level
         if standing is Standing.CLIENT:
             agent = await uow.agents.get(id_of(user))
         else:
@@ -116,7 +131,7 @@ async def ticket_in_question(
     match where:
         case InTopic(chat_id, thread_id) if thread_id is not None:
             return await uow.tickets.by_topic(chat_id, thread_id)
-        case InTopic():
+        case InTopic() | Edited():
             return None
         case InPrivate():
             if need is Need.OWN_TICKET or not user.can_answer_tickets:
@@ -124,6 +139,18 @@ async def ticket_in_question(
             return await uow.tickets.worked_privately_by(id_of(user))
         case Pressed(press, chat_id, thread_id):
             return await _ticket_of_press(uow, press, chat_id, thread_id)
+
+
+async def _what_is_edited(uow: UnitOfWork, where: Edited) -> Act | None:
+    if where.thread_id is None:
+        return None
+    ticket = await uow.tickets.by_topic(where.chat_id, where.thread_id)
+    if ticket is None:
+        return None
+    record = await uow.messages.by_desk_message(id_of(ticket), where.chat_id, where.message_id)
+    if record is None or record.direction is Direction.FROM_CLIENT:
+        return None
+    return Act.NOTE if record.direction is Direction.NOTE else Act.ANSWER
 
 
 async def _ticket_of_press(

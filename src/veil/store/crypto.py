@@ -124,7 +124,8 @@ class Keyring:
 
     def signed(self, text: str, tag: str) -> bool:
         """``tag`` was made for ``text`` by one of the keys (an older one too)."""
-        return any(hmac.compare_digest(self._tag(k, text), tag) for k in self._keys)
+        given = tag.encode("ascii", "replace")  # compare_digest takes ASCII text only
+        return any(hmac.compare_digest(self._tag(k, text).encode(), given) for k in self._keys)
 
     @staticmethod
     def _tag(key: _Key, text: str) -> str:

@@ -98,6 +98,7 @@ async def pressed(query: CallbackQuery, uow: UnitOfWork, ctx: Context, press: Pr
             notice = await canned.send(uow, ctx, sender, chat.id, thread, answer)
         case _:  # a press signed for this chat, yet not for this kind of chat
             log.warning("a press in the wrong kind of chat", extra={"press": type(press).__name__})
+            uow.audit.refused(press.act.label, "pressed in the wrong kind of chat")
     uow.outbox.add(AnswerCallback(query.id, notice))
 
 

@@ -106,13 +106,18 @@ def as_notice(
     return (quote, *entities)
 
 
-def keyboard(buttons: Buttons, chat_id: int, presses: PressCodec) -> InlineKeyboardMarkup | None:
-    """The buttons, their presses packed and signed for the chat they are sent to."""
+def keyboard(
+    buttons: Buttons, presses: PressCodec, chat_id: int, thread_id: int | None
+) -> InlineKeyboardMarkup | None:
+    """The buttons, their presses packed and signed for the chat (and topic) they are
+    sent to."""
     if not buttons:
         return None
     rows = [
         [
-            InlineKeyboardButton(text=b.text, callback_data=presses.pack(b.press, chat_id))
+            InlineKeyboardButton(
+                text=b.text, callback_data=presses.pack(b.press, chat_id, thread_id)
+            )
             for b in row
         ]
         for row in buttons
@@ -420,7 +425,9 @@ class DeliveryCalls:
                 message_thread_id=target.thread_id,
                 text=delivery.text,
                 entities=_entities(entities),
-                reply_markup=keyboard(delivery.buttons, target.chat_id, self._presses),
+                reply_markup=keyboard(
+                    delivery.buttons, self._presses, target.chat_id, target.thread_id
+                ),
                 reply_parameters=_reply(reply_to),
             )
             return sent.message_id
@@ -484,7 +491,7 @@ class DeliveryCalls:
             message_thread_id=thread_id,
             text=text,
             entities=_entities(as_notice(text)),
-            reply_markup=keyboard(buttons, chat_id, self._presses),
+            reply_markup=keyboard(buttons, self._presses, chat_id, thread_id),
         )
         async with self._units() as uow:
             await outbound.card_posted(uow, ticket_id, sent.message_id)
@@ -497,12 +504,13 @@ class DeliveryCalls:
                 return  # the card is not out yet; when it is, it is drawn current
             text, buttons = await desk.card_view(uow, self._ctx, ticket)
             chat_id, message_id = ticket.desk_chat_id, ticket.card_message_id
+            thread_id = ticket.desk_topic_id
         await self._bot.edit_message_text(
             chat_id=chat_id,
             message_id=message_id,
             text=text,
             entities=_entities(as_notice(text)),
-            reply_markup=keyboard(buttons, chat_id, self._presses),
+            reply_markup=keyboard(buttons, self._presses, chat_id, thread_id),
         )
 
     async def _check_membership(self, agent_id: int) -> None:

@@ -54,7 +54,7 @@ def build_router(scope: Scope) -> Router:
         on_message(desk.topic_closed_by_hand), F.forum_topic_closed, flags=act(Act.TOPIC_CLOSED)
     )
     router.message.register(on_message(desk.relay_from_agent), flags=act(Act.ANSWER))
-    router.edited_message.register(on_message(desk.edit_from_agent), flags=act(Act.EDIT_ANSWER))
+    router.edited_message.register(on_message(desk.edit_from_agent), flags=act(Act.EDIT_IN_DESK))
     return router
 
 

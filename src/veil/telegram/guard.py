@@ -16,19 +16,19 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.dispatcher.flags import get_flag
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update
 
-from veil.domain.permissions import Act, Refusal
+from veil.domain.permissions import ANYONE, Act, Refusal
 from veil.services import guard
 from veil.services.context import Context, Sender
 from veil.services.deliveries import AnswerCallback, RawChat, SendText, UserChat
 from veil.services.desk import owner_alias
-from veil.services.guard import InPrivate, InTopic, Pressed, Refused, Where
+from veil.services.guard import Edited, InPrivate, InTopic, Pressed, Refused, Where
 from veil.services.people import id_of
 from veil.services.ports import UnitOfWork
 from veil.services.presses import Press
 from veil.telegram.incoming import sender_of
-from veil.telegram.presses import chat_of
+from veil.telegram.presses import chat_of, thread_of
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -49,8 +49,13 @@ class GuardMiddleware(BaseMiddleware):
             log.error("a handler of Veil's declares no act: refused", extra={"flags": str(data)})
             return None
         person = _person(event)
-        if person is None:  # nobody to judge (a bot, the group itself): the act says so
-            return await handler(event, data)
+        if person is None:
+            # Nobody to judge (a bot, the group itself): only what anyone may do runs,
+            # and the act itself answers (an anonymous admin is told to show themselves).
+            if declared.rule == ANYONE:
+                return await handler(event, data)
+            log.info("refused: no person to judge", extra={"act": declared.name})
+            return None
         uow: UnitOfWork = data["uow"]
         ctx: Context = data["ctx"]
         refused = await guard.admit(uow, ctx, person, declared, _where(event, data))
@@ -64,21 +69,25 @@ def _person(event: TelegramObject) -> Sender | None:
     user = event.from_user if isinstance(event, Message | CallbackQuery) else None
     if user is None or user.is_bot:
         return None
+    if isinstance(event, Message) and event.sender_chat is not None:
+        return None  # sent as a chat (a channel, the group itself): nobody to trust
     return sender_of(user)
 
 
 def _where(event: TelegramObject, data: dict[str, Any]) -> Where:
     if isinstance(event, CallbackQuery):
         press = data.get("press")
-        message = event.message
-        thread = message.message_thread_id if isinstance(message, Message) else None
         if isinstance(press, Press):
-            return Pressed(press, chat_of(event), thread)
+            return Pressed(press, chat_of(event), thread_of(event))
         return InPrivate()  # no press to judge: the act is about the button itself
     assert isinstance(event, Message)
     if event.chat.type == "private":
         return InPrivate()
-    return InTopic(event.chat.id, event.message_thread_id if event.is_topic_message else None)
+    thread = event.message_thread_id if event.is_topic_message else None
+    update = data.get("event_update")
+    if isinstance(update, Update) and update.edited_message is not None:
+        return Edited(event.chat.id, thread, event.message_id)
+    return InTopic(event.chat.id, thread)
 
 
 async def _say(
@@ -90,7 +99,7 @@ async def _say(
         message = event.message
         in_desk = message is not None and message.chat.type != "private"
     language = ctx.desk_language if in_desk else refused.user.language
-    key, args = await _words(uow, ctx, refused, in_desk=in_desk, press=declared)
+    key, args = await _words(uow, ctx, refused, in_desk=in_desk, declared=declared)
     text = ctx.texts(language, key, **args)
     if isinstance(event, CallbackQuery):
         uow.outbox.add(AnswerCallback(event.id, text))
@@ -102,7 +111,7 @@ async def _say(
 
 
 async def _words(
-    uow: UnitOfWork, ctx: Context, refused: Refused, *, in_desk: bool, press: Act
+    uow: UnitOfWork, ctx: Context, refused: Refused, *, in_desk: bool, declared: Act
 ) -> tuple[str, dict[str, object]]:
     ticket = refused.ticket
     match refused.why:
@@ -120,7 +129,7 @@ async def _words(
             return "desk-take-level", {"level": ticket.required_level.value}
         case Refusal.NOT_THEIRS_TO_WORK:
             assert ticket is not None
-            if press is Act.PROPOSE_OFFER:
+            if declared is Act.PROPOSE_OFFER:
                 return "desk-not-yours-to-offer", {}
             if ticket.assigned_agent_id is None:
                 return "desk-take-level", {"level": ticket.required_level.value}

@@ -17,12 +17,13 @@ and it asks for nothing that anyone may not ask for.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 
 from veil.services.presses import (
     AnswerOffer,
@@ -40,8 +41,11 @@ from veil.services.presses import (
 OPEN_SUPPORT = "sup:open"  # + ":<appointment ref>" for Live Support on an appointment
 # A confirmation means now: an erasure confirmed tomorrow was not thought over today.
 CONFIRM_LIFETIME = timedelta(minutes=15)
+# A canned answer is picked for the message about to be written: a menu goes stale soon.
+CANNED_LIFETIME = timedelta(minutes=10)
 # Clocks of several processes differ a little: a press "from the future" by this is fine.
 SKEW = timedelta(minutes=5)
+TAG = re.compile(r"[A-Za-z0-9_-]{11}")  # what Keyring.sign makes: 8 bytes, url-safe base64
 
 
 class Signer(Protocol):
@@ -49,49 +53,49 @@ class Signer(Protocol):
     def signed(self, text: str, tag: str) -> bool: ...
 
 
-class EndChatData(CallbackData, prefix="ve"):
+class EndChatData(CallbackData, prefix="veil-e"):
     ticket: str
     at: int
     sig: str
 
 
-class TranscriptData(CallbackData, prefix="vr"):
+class TranscriptData(CallbackData, prefix="veil-r"):
     ticket: str
     at: int
     sig: str
 
 
-class ForgetData(CallbackData, prefix="vf"):
+class ForgetData(CallbackData, prefix="veil-f"):
     at: int
     sig: str
 
 
-class AnswerOfferData(CallbackData, prefix="va"):
+class AnswerOfferData(CallbackData, prefix="veil-a"):
     offer: int
     accept: bool
     at: int
     sig: str
 
 
-class TakeData(CallbackData, prefix="vt"):
+class TakeData(CallbackData, prefix="veil-t"):
     ticket: str
     at: int
     sig: str
 
 
-class CloseData(CallbackData, prefix="vc"):
+class CloseData(CallbackData, prefix="veil-c"):
     ticket: str
     at: int
     sig: str
 
 
-class ProposeOfferData(CallbackData, prefix="vp"):
+class ProposeOfferData(CallbackData, prefix="veil-p"):
     offer: int
     at: int
     sig: str
 
 
-class CannedData(CallbackData, prefix="vn"):
+class CannedData(CallbackData, prefix="veil-n"):
     answer: int
     at: int
     sig: str
@@ -118,6 +122,11 @@ FACTORIES: dict[type[Press], type[Signed]] = {
     SendCanned: CannedData,
 }
 _BY_PREFIX = {factory.__prefix__: press for press, factory in FACTORIES.items()}
+_LIFETIMES: dict[type[Press], timedelta] = {
+    ConfirmForget: CONFIRM_LIFETIME,
+    SendCanned: CANNED_LIFETIME,
+}
+MAX_DATA = 64  # bytes of callback_data Telegram takes
 
 
 class Unread(enum.Enum):
@@ -142,17 +151,24 @@ class PressCodec:
         self._clock = clock
         self._lifetime = lifetime
 
-    def pack(self, press: Press, chat_id: int) -> str:
+    def pack(self, press: Press, chat_id: int, thread_id: int | None = None) -> str:
+        """The payload of ``press`` on a button sent to ``chat_id`` (in topic
+        ``thread_id``): a press anywhere else is refused as misplaced."""
         if isinstance(press, OpenSupport):
             return open_support(press.about)
         factory = FACTORIES[type(press)]
         at = int(self._clock().timestamp())
         fields: dict[str, Any] = dict(press.__dict__)
         unsigned = factory(**fields, at=at, sig="").pack()
-        return unsigned + self._signer.sign(_signed_text(unsigned, chat_id))
+        packed = unsigned + self._signer.sign(_signed_text(unsigned, chat_id, thread_id))
+        if len(packed.encode()) > MAX_DATA:  # ids are bounded: only a change of format
+            raise ValueError(f"callback data over {MAX_DATA} bytes: {packed!r}")
+        return packed
 
-    def read(self, data: str | None, chat_id: int | None) -> Press | Unread:
-        if data is None or len(data.encode()) > 64:
+    def read(
+        self, data: str | None, chat_id: int | None, thread_id: int | None = None
+    ) -> Press | Unread:
+        if data is None or not _fits(data):
             return Unread.NOT_OURS
         if data == OPEN_SUPPORT:
             return OpenSupport()
@@ -167,14 +183,16 @@ class PressCodec:
             return Unread.NOT_OURS
         unsigned, _, tag = data.rpartition(":")
         unsigned += ":"
-        if chat_id is None or not self._signer.signed(_signed_text(unsigned, chat_id), tag):
+        if chat_id is None or not TAG.fullmatch(tag):
+            return Unread.FORGED
+        if not self._signer.signed(_signed_text(unsigned, chat_id, thread_id), tag):
             return Unread.FORGED
         try:
             unpacked = FACTORIES[press_type].unpack(data)
         except (TypeError, ValueError):  # signed by us, so only after a change of format
             return Unread.FORGED
         age = self._clock() - datetime.fromtimestamp(unpacked.at, tz=UTC)
-        lifetime = CONFIRM_LIFETIME if press_type is ConfirmForget else self._lifetime
+        lifetime = _LIFETIMES.get(press_type, self._lifetime)
         if not -SKEW <= age <= lifetime:
             return Unread.EXPIRED
         fields = unpacked.model_dump(exclude={"at", "sig"})
@@ -199,5 +217,20 @@ def chat_of(query: CallbackQuery) -> int | None:
     return query.message.chat.id if query.message is not None else None
 
 
-def _signed_text(unsigned: str, chat_id: int) -> str:
-    return f"{chat_id}|{unsigned}"
+def thread_of(query: CallbackQuery) -> int | None:
+    """The forum topic of the message a button was pressed under, if any."""
+    message = query.message
+    if isinstance(message, Message) and message.is_topic_message:
+        return message.message_thread_id
+    return None
+
+
+def _fits(data: str) -> bool:
+    try:
+        return len(data.encode()) <= MAX_DATA
+    except UnicodeEncodeError:  # a lone surrogate: no text Telegram could have sent
+        return False
+
+
+def _signed_text(unsigned: str, chat_id: int, thread_id: int | None) -> str:
+    return f"{chat_id}|{'' if thread_id is None else thread_id}|{unsigned}"

@@ -24,7 +24,7 @@ from veil.services.context import Context
 from veil.services.ports import UnitOfWork
 from veil.services.presses import OpenSupport, Press
 from veil.telegram.incoming import is_command
-from veil.telegram.presses import PressCodec, Unread, chat_of
+from veil.telegram.presses import PressCodec, Unread, chat_of, thread_of
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class Scope:
     async def appointment_pressed(self, query: CallbackQuery) -> dict[str, Any] | bool:
         """Live Support pressed on an appointment: the host's description of it (or None),
         for the handler; False for any other button."""
-        press = self.presses.read(query.data, chat_of(query))
+        press = self.presses.read(query.data, chat_of(query), thread_of(query))
         if not isinstance(press, OpenSupport) or press.about is None:
             return False
         found = await appointments.describe(self.context(), query.from_user.id, press.about)
@@ -111,7 +111,7 @@ class Scope:
         def read(query: CallbackQuery) -> dict[str, Any] | bool:
             if self.presses.kind_of(query.data) is not kind:
                 return False  # cheap: the prefix alone, before any tag is computed
-            press = self.presses.read(query.data, chat_of(query))
+            press = self.presses.read(query.data, chat_of(query), thread_of(query))
             return {"press": press} if isinstance(press, kind) else False
 
         return read
@@ -120,7 +120,7 @@ class Scope:
         """A press of Veil's (or, as a bot of its own, any press) that no kind took: why."""
         if not self.veils_button(query):
             return False
-        found = self.presses.read(query.data, chat_of(query))
+        found = self.presses.read(query.data, chat_of(query), thread_of(query))
         return {"unread": found if isinstance(found, Unread) else Unread.NOT_OURS}
 
     def veils_button(self, query: CallbackQuery) -> bool:

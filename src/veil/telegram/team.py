@@ -35,12 +35,19 @@ def build_router(scope: Scope) -> Router:
     return router
 
 
+_STATUS_ACTS = {
+    AgentStatus.ONLINE: Act.ONLINE,
+    AgentStatus.AWAY: Act.AWAY,
+    AgentStatus.OFFLINE: Act.OFFLINE,
+}
+
+
 def _register_staff_commands(router: Router) -> None:
     def command(handler: MessageHandler | ArgsHandler, name: str, declared: Act) -> None:
         router.message.register(handler, Command(name), flags=act(declared))
 
     for status in AgentStatus:
-        command(on_sender(_set_status(status)), status.value, Act.SET_STATUS)
+        command(on_sender(_set_status(status)), status.value, _STATUS_ACTS[status])
     command(on_sender(agents.my_tickets), "mine", Act.MY_TICKETS)
     command(on_sender(guidance.show_help), "help", Act.HELP)
     command(on_sender(private.back_to_topic), "back", Act.BACK_TO_TOPIC)
@@ -48,14 +55,18 @@ def _register_staff_commands(router: Router) -> None:
     command(on_sender(agents.stats), "stats", Act.STATS)
     command(on_sender(agents.list_agents), "agents", Act.LIST_AGENTS)
     command(with_args(agents.invite), "invite_agent", Act.INVITE_AGENT)
-    command(with_args(_change("level")), "agent_level", Act.CHANGE_AGENT)
-    command(with_args(_change("capacity")), "agent_capacity", Act.CHANGE_AGENT)
+    command(with_args(_change("level")), "agent_level", Act.AGENT_LEVEL)
+    command(with_args(_change("capacity")), "agent_capacity", Act.AGENT_CAPACITY)
     command(with_args(agents.remove_agent), "remove_agent", Act.REMOVE_AGENT)
     command(with_args(bans.ban), "ban", Act.BAN)
     command(with_args(bans.unban), "unban", Act.UNBAN)
     command(with_args(bans.allow), "allow", Act.ALLOW)
-    for verb in ("set", "delete", "list"):
-        command(with_args(_canned(verb)), f"canned_{verb}", Act.MANAGE_CANNED)
+    for verb, declared in (
+        ("set", Act.CANNED_SET),
+        ("delete", Act.CANNED_DELETE),
+        ("list", Act.CANNED_LIST),
+    ):
+        command(with_args(_canned(verb)), f"canned_{verb}", declared)
 
 
 def _set_status(status: AgentStatus) -> Callable[[UnitOfWork, Context, Sender], Awaitable[None]]:
