@@ -18,6 +18,8 @@ from fluent.runtime import FluentBundle
 from fluent.syntax import FluentParser, ast
 from fluent.syntax.visitor import Visitor
 
+from veil.domain.cleaning import clean
+
 LOCALES = Path(__file__).parent / "locales"
 FALLBACK = "en"
 
@@ -111,6 +113,11 @@ class Catalog:
         return FALLBACK
 
     def __call__(self, language: str | None, key: str, **args: Any) -> str:
+        """The text ``key`` with ``args`` in it. The catalog's words are trusted; what fills
+        them (an alias, a canned answer's name, a reason, a host's appointment, a
+        client's words in a transcript) is cleaned of control, direction and invisible
+        characters, so that no placeholder can turn around or hide what is read."""
+        args = {name: clean(v) if isinstance(v, str) else v for name, v in args.items()}
         for lang in dict.fromkeys((self.language_for(language), FALLBACK)):
             bundle = self._bundles[lang]
             if bundle.has_message(key):

@@ -319,6 +319,7 @@ allow-done-messages_per_hour = ✅ The client of { $ticket } may now send { $cou
 masked-phone = [phone number hidden]
 masked-email = [e-mail address hidden]
 masked-card = [card number hidden]
+client-text-invisible = [a message of invisible characters only]
 masked-told = 🔒 For your safety, phone numbers, e-mail addresses and card numbers you type are hidden from the support team. Describe your question without them; we never need your card number.
 forget-ask =
     🗑 /forget_me erases what you wrote to support and what support wrote to you, in every one of your tickets, and the link between those tickets and you. It cannot be undone. An open conversation ends.

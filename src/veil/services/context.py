@@ -35,7 +35,8 @@ class Incoming:
     media_group_id: str | None = None
     # Who wrote the message replied to, when a person did (admins' desk commands use it).
     reply_to_sender: Sender | None = None
-    # Its text is not what was typed (phone numbers, e-mails hidden): never copy it as is.
+    # Its text is not what was typed (phone numbers, e-mails hidden, invisible characters
+    # removed): never copy it as is.
     masked: bool = False
 
     @property

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from veil.domain.audit import Action
+from veil.domain.cleaning import clean_with_entities
 from veil.domain.limits import LONGEST_BAN, held_tickets
 from veil.domain.masking import Sensitive, mask
 from veil.domain.model import ClosedBy, User
@@ -28,9 +29,24 @@ _LABELS = {
 }
 
 
+def cleaned(ctx: Context, msg: Incoming) -> Incoming:
+    """``msg`` as agents may read it: without control, direction or invisible characters
+    (``domain.cleaning``), its formatting moved to fit. A text of nothing else says so."""
+    if not msg.text:
+        return msg
+    text, entities = clean_with_entities(msg.text, msg.entities)
+    if text == msg.text:
+        return msg
+    if msg.kind == "text" and not text.strip():
+        text, entities = ctx.desk_text("client-text-invisible"), ()
+    return replace(msg, text=text, entities=entities, masked=True)
+
+
 async def masked(uow: UnitOfWork, ctx: Context, user: User, msg: Incoming) -> Incoming:
-    """``msg`` with phone numbers, e-mail addresses and card numbers hidden (``VEIL_MASKING``);
-    the client is told, once, that agents do not see them."""
+    """``msg`` cleaned, then with phone numbers, e-mail addresses and card numbers hidden
+    (``VEIL_MASKING``); the client is told, once, that agents do not see them. Cleaned
+    first: a zero-width space inside a phone number must not hide it from the masking."""
+    msg = cleaned(ctx, msg)
     if not ctx.masking or not msg.text:
         return msg
     result = mask(msg.text, msg.entities, lambda kind: ctx.desk_text(_LABELS[kind]))

@@ -23,6 +23,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from veil.domain.agents import Agent, AssignmentRecord
+from veil.domain.cleaning import clean
 from veil.domain.content import TEXT_LIMIT
 from veil.domain.ids import client_alias
 from veil.domain.model import Ticket
@@ -151,7 +152,7 @@ async def _brief(uow: UnitOfWork, ctx: Context, agent: Agent, ticket: Ticket, re
         who = ctx.texts(user.language, f"history-{m.direction.value}")
         # One line per message, whatever it holds: a client's line break cannot start a
         # line that looks like Veil's own.
-        said = " ".join((m.text or f"[{m.kind}]").split())
+        said = " ".join(clean(m.text or f"[{m.kind}]").split())
         lines.append(utf16_clip(f"{who}: {said}", BRIEF_LINE))
     uow.outbox.add(SendText(UserChat(agent.agent_id), utf16_clip("\n".join(lines), TEXT_LIMIT)))
 
