@@ -183,7 +183,9 @@ class Veil:
     async def check_telegram(self) -> None:
         """Fail fast, with a clear message, when Telegram rejects the token or the desk."""
         try:
-            me = await self.bot.get_me()
+            # bot.me() keeps the answer: a command naming a bot (/note@name) is checked
+            # against it by aiogram's filter, which would otherwise ask Telegram again.
+            me = await self.bot.me()
         except TelegramUnauthorizedError:
             raise ConfigError(
                 "VEIL_BOT_TOKEN was rejected by Telegram (401 Unauthorized): check the token "
