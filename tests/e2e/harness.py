@@ -15,6 +15,7 @@ from typing import Any
 
 from tests.conftest import TEST_KEY
 from veil.domain.bundling import BOUNDARY
+from veil.domain.cleaning import is_clean
 from veil.faketg import FakeTelegram
 
 TOKEN = "424242:E2E-test-token"
@@ -199,6 +200,18 @@ def _pattern(secret: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w+]){re.escape(secret)}(?!\w)")
 
 
+def _hidden(shown: dict[str, Any]) -> list[str]:
+    """Words shown in a call or a message that hide or turn text around (controls,
+    direction overrides, zero-width characters): agents read none (domain.cleaning)."""
+    words = [shown.get(k) for k in ("text", "caption", "name")]
+    markup = shown.get("reply_markup")
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    if isinstance(markup, dict):
+        words += [b.get("text") for row in markup.get("inline_keyboard", []) for b in row]
+    return [w for w in words if isinstance(w, str) and not is_clean(w)]
+
+
 def anonymity_violations(
     tg: FakeTelegram, desk_chat_id: int, clients: list[Person], agents: list[Person]
 ) -> list[str]:
@@ -224,6 +237,7 @@ def anonymity_violations(
         if chat in desks or chat in agent_ids:
             if call.method == "forwardMessage":
                 problems.append(f"forwardMessage to the desk: {body[:200]}")
+            problems += [f"{call.method} to desk shows hidden {w!r}" for w in _hidden(shown)]
             problems += [
                 f"{call.method} to desk carries {m.pattern}" for m in client_marks if m.search(body)
             ]
@@ -237,6 +251,7 @@ def anonymity_violations(
         for message in tg.bot_messages(desk):
             body = json.dumps(message, ensure_ascii=False, default=str)
             problems += [f"desk message shows {m.pattern}" for m in client_marks if m.search(body)]
+            problems += [f"desk message shows hidden {w!r}" for w in _hidden(message)]
     for client in clients:
         for message in tg.bot_messages(client.id):
             body = json.dumps(

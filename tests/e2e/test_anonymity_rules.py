@@ -43,7 +43,16 @@ async def test_copying_without_names_is_clean(
 
 @pytest.mark.parametrize(
     "leak",
-    ["forward", "name in text", "id in text", "phone in caption", "text mention", "agent name"],
+    [
+        "forward",
+        "name in text",
+        "id in text",
+        "phone in caption",
+        "text mention",
+        "agent name",
+        "hidden characters",
+        "hidden in a copied caption",
+    ],
 )
 async def test_each_kind_of_leak_is_caught(
     setting: tuple[FakeTelegram, Bot, Person, Person, int], leak: str
@@ -72,6 +81,11 @@ async def test_each_kind_of_leak_is_caught(
                 }
             ],
         )
+    elif leak == "hidden characters":
+        await bot.send_message(desk, "invoice\u202etxt.exe")
+    elif leak == "hidden in a copied caption":
+        spoof = tg.send_photo(client.id, client.id, caption="pay\u200bpal")
+        await bot.copy_message(desk, client.id, spoof["message_id"])
     else:
         await bot.send_message(client.id, "Bob from support here")
     assert anonymity_violations(tg, desk, [client], [agent]) != []

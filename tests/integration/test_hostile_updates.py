@@ -39,6 +39,7 @@ from veil.services import desk
 from veil.services.agents import make_agent
 from veil.services.deliveries import (
     AnswerCallback,
+    Button,
     CloseTopic,
     CopyContent,
     Delivery,
@@ -173,6 +174,8 @@ DESK_COMMANDS = (
     "/reschedule",
     "/cancel_booking",
     "/remove_member",
+    "\u200b/note ",
+    "\u202e/close",
 )
 PRIVATE_COMMANDS = ("/online", "/away", "/offline", "/mine", "/queue", "/stats", "/back", "/help")
 ADMIN_COMMANDS = (
@@ -187,7 +190,19 @@ ADMIN_COMMANDS = (
     "/dashboard",
     "/remove_agent ",
 )
-CLIENT_COMMANDS = ("/start", "/support", "/end", "/tickets", "/help", "/start support", "/x")
+CLIENT_COMMANDS = (
+    "/start",
+    "/support",
+    "/end",
+    "/tickets",
+    "/help",
+    "/start support",
+    "/start support_\u202eab",
+    "/start support_" + "x" * 300,
+    "/support@veil_test_bot",
+    "/support@other_bot",
+    "/x",
+)
 ODD_IDS = (0, 1, 2**31 - 1, 2**31, 2**53 + 1, 2**63 - 1)
 
 
@@ -223,6 +238,9 @@ steps = st.one_of(
         who=st.integers(0, 1),
         option=st.sampled_from(MEDIA + OTHER_KINDS),
         text=st.one_of(st.just(""), texts, huge),
+        entities=st.lists(
+            st.tuples(entity_types, st.integers(0, 30), st.integers(0, 30)), max_size=2
+        ).map(tuple),
         number=st.sampled_from([0, 0, 1, 2]),  # an album it belongs to, if any
     ),
     _step("client_edit", who=st.integers(0, 1), text=texts, number=st.integers(0, 9)),
@@ -244,7 +262,20 @@ steps = st.one_of(
         who=st.integers(0, len(STAFF) - 1),
         number=ticket_pick,
         option=st.sampled_from(
-            ["channel", "bot", "anonymous", "forwarded", "media", "edit", "topic_closed", "contact"]
+            [
+                "channel",
+                "bot",
+                "anonymous",
+                "forwarded",
+                "media",
+                "edit",
+                "topic_closed",
+                "topic_reopened",
+                "contact",
+                "no_sender",
+                "member",
+                "other_update",
+            ]
         ),
         text=texts,
     ),
@@ -260,7 +291,7 @@ steps = st.one_of(
         who=st.integers(0, len(EVERYONE) - 1),
         number=st.integers(0, 40),
         option=st.sampled_from(
-            ["replay", "replay", "replay", "wrong_chat", "forged", "no_message"]
+            ["replay", "replay", "replay", "wrong_chat", "forged", "no_message", "inaccessible"]
         ),
         text=st.one_of(st.text(max_size=70), st.binary(max_size=64).map(lambda b: b.hex())),
     ),
@@ -271,12 +302,13 @@ odd_ids = st.one_of(st.none(), st.none(), st.none(), st.sampled_from(ODD_IDS))
 OPENING = Step("client_command", 0, option="/support")
 scenarios = st.tuples(
     st.booleans(),
+    st.booleans(),
     st.lists(
         st.tuples(steps, odd_ids).map(lambda s: Step(**{**s[0].__dict__, "update_id": s[1]})),
         min_size=3,
         max_size=18,
     ),
-).map(lambda opened: [OPENING, *opened[1]] if opened[0] else opened[1])
+).map(lambda s: [OPENING] * s[0] + [Step("client_command", 1, option="/support")] * s[1] + s[2])
 
 # -- running them -------------------------------------------------------------------------
 
@@ -463,6 +495,8 @@ class Run:
                 }
             if step.text and step.option in MEDIA and step.option not in ("sticker", "video_note"):
                 more["caption"] = step.text
+                if step.entities:
+                    more["caption_entities"] = self.entities(step, who) or None
             if step.number and step.option in ("photo", "video", "document", "audio"):
                 more["media_group_id"] = f"album-{step.number}"
             body = self.message(who, self.private(who), **more)
@@ -498,11 +532,7 @@ class Run:
         who = STAFF[step.who]
         match step.option:
             case "channel":
-                post = self.message(who, {"id": CHANNEL, "type": "channel", "title": "News"})
-                post.pop("from")
-                post["sender_chat"] = {"id": CHANNEL, "type": "channel", "title": "News"}
-                post["text"] = step.text
-                return self.update(channel_post=post)
+                return self.update(channel_post=self.channel_post(step.text))
             case "bot":
                 robot = Person(ANONYMOUS_ADMIN_BOT + 5, "Helperbot", None, "helper_bot", "")
                 upd = await self.in_desk(replace_option(step), robot, step.text)
@@ -525,6 +555,46 @@ class Run:
                 return await self.in_desk(replace_option(step), who, None, **card)
             case "topic_closed":
                 return await self.in_desk(replace_option(step), who, None, forum_topic_closed={})
+            case "topic_reopened":
+                return await self.in_desk(replace_option(step), who, None, forum_topic_reopened={})
+            case "no_sender":  # a service message, or a message Telegram sent with no author
+                upd = await self.in_desk(replace_option(step), who, step.text)
+                body = upd.model_dump(mode="json", exclude_none=True, by_alias=True)["message"]
+                body.pop("from")
+                return self.update(message=body)
+            case "member":  # someone joins or leaves the desk, or the bot is moved
+                change = {
+                    "chat": self.group(),
+                    "from": who.user(),
+                    "date": 1_795_000_000,
+                    "old_chat_member": {"status": "left", "user": who.user()},
+                    "new_chat_member": {"status": "member", "user": who.user()},
+                }
+                kind = "chat_member" if step.number % 2 else "my_chat_member"
+                return self.update(**{kind: change})
+            case "other_update":
+                kinds = {
+                    0: {"edited_channel_post": {**self.channel_post(step.text), "edit_date": 2}},
+                    1: {
+                        "inline_query": {
+                            "id": "iq",
+                            "from": who.user(),
+                            "query": step.text[:256],
+                            "offset": "",
+                        }
+                    },
+                    2: {
+                        "message_reaction": {
+                            "chat": self.group(),
+                            "message_id": 1,
+                            "date": 1,
+                            "user": who.user(),
+                            "old_reaction": [],
+                            "new_reaction": [{"type": "emoji", "emoji": "👍"}],
+                        }
+                    },
+                }
+                return self.update(**kinds[step.number % 3])
             case _:  # an edit of something in a topic
                 upd = await self.in_desk(replace_option(step), who, step.text)
                 body = upd.model_dump(mode="json", exclude_none=True, by_alias=True)["message"]
@@ -532,12 +602,19 @@ class Run:
                 body["edit_date"] = 1_795_000_100
                 return self.update(edited_message=body)
 
+    def channel_post(self, text: str) -> dict[str, Any]:
+        post = self.message(OUTSIDER, {"id": CHANNEL, "type": "channel", "title": "News"})
+        post.pop("from")
+        post["sender_chat"] = {"id": CHANNEL, "type": "channel", "title": "News"}
+        post["text"] = text
+        return post
+
     def press(self, step: Step) -> Update:
         who = EVERYONE[step.who]
         data = step.text[:64] or "x"
         chat: dict[str, Any] = self.private(who)
         thread: int | None = None
-        if step.option in ("replay", "wrong_chat") and self.buttons:
+        if step.option in ("replay", "wrong_chat", "inaccessible") and self.buttons:
             data, chat_id, thread = self.buttons[step.number % len(self.buttons)]
             if step.option == "wrong_chat":
                 chat_id, thread = (who.id, None) if chat_id < 0 else (DESK, thread or 5)
@@ -565,6 +642,8 @@ class Run:
             }
             if thread is not None:
                 message.update(message_thread_id=thread, is_topic_message=True)
+            if step.option == "inaccessible":  # too old for Telegram to show it
+                message = {"chat": chat, "message_id": message["message_id"], "date": 0}
             query["message"] = message
         return self.update(callback_query=query)
 
@@ -704,7 +783,8 @@ async def check(run: Run, errors: Errors, seen: Seen | None) -> None:
         assert _reader(carried[record_id], users, run) == "desk"
     if seen is not None:
         stored = any(message_id == seen.message_id for _, message_id in accepted)
-        note(f"client message {'taken' if stored else 'refused'}")
+        why = [d.text[:25] for d in deliveries[seen.outbox_before :] if isinstance(d, SendText)]
+        note(f"client message {'taken' if stored else 'refused'} {why[:1]}")
         if stored:
             copy = next(d for d in carried.values() if _is_copy_of(d, accepted, seen))
             original = seen.caption
@@ -768,7 +848,7 @@ async def learn_buttons(run: Run) -> None:
                     chat, thread = DESK, ticket_id + 500
                 case RawChat(chat_id, thread_id):
                     chat, thread = chat_id, thread_id
-            run.buttons += [(b.data, chat, thread) for row in d.buttons for b in row]
+            run.buttons += [(packed(run, b, chat), chat, thread) for row in d.buttons for b in row]
         if isinstance(d, PostCard | RefreshCard):
             async with run.veil.store() as uow:
                 ticket = await uow.tickets.get(d.ticket_id)
@@ -776,7 +856,13 @@ async def learn_buttons(run: Run) -> None:
                     continue
                 _, buttons = await desk.card_view(uow, run.veil.ctx, ticket)
             thread = d.ticket_id + 500 if d.ticket_id + 500 in topics else None
-            run.buttons += [(b.data, DESK, thread) for row in buttons for b in row]
+            run.buttons += [(packed(run, b, DESK), DESK, thread) for row in buttons for b in row]
+
+
+def packed(run: Run, button: Button, chat_id: int) -> str:
+    """The callback data the sender would put under ``button`` in ``chat_id``: the test
+    copies it, as a replay would, and never reads it."""
+    return run.veil.presses.pack(button.press, chat_id)
 
 
 async def play(url: str, scenario: list[Step]) -> None:

@@ -35,10 +35,10 @@ def cleaned(ctx: Context, msg: Incoming) -> Incoming:
     if not msg.text:
         return msg
     text, entities = clean_with_entities(msg.text, msg.entities)
+    if msg.kind == "text" and not text.strip():  # Telegram sends no empty text either
+        text, entities = ctx.desk_text("client-text-invisible"), ()
     if text == msg.text:
         return msg
-    if msg.kind == "text" and not text.strip():
-        text, entities = ctx.desk_text("client-text-invisible"), ()
     return replace(msg, text=text, entities=entities, masked=True)
 
 
