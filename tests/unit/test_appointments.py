@@ -247,6 +247,15 @@ def test_only_fit_slots_are_offered() -> None:
     assert offerable(slots, 1) == [Slot("s2", "x" * 64)]
 
 
+def test_a_slots_label_shows_agents_and_clients_nothing_hidden() -> None:
+    slots = [
+        Slot("s1", "\u200b\u202e"),  # nothing to read once cleaned: not offered
+        Slot("s2", "Wed\u202e 9:00\u200b"),
+        Slot("s3", "x" * 63 + "👨\u200d👩"),  # cut inside an emoji sequence
+    ]
+    assert offerable(slots, 6) == [Slot("s2", "Wed 9:00"), Slot("s3", "x" * 63 + "👨")]
+
+
 async def _propose_first_slot(store: FakeStore, ctx: Context) -> int:
     ticket = next(iter(store.memory.tickets.values()))
     assert ticket.about is not None

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from veil.domain.cleaning import clean
+
 # The host's own reference to an appointment (or a slot): it travels in button payloads
 # and deep links, so it is short and of the characters both allow.
 REF = re.compile(r"[A-Za-z0-9_-]{1,40}")
@@ -51,13 +53,15 @@ SLOT_LABEL_LIMIT = 64  # characters on a button: readable, and well inside Teleg
 
 def offerable(slots: list[Slot], most: int) -> list[Slot]:
     """The host's slots fit to offer: a reference of the right shape, a label with words
-    (trimmed to fit a button), at most ``most`` of them."""
-    fit = [
-        Slot(s.ref, s.label.strip()[:SLOT_LABEL_LIMIT])
-        for s in slots
-        if is_ref(s.ref) and s.label.strip()
-    ]
-    return fit[:most]
+    (trimmed to fit a button, rid of what hides or turns text around: agents and the
+    client read it on a button), at most ``most`` of them."""
+    labelled = [Slot(s.ref, _label(s.label)) for s in slots if is_ref(s.ref)]
+    return [s for s in labelled if s.label][:most]
+
+
+def _label(words: str) -> str:
+    # Cut first, then cleaned: a cut may leave half an emoji sequence (a joiner) behind.
+    return clean(clean(words).strip()[:SLOT_LABEL_LIMIT]).strip()
 
 
 def as_utc(appointment: Appointment) -> Appointment:
