@@ -108,13 +108,14 @@ async def assign(uow: UnitOfWork, ctx: Context, ticket: Ticket, agent: Agent, re
     mention: tuple[dict[str, Any], ...] = ()
     if user is not None:
         # A mention makes Telegram notify the owner; it stays inside the desk.
-        start = text.index(agent.alias)
+        shown = clean(agent.alias)  # as the catalog put it in the text
+        start = text.index(shown)
         mention = (
             {
                 "type": "text_mention",
                 # Telegram counts offsets in UTF-16 units: an emoji before is two.
                 "offset": utf16_len(text[:start]),
-                "length": utf16_len(agent.alias),
+                "length": utf16_len(shown),
                 "user": {"id": user.telegram_id, "is_bot": False, "first_name": agent.alias},
             },
         )
