@@ -40,6 +40,7 @@ from veil.services.agents import make_agent
 from veil.services.deliveries import (
     AnswerCallback,
     Button,
+    Buttons,
     CloseTopic,
     CopyContent,
     Delivery,
@@ -102,7 +103,8 @@ class Person:
 
 CLIENTS = (
     Person(7_310_000_001, f"{MARK}Zorva\u202e", "Qimble", "zorva_qimble", "+15550001001", "x-qz"),
-    Person(7_310_000_002, f"\u200b{MARK}Yelth", None, "yelth_q", "+15550001002", "ru"),
+    # A language tag longer than any Telegram sends (and than the column keeping it).
+    Person(7_310_000_002, f"\u200b{MARK}Yelth", None, "yelth_q", "+15550001002", "ru-" + "q" * 40),
 )
 AGENTS = (
     Person(7_320_000_001, f"{MARK}Agentkrell", "Vossberg", "krell_agent", "+15550002001"),
@@ -343,6 +345,9 @@ class Run:
     captions: dict[tuple[int, int], str | None] = field(default_factory=dict)
     buttons: list[tuple[str, int, int | None]] = field(default_factory=list)  # data, chat, topic
     presses: dict[str, Person] = field(default_factory=dict)
+    checked: int = 0  # deliveries of the outbox checked so far
+    sent_buttons: list[tuple[str, int, int | None]] = field(default_factory=list)
+    learned: int = 0  # deliveries of the outbox whose buttons are known
 
     def next_id(self) -> int:
         return next(self.ids)
@@ -721,16 +726,22 @@ def _shown(d: Delivery) -> list[str]:
     return []
 
 
-async def drawn_at_send(run: Run, d: Delivery) -> list[str]:
-    """What the sender would draw for a card or a topic: its name, the card's words."""
-    if not isinstance(d, OpenTopic | PostCard | RefreshCard):
-        return []
+async def cards(run: Run) -> list[tuple[int, list[str], Buttons]]:
+    """What the sender would draw now for each ticket: its topic's name, its card."""
+    drawn = []
     async with run.veil.store() as uow:
-        ticket = await uow.tickets.get(d.ticket_id)
-        if ticket is None:
-            return []
-        text, buttons = await desk.card_view(uow, run.veil.ctx, ticket)
-        return [desk.topic_name(ticket), text, *(b.text for row in buttons for b in row)]
+        for ticket_id in await ticket_ids(run.veil):
+            ticket = await uow.tickets.get(ticket_id)
+            assert ticket is not None
+            text, buttons = await desk.card_view(uow, run.veil.ctx, ticket)
+            words = [desk.topic_name(ticket), text, *(b.text for row in buttons for b in row)]
+            drawn.append((ticket_id, words, buttons))
+    return drawn
+
+
+async def ticket_ids(veil: Veil) -> list[int]:
+    async with veil.store.engine.connect() as conn:
+        return list((await conn.execute(select(support_tickets.c.id))).scalars())
 
 
 async def check(run: Run, errors: Errors, seen: Seen | None) -> None:
@@ -750,10 +761,13 @@ async def check(run: Run, errors: Errors, seen: Seen | None) -> None:
     users = await telegram_ids(veil)
     client_secrets = [s for c in CLIENTS for s in c.secrets if s] + ["x-qz"]
     staff_secrets = [s for p in STAFF for s in p.secrets if s]
-    for d in deliveries:
+    for _, words, _ in await cards(run):
+        leaked = [s for s in client_secrets if any(s in w for w in words)]
+        assert not leaked and all(is_clean(w) for w in words), f"a card shows {words!r}"
+    for d in deliveries[run.checked :]:  # each delivery once: the outbox only grows here
         reader = _reader(d, users, run)
         body = json.dumps(encode(d), ensure_ascii=False)
-        words = _shown(d) + await drawn_at_send(run, d)
+        words = _shown(d)
         if reader == "desk":
             # (b) the client is nobody to the desk; (d) the desk reads nothing hidden.
             leaked = [s for s in client_secrets if s in body or any(s in w for w in words)]
@@ -768,6 +782,7 @@ async def check(run: Run, errors: Errors, seen: Seen | None) -> None:
             assert utf16_len(d.text) <= 4096, f"a text Telegram would refuse: {d}"
         if isinstance(d, CopyContent) and d.has_caption:
             assert utf16_len(d.caption or "") <= 1024, f"a caption Telegram would refuse: {d}"
+    run.checked = len(deliveries)
     # (c) an accepted client message is on its way to the desk; any other was answered.
     async with veil.store.engine.connect() as conn:
         accepted = (
@@ -836,10 +851,10 @@ async def give_topics(veil: Veil) -> None:
 
 
 async def learn_buttons(run: Run) -> None:
+    """The buttons the bot has sent so far, packed as the sender would pack them."""
     users = await telegram_ids(run.veil)
-    run.buttons.clear()
-    topics = {t for t, _, _ in await run.topics()}
-    for d in await outbox(run.veil):
+    deliveries = await outbox(run.veil)
+    for d in deliveries[run.learned :]:
         if isinstance(d, SendText) and d.buttons:
             match d.to:
                 case UserChat(user_id):
@@ -848,15 +863,17 @@ async def learn_buttons(run: Run) -> None:
                     chat, thread = DESK, ticket_id + 500
                 case RawChat(chat_id, thread_id):
                     chat, thread = chat_id, thread_id
-            run.buttons += [(packed(run, b, chat), chat, thread) for row in d.buttons for b in row]
-        if isinstance(d, PostCard | RefreshCard):
-            async with run.veil.store() as uow:
-                ticket = await uow.tickets.get(d.ticket_id)
-                if ticket is None:
-                    continue
-                _, buttons = await desk.card_view(uow, run.veil.ctx, ticket)
-            thread = d.ticket_id + 500 if d.ticket_id + 500 in topics else None
-            run.buttons += [(packed(run, b, DESK), DESK, thread) for row in buttons for b in row]
+            run.sent_buttons += [
+                (packed(run, b, chat), chat, thread) for row in d.buttons for b in row
+            ]
+    run.learned = len(deliveries)
+    on_cards = [
+        (packed(run, b, DESK), DESK, ticket_id + 500)
+        for ticket_id, _, buttons in await cards(run)
+        for row in buttons
+        for b in row
+    ]
+    run.buttons = run.sent_buttons + on_cards
 
 
 def packed(run: Run, button: Button, chat_id: int) -> str:
@@ -1004,3 +1021,27 @@ async def test_a_command_naming_a_bot_never_asks_telegram_who_the_bot_is(
     finally:
         await veil.close()
         await tg.stop()
+
+
+def test_a_nul_in_a_reason_or_a_canned_answer_is_stored_on_every_backend(
+    database_url: str,
+) -> None:
+    """Found by the test above (PostgreSQL): a text column refuses U+0000, and an
+    escalation's reason and a canned answer were kept as typed: the update failed."""
+    asyncio.run(
+        play(
+            database_url,
+            [
+                OPENING,
+                Step("desk_text", 0, text="/escalate \x00 not mine", option="topic"),
+                Step("admin_command", option="/canned_set greet Hello from {ticket} ", text="\x00"),
+                Step("desk_text", 0, text="/note \x00 remember", option="topic"),
+            ],
+        )
+    )
+
+
+def test_an_overlong_language_tag_is_kept_short_on_every_backend(database_url: str) -> None:
+    """Found by the test above (PostgreSQL): a person's language_code went as sent into a
+    column of 16 characters, and every update of theirs failed."""
+    asyncio.run(play(database_url, [Step("client_command", 1, option="/start")]))

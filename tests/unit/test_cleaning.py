@@ -141,3 +141,13 @@ def test_entities_always_cover_the_same_surviving_characters(
     for e in entities:
         assert e["offset"] >= 0 and e["offset"] + e["length"] <= utf16_len(cleaned)
         assert e["length"] > 0 or cleaned == text
+
+
+def test_a_language_tag_is_kept_as_telegram_would_send_it() -> None:
+    from veil.domain.model import language_tag
+
+    assert language_tag("en") == "en" and language_tag("pt_BR") == "pt-BR"
+    assert language_tag("zh-hans-cn-x-private") == "zh-hans-cn-x"  # 16 characters at most
+    assert language_tag("ru-" + "q" * 40) == "ru"
+    assert language_tag("") is None and language_tag(None) is None
+    assert language_tag("\u202een") is None and language_tag("1-en") is None

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from veil.domain.cleaning import clean
 from veil.domain.text import utf16_len, utf16_prefix
 
 TEXT_LIMIT = 4096
@@ -150,10 +151,11 @@ def command_in(text: str | None) -> str | None:
 
 
 def command_args(text: str) -> str:
-    """What follows the command: ``/note@bot some text`` -> ``some text``."""
+    """What follows the command: ``/note@bot some text`` -> ``some text``, cleaned: it is
+    kept (a note, a reason) and shown to agents, and a NUL cannot even be stored."""
     found = _COMMAND.match(visible(text).lstrip())
     rest = visible(text).lstrip()[found.end() :] if found else text
-    return rest.strip().lstrip(":,;.-—–").strip()
+    return clean(rest).strip().lstrip(":,;.-—–").strip()
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:

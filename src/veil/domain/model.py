@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -85,6 +86,7 @@ class User:
         return self.host_role is Role.SUPPORT_AGENT and not self.is_admin
 
     def touch_language(self, language: str | None, now: datetime) -> None:
+        language = language_tag(language)
         if self.host_language is None and language and language != self.language:
             self.language = language
             self.updated_at = now
@@ -208,3 +210,19 @@ class SupportMessage:
     def edit(self, text: str | None, now: datetime) -> None:
         self.text = text
         self.edited_at = now
+
+
+LANGUAGE_LIMIT = 16  # the longest language tag kept (the people table's column)
+_SUBTAG = re.compile(r"[A-Za-z0-9]{1,8}")
+
+
+def language_tag(code: str | None) -> str | None:
+    """A language tag as Telegram should send it (``en``, ``pt-br``): its well-formed
+    leading subtags within ``LANGUAGE_LIMIT`` characters; None when it starts with none."""
+    kept = ""
+    for subtag in (code or "").replace("_", "-").split("-"):
+        candidate = f"{kept}-{subtag}" if kept else subtag
+        if not _SUBTAG.fullmatch(subtag) or len(candidate) > LANGUAGE_LIMIT:
+            break
+        kept = candidate
+    return kept if kept and kept[:1].isalpha() else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from veil.domain.agents import CannedAnswer
+from veil.domain.cleaning import clean
 from veil.domain.content import TEXT_LIMIT
 from veil.domain.model import Direction
 from veil.domain.text import utf16_clip, utf16_len
@@ -27,6 +28,7 @@ async def manage(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> No
     user = await ensure_user(uow, ctx, sender)
     verb, _, rest = args.strip().partition(" ")
     name, _, body = rest.strip().partition(" ")
+    body = clean(body)  # sent to clients, echoed to the desk; a NUL cannot even be stored
     name = name.lower()
     if verb == "list":
         answers = await uow.canned.all()

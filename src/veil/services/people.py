@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from veil.domain.model import Role, User
+from veil.domain.model import Role, User, language_tag
 from veil.services.context import Context, Sender
 from veil.services.ports import UnitOfWork
 
@@ -18,7 +18,7 @@ async def ensure_user(uow: UnitOfWork, ctx: Context, sender: Sender) -> User:
         user = User(
             telegram_id=sender.telegram_id,
             role=role,
-            language=sender.language,
+            language=language_tag(sender.language),
             created_at=now,
             updated_at=now,
         )
