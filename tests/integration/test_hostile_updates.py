@@ -191,6 +191,8 @@ ADMIN_COMMANDS = (
     "/canned_list",
     "/dashboard",
     "/remove_agent ",
+    "/canned_delete ",
+    "/unban ",
 )
 CLIENT_COMMANDS = (
     "/start",
@@ -744,7 +746,20 @@ async def ticket_ids(veil: Veil) -> list[int]:
         return list((await conn.execute(select(support_tickets.c.id))).scalars())
 
 
-async def check(run: Run, errors: Errors, seen: Seen | None) -> None:
+@dataclass(frozen=True)
+class Observed:
+    """What would be sent, read once after a step."""
+
+    deliveries: list[Delivery]
+    users: dict[int, int | None]  # Veil's user ids and the Telegram ids behind them
+    cards: list[tuple[int, list[str], Buttons]]
+
+
+async def observe(run: Run) -> Observed:
+    return Observed(await outbox(run.veil), await telegram_ids(run.veil), await cards(run))
+
+
+async def check(run: Run, errors: Errors, seen: Seen | None, now: Observed) -> None:
     veil = run.veil
     # (a) nothing failed: no update kept as failed, nothing logged as an error.
     async with veil.store.engine.connect() as conn:
@@ -757,11 +772,10 @@ async def check(run: Run, errors: Errors, seen: Seen | None) -> None:
         ).all()
     assert not failed, f"an update failed: {failed[0].error}"
     assert not errors.records, [r.getMessage() for r in errors.records]
-    deliveries = await outbox(veil)
-    users = await telegram_ids(veil)
+    deliveries, users = now.deliveries, now.users
     client_secrets = [s for c in CLIENTS for s in c.secrets if s] + ["x-qz"]
     staff_secrets = [s for p in STAFF for s in p.secrets if s]
-    for _, words, _ in await cards(run):
+    for _, words, _ in now.cards:
         leaked = [s for s in client_secrets if any(s in w for w in words)]
         assert not leaked and all(is_clean(w) for w in words), f"a card shows {words!r}"
     for d in deliveries[run.checked :]:  # each delivery once: the outbox only grows here
@@ -850,15 +864,13 @@ async def give_topics(veil: Veil) -> None:
         )
 
 
-async def learn_buttons(run: Run) -> None:
+def learn_buttons(run: Run, now: Observed) -> None:
     """The buttons the bot has sent so far, packed as the sender would pack them."""
-    users = await telegram_ids(run.veil)
-    deliveries = await outbox(run.veil)
-    for d in deliveries[run.learned :]:
+    for d in now.deliveries[run.learned :]:
         if isinstance(d, SendText) and d.buttons:
             match d.to:
                 case UserChat(user_id):
-                    chat, thread = users.get(user_id) or 1, None
+                    chat, thread = now.users.get(user_id) or 1, None
                 case TicketTopic(ticket_id):
                     chat, thread = DESK, ticket_id + 500
                 case RawChat(chat_id, thread_id):
@@ -866,10 +878,10 @@ async def learn_buttons(run: Run) -> None:
             run.sent_buttons += [
                 (packed(run, b, chat), chat, thread) for row in d.buttons for b in row
             ]
-    run.learned = len(deliveries)
+    run.learned = len(now.deliveries)
     on_cards = [
         (packed(run, b, DESK), DESK, ticket_id + 500)
-        for ticket_id, _, buttons in await cards(run)
+        for ticket_id, _, buttons in now.cards
         for row in buttons
         for b in row
     ]
@@ -909,7 +921,7 @@ async def play(url: str, scenario: list[Step]) -> None:
         for agent in (*AGENTS, ADMIN):
             online = run.update(message=run.message(agent, run.private(agent), "/online"))
             await veil.dispatcher.feed_update(veil.bot, online)  # type: ignore[union-attr]
-        await check(run, errors, None)
+        await check(run, errors, None, await observe(run))
         for step in scenario:
             await one_step(run, errors, step)
     finally:
@@ -943,18 +955,19 @@ async def one_step(run: Run, errors: Errors, step: Step) -> None:
     duplicate = upd.update_id in run.used_update_ids
     run.used_update_ids.add(upd.update_id)
     seen = None
+    before = run.checked  # every delivery so far was checked after the step before
     if client is not None and upd.message is not None and not duplicate:
         run.client_messages.setdefault(client.id, []).append(upd.message.message_id)
         caption = run.captions.get((client.id, upd.message.message_id))
-        seen = Seen(client, upd.message.message_id, caption, len(await outbox(veil)))
-    before = len(await outbox(veil))
+        seen = Seen(client, upd.message.message_id, caption, before)
     await veil.dispatcher.feed_update(veil.bot, upd)
     run.updates.append(upd)
     await give_topics(veil)
-    await check(run, errors, seen)
-    added = (await outbox(veil))[before:]
+    now = await observe(run)
+    await check(run, errors, seen, now)
+    added = now.deliveries[before:]
     note(f"{step.kind}{'/dup' if duplicate else ''}: {sorted({type(d).__name__ for d in added})}")
-    await learn_buttons(run)
+    learn_buttons(run, now)
 
 
 @settings(
@@ -1036,6 +1049,25 @@ def test_a_nul_in_a_reason_or_a_canned_answer_is_stored_on_every_backend(
                 Step("desk_text", 0, text="/escalate \x00 not mine", option="topic"),
                 Step("admin_command", option="/canned_set greet Hello from {ticket} ", text="\x00"),
                 Step("desk_text", 0, text="/note \x00 remember", option="topic"),
+            ],
+        )
+    )
+
+
+def test_a_nul_in_what_an_admin_names_finds_nothing_on_every_backend(database_url: str) -> None:
+    """Found by the test above (PostgreSQL refuses a NUL even as a value to compare
+    with): an agent's alias, a canned answer's name or a ticket id typed with one."""
+    asyncio.run(
+        play(
+            database_url,
+            [
+                OPENING,
+                Step("admin_command", option="/remove_agent ", text="Agent-1\x00"),
+                Step("admin_command", option="/canned_set greet Hello from {ticket} ", text="."),
+                Step("admin_command", option="/canned_delete ", text="greet\x00"),
+                Step("admin_command", option="/unban ", text="SUPP-1\x00"),
+                Step("admin_command", option="/ban ", text="SUPP-1\x00 1h"),
+                Step("desk_text", 0, text="/transfer Agent-2\x00", option="topic"),
             ],
         )
     )

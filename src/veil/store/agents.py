@@ -15,7 +15,7 @@ from veil.domain.model import Level
 from veil.domain.routing import AgentLoad
 from veil.services.ports import RoutingLockTooLate
 from veil.store.guard import holdings_read, note_routing_locked, routing_locked
-from veil.store.repositories import add_entity
+from veil.store.repositories import add_entity, findable
 from veil.store.tables import (
     support_agent_assignments,
     support_agent_status,
@@ -37,6 +37,8 @@ class SqlAgents:
         return await self._session.get(Agent, agent_id)
 
     async def by_alias(self, alias: str) -> Agent | None:
+        if not findable(alias):
+            return None
         query = select(Agent).where(support_agent_status.c.alias == alias)
         return (await self._session.execute(query)).scalar_one_or_none()
 
@@ -122,6 +124,8 @@ class SqlCanned:
         await add_entity(self._session, answer)
 
     async def by_name(self, name: str) -> CannedAnswer | None:
+        if not findable(name):
+            return None
         query = select(CannedAnswer).where(support_canned_answers.c.name == name)
         return (await self._session.execute(query)).scalar_one_or_none()
 

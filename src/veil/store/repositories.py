@@ -70,6 +70,13 @@ def conflicts_reported() -> Iterator[None]:
         raise
 
 
+def findable(typed: str) -> bool:
+    """Can a text a person typed (an alias, a ticket id) be a value in a text column? Not
+    with a NUL: PostgreSQL refuses one even as a value to compare with, where SQLite
+    would just find nothing. Lookups by such a text find nothing on every backend."""
+    return "\x00" not in typed
+
+
 async def add_entity(session: AsyncSession, entity: object) -> None:
     session.add(entity)
     with conflicts_reported():
@@ -170,6 +177,8 @@ class SqlTickets:
         return await self._session.get(Ticket, ticket_id, with_for_update=True)
 
     async def by_public_id(self, public_id: str) -> Ticket | None:
+        if not findable(public_id):
+            return None
         query = _held(select(Ticket).where(support_tickets.c.public_id == public_id))
         return (await self._session.execute(query)).scalar_one_or_none()
 
