@@ -710,7 +710,12 @@ def _reader(d: Delivery, users: dict[int, int | None], run: Run) -> str:
             assert chat_id not in (OTHER_GROUP, CHANNEL), f"Veil wrote in a chat not its own: {d}"
             return "desk"
         case UserChat(user_id):
-            return "client" if users.get(user_id) in {c.id for c in CLIENTS} else "desk"
+            if users.get(user_id) in {c.id for c in CLIENTS}:
+                return "client"
+            # Words of a ticket's conversation sent to a person's own chat are an answer
+            # to them as its client: staff may open a ticket of their own too.
+            carried = getattr(d, "record", None) is not None or getattr(d, "relayed", False)
+            return "own ticket" if carried else "desk"
     return ""
 
 
