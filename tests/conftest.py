@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -51,6 +52,24 @@ def require_service(name: str, host: str, port: int) -> None:
         pytest.fail(f"{message}; CI must run every test against the real service")
     _unavailable.add(name)
     pytest.skip(f"NOT RUN: {message}")
+
+
+# The suite runs on two pytest-xdist workers (pyproject's addopts). ``_unavailable`` fills
+# up in the workers, while the summary below is written by the controller: each worker
+# hands its set over when it finishes (``workeroutput``), and the controller collects them.
+_WORKER_KEY = "veil_services_unavailable"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # in a worker
+        workeroutput[_WORKER_KEY] = sorted(_unavailable)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """A worker is done (xdist's hook, on the controller): keep what it could not reach."""
+    _unavailable.update(getattr(node, "workeroutput", {}).get(_WORKER_KEY, ()))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

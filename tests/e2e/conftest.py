@@ -53,8 +53,10 @@ async def world(
     )
     url = await tg.start()
     env = bot_env(backend_url, url, desk_id, admins=[admin.id])
-    # A module may shrink durations for its scenarios (say, the offline grace period).
+    # A module may shrink durations for its scenarios (say, the offline grace period):
+    # BOT_SETTINGS, or bot_settings() for values chosen as the bot starts (a free port).
     env.update(getattr(request.module, "BOT_SETTINGS", {}))
+    env.update(getattr(request.module, "bot_settings", dict)())
     # Keys of its own in a shared Redis: faketg hands out the same chat ids to every
     # world, and a pause or a drained bucket left by another module must not slow this one.
     env["VEIL_REDIS_NAMESPACE"] = f"veil-e2e-{uuid.uuid4().hex[:12]}"

@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,9 +48,11 @@ class BotProcess:
         self.log_path = log_path
         self.argv = argv
         self.proc: asyncio.subprocess.Process | None = None
+        self.started_at = 0.0  # time.monotonic(), as faketg stamps calls
 
     async def start(self) -> None:
         log = self.log_path.open("ab")
+        self.started_at = time.monotonic()
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, *self.argv, env=self.env, stdout=log, stderr=log
         )
@@ -81,11 +84,20 @@ class Desk:
     # --- waiting ---------------------------------------------------------------
     async def until(self, predicate: Callable[[], bool], what: str) -> None:
         try:
+            # A bot (re)started a moment ago makes no call while Python imports it, seconds
+            # of CPU that a busy machine (two workers, other work) stretches past STALL:
+            # the stall rule applies once the process has called Telegram.
+            await self.tg.wait_for(lambda: predicate() or self._bot_up(), timeout=WAIT_LIMIT)
             await self.tg.wait_for(predicate, timeout=WAIT_LIMIT, stall=STALL)
         except TimeoutError:
             raise AssertionError(
                 f"timed out waiting for: {what}\n--- bot log ---\n{self.bot.log()[-4000:]}"
             ) from None
+
+    def _bot_up(self) -> bool:
+        """The bot process made a call since it was last started (calls are listed as they
+        finish, so a call of a killed process may come after the new one's first)."""
+        return any(call.at >= self.bot.started_at for call in self.tg.calls[-20:])
 
     def bot_texts(self, chat_id: int, thread_id: Any = ...) -> list[str]:
         return [_text(m) for m in self.tg.bot_messages(chat_id, thread_id)]

@@ -29,14 +29,26 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-PORT = _free_port()
-HOOK = f"http://127.0.0.1:{PORT}/telegram/hook"
 SECRET = "e2e-webhook-secret_0123456789"
-BOT_SETTINGS = {
-    "VEIL_WEBHOOK_URL": HOOK,
-    "VEIL_WEBHOOK_LISTEN": f"127.0.0.1:{PORT}",
-    "VEIL_WEBHOOK_SECRET": SECRET,
-}
+
+
+def bot_settings() -> dict[str, str]:
+    """The bot's settings, with a port chosen as its bot starts: not at import, since every
+    xdist worker imports this module and a port chosen then may be taken by the time the
+    bot binds it (by another worker's faketg, say)."""
+    port = _free_port()
+    return {
+        "VEIL_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/hook",
+        "VEIL_WEBHOOK_LISTEN": f"127.0.0.1:{port}",
+        "VEIL_WEBHOOK_SECRET": SECRET,
+    }
+
+
+def _hook_url(desk: Desk) -> str:
+    """Where the bot listens, as configured."""
+    return desk.bot.env["VEIL_WEBHOOK_URL"]
+
+
 OPENED = "You're connected to Live Support"
 CONTINUES = "already talking to Live Support"
 
@@ -59,11 +71,11 @@ def _support_update(update_id: int, person: Person) -> dict[str, Any]:
     }
 
 
-async def _post(body: dict[str, Any], secret: str | None) -> int:
+async def _post(url: str, body: dict[str, Any], secret: str | None) -> int:
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
     async with (
         aiohttp.ClientSession() as session,
-        session.post(HOOK, json=body, headers=headers) as response,
+        session.post(url, json=body, headers=headers) as response,
     ):
         return response.status
 
@@ -90,7 +102,7 @@ async def hook(desk: Desk) -> Any:
 
 
 async def test_a_conversation_runs_over_the_webhook(desk: Desk, hook: Any) -> None:
-    assert hook.url == HOOK and hook.secret_token == SECRET
+    assert hook.url == _hook_url(desk) and hook.secret_token == SECRET
     _, topic = await desk.open_ticket()
     desk.tg.send_text(desk.client.id, desk.client.id, "my booking vanished")
     await desk.desk_gets("my booking vanished", topic)
@@ -103,9 +115,9 @@ async def test_a_request_without_the_right_secret_is_refused_and_not_acted_on(
     world: World, desk: Desk, hook: Any
 ) -> None:
     forger = world.new_client("Trudy")
-    assert await _post(_support_update(900_000_001, forger), None) == 401
-    assert await _post(_support_update(900_000_002, forger), "guessed") == 403
-    assert await _post(_support_update(900_000_003, forger), SECRET[:-1]) == 403
+    assert await _post(_hook_url(desk), _support_update(900_000_001, forger), None) == 401
+    assert await _post(_hook_url(desk), _support_update(900_000_002, forger), "guessed") == 403
+    assert await _post(_hook_url(desk), _support_update(900_000_003, forger), SECRET[:-1]) == 403
     # The refused updates did nothing: the same person's real /tickets is answered as
     # a stranger's, and no ticket was opened for them.
     await _then_tickets(desk, forger)
@@ -116,8 +128,8 @@ async def test_a_request_without_the_right_secret_is_refused_and_not_acted_on(
 async def test_a_repeated_update_is_handled_once(world: World, desk: Desk, hook: Any) -> None:
     person = world.new_client("Rita")
     update = _support_update(900_000_100, person)
-    assert await _post(update, SECRET) == 200
-    assert await _post(update, SECRET) == 200  # Telegram repeating itself
+    assert await _post(_hook_url(desk), update, SECRET) == 200
+    assert await _post(_hook_url(desk), update, SECRET) == 200  # Telegram repeating itself
     await _then_tickets(desk, person)
     assert _count(desk, person, OPENED) == 1
     assert _count(desk, person, CONTINUES) == 0
@@ -163,7 +175,7 @@ async def test_back_to_polling_the_webhook_is_removed(world: World, desk: Desk, 
     """Last in the module: the same bot restarted without VEIL_WEBHOOK_URL polls again."""
     account = desk.tg.world.bots[TOKEN]
     assert await desk.bot.stop() == 0
-    for name in BOT_SETTINGS:
+    for name in bot_settings():
         desk.bot.env.pop(name)
     await desk.bot.start()
     await desk.tg.wait_for(lambda: account.webhook is None, timeout=WAIT_LIMIT)

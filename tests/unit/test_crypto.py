@@ -63,6 +63,9 @@ def test_lookups_are_stable_keyed_and_cover_every_key() -> None:
         ("not-a-key", "not a Fernet key"),
         (f"{NEW},{NEW}", "listed twice"),
     ],
+    # Named by the complaint, not by a key made at import: every xdist worker imports
+    # this module, and the workers must collect the same test names.
+    ids=["empty", "not-a-key", "listed-twice"],
 )
 def test_bad_keys_are_refused_with_the_reason(text: str, complaint: str) -> None:
     with pytest.raises(KeyringError, match=complaint):
