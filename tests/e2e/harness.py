@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -67,6 +68,10 @@ class BotProcess:
             self.proc.kill()
             return await self.proc.wait()
 
+    @property
+    def exited(self) -> bool:
+        return self.proc is None or self.proc.returncode is not None
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
@@ -84,19 +89,27 @@ class Desk:
     # --- waiting ---------------------------------------------------------------
     async def until(self, predicate: Callable[[], bool], what: str) -> None:
         try:
-            # A bot (re)started a moment ago makes no call while Python imports it, seconds
-            # of CPU that a busy machine (two workers, other work) stretches past STALL:
-            # the stall rule applies once the process has called Telegram.
-            await self.tg.wait_for(lambda: predicate() or self._bot_up(), timeout=WAIT_LIMIT)
+            await self._bot_awake(predicate)
             await self.tg.wait_for(predicate, timeout=WAIT_LIMIT, stall=STALL)
         except TimeoutError:
             raise AssertionError(
                 f"timed out waiting for: {what}\n--- bot log ---\n{self.bot.log()[-4000:]}"
             ) from None
 
-    def _bot_up(self) -> bool:
-        """The bot process made a call since it was last started (calls are listed as they
-        finish, so a call of a killed process may come after the new one's first)."""
+    async def _bot_awake(self, predicate: Callable[[], bool]) -> None:
+        """A bot (re)started a moment ago makes no call while Python imports it: seconds of
+        CPU, which a busy machine (two test workers, other work) stretches past STALL. The
+        stall rule applies once the process has called Telegram (or has exited)."""
+        deadline = time.monotonic() + WAIT_LIMIT
+        while not (predicate() or self._bot_called() or self.bot.exited):
+            if time.monotonic() > deadline:
+                raise TimeoutError
+            with contextlib.suppress(TimeoutError):  # to look at the process again
+                await self.tg.wait_for(lambda: predicate() or self._bot_called(), timeout=1.0)
+
+    def _bot_called(self) -> bool:
+        """The bot made a call since it was last started (calls are listed as they finish:
+        a call of a killed process may come after the new one's first)."""
         return any(call.at >= self.bot.started_at for call in self.tg.calls[-20:])
 
     def bot_texts(self, chat_id: int, thread_id: Any = ...) -> list[str]:
