@@ -127,6 +127,16 @@ def test_clean_text_keeps_its_entities_as_they_are() -> None:
     assert clean_with_entities("hi", entities) == ("hi", entities)
 
 
+def test_an_entity_ending_inside_a_removed_surrogate_pair_goes() -> None:
+    """Found by the property below: a stray tag character is two UTF-16 units."""
+    assert clean_with_entities("\U000e0067", [{"type": "bold", "offset": 0, "length": 1}]) == (
+        "",
+        (),
+    )
+    kept = clean_with_entities("ab\U000e0067c", [{"type": "bold", "offset": 1, "length": 3}])
+    assert kept == ("abc", ({"type": "bold", "offset": 1, "length": 1},))
+
+
 @given(texts, st.data())
 def test_entities_always_cover_the_same_surviving_characters(
     text: str, data: st.DataObject

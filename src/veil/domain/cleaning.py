@@ -178,9 +178,9 @@ def clean_with_entities(
     removed_before = [0]
     for char, becomes in zip(text, steps, strict=True):
         gone = _units(char) - sum(_units(c) for c in becomes)
-        for _ in range(_units(char)):
-            removed_before.append(removed_before[-1])
-        removed_before[-1] += gone
+        # Unit by unit: an offset inside a removed surrogate pair lands where it went.
+        for unit in range(_units(char)):
+            removed_before.append(removed_before[-1] + (1 if unit < gone else 0))
     total = len(removed_before) - 1
 
     def position(unit: int) -> int:
