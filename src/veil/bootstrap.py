@@ -451,6 +451,7 @@ def build(
             bundle_after=settings.sender_bundle_after,
             menus=menus,
             presses=presses,
+            reader=store.peek,
         )
         for _ in range(settings.sender_workers)
     ]

@@ -5,19 +5,21 @@ nothing to the desk and ends."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import FakeClock
 from tests.integration.test_store import make_ctx
 from veil.domain.limits import Limits
+from veil.domain.model import Direction
 from veil.domain.permissions import Act
 from veil.services import bans, client, guard
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import CopyContent, SendText, TicketTopic, UserChat, decode
 from veil.services.guard import InPrivate
+from veil.services.relay import record_message
 from veil.store.audit import export
 from veil.store.tables import support_outbox
 from veil.store.uow import SqlStore
@@ -181,3 +183,62 @@ async def test_unban_lifts_a_ban_for_good(engine: AsyncEngine, clock: FakeClock)
     assert await _run(store, CLIENT, lambda uow: client.open_ticket(uow, ctx, Sender(CLIENT)))
     actions = [e["action"] async for e in export(engine)]
     assert "client.unbanned" in actions
+
+
+async def test_messages_read_with_the_decisions_count_exactly_as_counted_alone(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    """The latest messages read with a person's ban and allowances in one query give the
+    answer the counting query alone gives, at the window's edges and past the allowance,
+    and a message this unit wrote afterwards counts too."""
+    store, ctx = SqlStore(engine, clock), _ctx(clock, messages_per_hour=50)
+    opened = await _run(store, CLIENT, lambda uow: client.open_ticket(uow, ctx, Sender(CLIENT)))
+    start = clock()
+    for n in range(6):
+        await _run(store, CLIENT, lambda uow, n=n: client.relay_from_client(uow, ctx, _message(n)))
+        clock.advance(minutes=10)
+    user_id = await _user_id(store)
+    order = f"{opened.public_id} messages 4"  # type: ignore[attr-defined]
+    await _run(store, ADMIN, lambda uow: bans.allow(uow, ctx, Sender(ADMIN), order))
+
+    async def alone(count: int, since: datetime) -> list[datetime]:
+        async with store() as uow:
+            return list(await uow.limits.recent_messages(user_id, count, since))
+
+    async def foreseen(hint: tuple[int, datetime], count: int, since: datetime) -> list[datetime]:
+        async with store() as uow:
+            await uow.limits.foresee_messages(user_id, *hint)
+            await uow.limits.ban_of(user_id)
+            return list(await uow.limits.recent_messages(user_id, count, since))
+
+    edges = [start - timedelta(minutes=1), start, start + timedelta(minutes=10), clock()]
+    for hint_since in edges:
+        for since in edges:
+            for count in (1, 3, 4, 5, 8):
+                for hint_count in (2, 4, 50):
+                    got = await foreseen((hint_count, hint_since), count, since)
+                    assert got == await alone(count, since), (hint_since, since, count)
+
+    statements: list[str] = []
+
+    def seen(_c: object, _cur: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    async with store() as uow:  # the usual case: no second query
+        await uow.limits.foresee_messages(user_id, 50, start)
+        await uow.limits.ban_of(user_id)
+        event.listen(engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            latest = await uow.limits.recent_messages(user_id, 4, start + timedelta(minutes=1))
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", seen)
+        assert len(latest) == 4 and statements == []
+
+    async with store() as uow:  # a message of this very unit counts at once
+        await uow.limits.foresee_messages(user_id, 50, start - timedelta(minutes=1))
+        await uow.limits.ban_of(user_id)
+        ticket = await uow.tickets.open_for_client(user_id)
+        assert ticket is not None
+        await record_message(uow, ctx, ticket, _message(7), Direction.FROM_CLIENT, None)
+        latest = await uow.limits.recent_messages(user_id, 50, start - timedelta(minutes=1))
+        assert len(latest) == 7 and latest[0] == clock()

@@ -74,3 +74,30 @@ def test_bad_keys_are_refused_with_the_reason(text: str, complaint: str) -> None
 
 def test_keys_may_be_separated_by_commas_or_lines() -> None:
     assert Keyring.parse(f"{NEW}, {OLD}").kids == Keyring.parse(f"{NEW}\n{OLD}\n").kids
+
+
+def test_a_value_opened_before_opens_from_memory_and_an_altered_one_still_fails() -> None:
+    keys = Keyring([NEW])
+    sealed = keys.seal("remembered")
+    kid, _, token = sealed.partition(".")
+    flipped = token[:-6] + ("A" if token[-6] != "A" else "B") + token[-5:]
+    assert keys.open(sealed) == "remembered"
+    assert keys.open(sealed) == "remembered"
+    with pytest.raises(KeyringError, match="altered"):
+        keys.open(f"{kid}.{flipped}")
+
+
+def test_what_one_keyring_opened_another_without_its_key_does_not() -> None:
+    sealed = Keyring([OLD]).seal("kept")
+    with pytest.raises(KeyringError, match="not among the keys"):
+        Keyring([NEW]).open(sealed)
+
+
+def test_the_memory_of_opened_values_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    from veil.store import crypto
+
+    monkeypatch.setattr(crypto, "OPENED_CACHE_SIZE", 3)
+    keys = Keyring([NEW])
+    sealed = [keys.seal(f"text {n}") for n in range(10)]
+    assert [keys.open(s) for s in sealed] == [f"text {n}" for n in range(10)]
+    assert len(keys._opened) == 3

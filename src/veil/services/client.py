@@ -122,7 +122,7 @@ async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> Non
     handling = handling_of(msg.kind)
     if handling is Handling.IGNORE:
         return
-    if await limits.banned(uow, ctx, user):
+    if await limits.banned(uow, ctx, user, counting=LimitKind.MESSAGES_PER_HOUR):
         return
     ticket = await uow.tickets.open_for_client(id_of(user))
     if ticket is None:

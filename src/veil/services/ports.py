@@ -271,6 +271,12 @@ class LimitRepository(Protocol):
         """When the client's latest ``count`` messages after ``since`` arrived."""
         ...
 
+    async def foresee_messages(self, user_id: int, count: int, since: datetime) -> None:
+        """A hint, given before the person's ban or allowances are first asked for: their
+        latest messages (``count``, or their own allowance) after ``since`` will be asked
+        for next. A store may read them in the same query; the answer is the same."""
+        ...
+
     async def allowance(self, user_id: int, kind: LimitKind) -> int | None:
         """A limit an admin set for this person instead of the settings'."""
         ...

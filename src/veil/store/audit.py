@@ -220,6 +220,15 @@ def _capture(session: Session, _flush: UOWTransaction, _instances: object) -> No
             change.fields[attr.key] = (first, new)
 
 
+def created_in(session: AsyncSession, kind: type) -> bool:
+    """Has this unit of work added an entity of ``kind``, flushed or not yet?"""
+    sync = session.sync_session
+    if any(isinstance(entity, kind) for entity in sync.new):
+        return True
+    changes: dict[int, Change] = sync.info.get(_CHANGES, {})
+    return any(c.created and isinstance(c.entity, kind) for c in changes.values())
+
+
 @event.listens_for(GuardedSession, "after_commit")
 @event.listens_for(GuardedSession, "after_rollback")
 def _forget(session: Session) -> None:

@@ -17,6 +17,8 @@ import base64
 import binascii
 import hashlib
 import hmac
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,6 +27,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KID_LENGTH = 8
+# Sealed values opened (or sealed) lately, with what they hold: the sender reads the
+# same pending deliveries pass after pass, and a person's row is read with every
+# update. A Fernet token opens to one plain value only (it is authenticated), so a
+# token seen before needs no second decryption; any other string, an altered one
+# included, misses and is checked in full.
+OPENED_CACHE_SIZE = 4096
+OPENED_CACHE_MAX_CHARS = 16_384  # longer values are opened every time
 
 
 class KeyringError(Exception):
@@ -74,6 +83,9 @@ class Keyring:
         self._by_kid = {k.kid: k for k in parsed}
         if len(self._by_kid) != len(parsed):
             raise KeyringError("the same encryption key is listed twice")
+        # Per keyring: a keyring's keys never change, so what opened once opens again.
+        self._opened: OrderedDict[str, str] = OrderedDict()
+        self._opened_lock = threading.Lock()  # migrations and CLI tools may use threads
 
     @classmethod
     def parse(cls, text: str) -> Keyring:
@@ -91,9 +103,30 @@ class Keyring:
 
     def seal(self, plain: str) -> str:
         key = self._keys[0]
-        return f"{key.kid}.{key.fernet.encrypt(plain.encode()).decode()}"
+        sealed = f"{key.kid}.{key.fernet.encrypt(plain.encode()).decode()}"
+        self._remember(sealed, plain)  # what this process writes it often reads back
+        return sealed
 
     def open(self, sealed: str) -> str:
+        with self._opened_lock:
+            plain = self._opened.get(sealed)
+            if plain is not None:
+                self._opened.move_to_end(sealed)
+                return plain
+        plain = self._open(sealed)
+        self._remember(sealed, plain)
+        return plain
+
+    def _remember(self, sealed: str, plain: str) -> None:
+        if len(sealed) > OPENED_CACHE_MAX_CHARS:
+            return
+        with self._opened_lock:
+            self._opened[sealed] = plain
+            self._opened.move_to_end(sealed)
+            while len(self._opened) > OPENED_CACHE_SIZE:
+                self._opened.popitem(last=False)
+
+    def _open(self, sealed: str) -> str:
         kid, dot, token = sealed.partition(".")
         key = self._by_kid.get(kid)
         if not dot or key is None:

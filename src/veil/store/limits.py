@@ -4,14 +4,16 @@ messages), per-person decisions, notices given, and a log of other counted event
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, literal, null, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from veil.domain.limits import Ban, Limit, LimitKind, Verdict, held_tickets, judge
-from veil.domain.model import Direction
+from veil.domain.model import Direction, SupportMessage
+from veil.store.audit import created_in
 from veil.store.tables import (
     support_limit_notices,
     support_messages,
@@ -21,6 +23,24 @@ from veil.store.tables import (
 )
 
 BAN = "ban"
+_MESSAGE = "~message"  # the rows of a person's latest messages, read with their decisions
+
+
+@dataclass(frozen=True)
+class _Foreseen:
+    """A person's latest message times, read with their decisions (see foresee_messages):
+    every one after ``since``, or the latest ``limit`` of them when not ``complete``."""
+
+    since: datetime
+    times: list[datetime]  # newest first
+    complete: bool
+
+    def answer(self, count: int, since: datetime) -> list[datetime] | None:
+        """The latest ``count`` after ``since``, when these rows are sure to hold them."""
+        if since < self.since:
+            return None
+        inside = [t for t in self.times if t > since]
+        return inside[:count] if self.complete or len(inside) >= count else None
 
 
 class SqlLimits:
@@ -29,6 +49,12 @@ class SqlLimits:
         # A person's decisions (ban, allowances), read in one query once per unit of work:
         # a relayed message asks for the ban and the allowance both.
         self._decisions: dict[int, dict[str, Any]] = {}
+        self._asked_messages: dict[int, tuple[int, datetime]] = {}
+        self._foreseen: dict[int, _Foreseen] = {}
+
+    async def foresee_messages(self, user_id: int, count: int, since: datetime) -> None:
+        if user_id not in self._decisions:
+            self._asked_messages[user_id] = (count, since)
 
     async def _of(self, user_id: int) -> dict[str, Any]:
         found = self._decisions.get(user_id)
@@ -37,8 +63,46 @@ class SqlLimits:
             query = select(r.kind, r.allowance, r.created_at, r.until, r.reason).where(
                 r.user_id == user_id
             )
-            found = {row.kind: row for row in await self._session.execute(query)}
+            asked = self._asked_messages.pop(user_id, None)
+            if asked is None:
+                found = {row.kind: row for row in await self._session.execute(query)}
+            else:
+                found = await self._with_messages(query, user_id, *asked)
             self._decisions[user_id] = found
+        return found
+
+    async def _with_messages(
+        self, decisions: Any, user_id: int, count: int, since: datetime
+    ) -> dict[str, Any]:
+        """The person's decisions and their latest messages in one round trip: as many
+        as their own allowance of messages an hour says, or ``count``."""
+        r = support_rate_limits.c
+        allowance = (
+            select(r.allowance)
+            .where(r.user_id == user_id, r.kind == LimitKind.MESSAGES_PER_HOUR.value)
+            .scalar_subquery()
+        )
+        latest = self._latest_messages(user_id, since).limit(func.coalesce(allowance, count))
+        inner = latest.subquery()
+        times = select(
+            literal(_MESSAGE).label("kind"),
+            null().label("allowance"),
+            inner.c.created_at,
+            null().label("until"),
+            null().label("reason"),
+        )
+        await self._session.flush()  # plain rows: make this unit's own messages visible
+        found: dict[str, Any] = {}
+        seen: list[datetime] = []
+        for row in await self._session.execute(decisions.union_all(times)):
+            if row.kind == _MESSAGE:
+                seen.append(row.created_at)
+            else:
+                found[row.kind] = row
+        own = found.get(LimitKind.MESSAGES_PER_HOUR.value)
+        limit = own.allowance if own is not None and own.allowance is not None else count
+        seen.sort(reverse=True)
+        self._foreseen[user_id] = _Foreseen(since, seen, complete=len(seen) < limit)
         return found
 
     async def recent_tickets(
@@ -57,9 +121,20 @@ class SqlLimits:
     async def recent_messages(
         self, client_id: int, count: int, since: datetime
     ) -> Sequence[datetime]:
-        m, t = support_messages.c, support_tickets.c
+        foreseen = self._foreseen.pop(client_id, None)
+        # Read with the decisions before this unit wrote any message: still the facts.
+        if foreseen is not None and not created_in(self._session, SupportMessage):
+            answer = foreseen.answer(count, since)
+            if answer is not None:
+                return answer
         await self._session.flush()  # plain rows: make this unit's own messages visible
-        query = (
+        query = self._latest_messages(client_id, since).limit(count)
+        return list((await self._session.execute(query)).scalars())
+
+    @staticmethod
+    def _latest_messages(client_id: int, since: datetime) -> Any:
+        m, t = support_messages.c, support_tickets.c
+        return (
             select(m.created_at)
             .join(support_tickets, t.id == m.ticket_id)
             .where(
@@ -68,9 +143,7 @@ class SqlLimits:
                 m.created_at > since,
             )
             .order_by(m.created_at.desc())
-            .limit(count)
         )
-        return list((await self._session.execute(query)).scalars())
 
     async def allowance(self, user_id: int, kind: LimitKind) -> int | None:
         row = (await self._of(user_id)).get(kind.value)

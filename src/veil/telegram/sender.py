@@ -182,10 +182,16 @@ class OutboxSender:
         bundle_after: float = 1.0,
         name: str | None = None,
         menus: Menus | None = None,
+        reader: UnitOfWorkFactory | None = None,
     ) -> None:
         self.metrics = metrics or DeliveryMetrics()
         self._calls = DeliveryCalls(bot, units, ctx, self.metrics, presses, menus)
         self._units = units
+        # Where the lanes' heads are looked at: a unit that only reads (on SQLite it takes
+        # no write lock, which each pass would otherwise hold while its rows are read).
+        # The claim that follows is conditional, under the write lock, so a head read a
+        # moment too early is only a claim that fails.
+        self._reader = reader or units
         self._ctx = ctx
         self.gate = gate
         self.limits = limits or FloodLimits()  # what the gate paces to
@@ -233,7 +239,7 @@ class OutboxSender:
         free = self._concurrency - len(self._in_flight)
         if free <= 0:
             return self._poll_interval
-        async with self._units() as uow:
+        async with self._reader() as uow:
             heads = await uow.outbox.heads(self._ctx.clock(), BATCH)
         soonest = self._poll_interval
         chosen: list[Batch] = []
@@ -276,7 +282,7 @@ class OutboxSender:
             return Batch([head])
         if not isinstance(d, CopyContent) and not self._queued(head):
             return Batch([head])  # no budget pressure: each text goes as written
-        async with self._units() as uow:
+        async with self._reader() as uow:
             after = list(await uow.outbox.following(head, RUN_LIMIT))
         if isinstance(d, CopyContent):
             return Batch(album_run(head, after))
