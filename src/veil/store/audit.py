@@ -184,13 +184,20 @@ PEOPLE_FIELDS = frozenset(
 )
 
 
+_sealed_by_kind: dict[type, frozenset[str]] = {}  # a mapping never changes while running
+
+
 def _sealed_fields(entity: object) -> frozenset[str]:
-    mapper = inspect(type(entity))
-    return frozenset(
-        prop.key
-        for prop in mapper.column_attrs
-        if any(isinstance(c.type, _SEALED) for c in prop.columns)
-    )
+    kind = type(entity)
+    found = _sealed_by_kind.get(kind)
+    if found is None:
+        found = frozenset(
+            prop.key
+            for prop in inspect(kind).column_attrs
+            if any(isinstance(c.type, _SEALED) for c in prop.columns)
+        )
+        _sealed_by_kind[kind] = found
+    return found
 
 
 @event.listens_for(GuardedSession, "before_flush")
