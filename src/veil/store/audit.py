@@ -316,13 +316,7 @@ class SqlAudit:
         actor = await self._resolve(actor_of, [t for _, t, _ in pending])
         now = now.astimezone(UTC)  # as it reads back, so that the hash can be checked
         await self._lock()
-        head = (
-            await self._session.execute(
-                select(support_audit_log.c.seq, support_audit_log.c.hash)
-                .order_by(support_audit_log.c.seq.desc(), support_audit_log.c.id.desc())
-                .limit(1)
-            )
-        ).first()
+        head = (await self._session.execute(_HEAD)).first()
         seq, prev = (int(head.seq), str(head.hash)) if head else (0, GENESIS)
         rows = []
         for action, ticket_id, details in pending:
@@ -331,14 +325,12 @@ class SqlAudit:
             entry_hash = digest(prev, entry)
             rows.append(_row(entry, prev, entry_hash))
             prev = entry_hash
-        await self._session.execute(insert(support_audit_log), rows)
+        await self._session.execute(_INSERT, rows)
         return len(rows)
 
     async def _lock(self) -> None:
         if self._session.get_bind().dialect.name == "postgresql":
-            await self._session.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY}
-            )
+            await self._session.execute(_LOCK, {"key": AUDIT_LOCK_KEY})
 
     async def _resolve(
         self, actor_of: Callable[[int], Any], tickets: Sequence[int | None]
@@ -360,6 +352,16 @@ class SqlAudit:
             if ticket is not None and ticket.client_id == user.id:
                 return Actor(ActorRole.CLIENT, f"User-{ticket.public_id}")
         return Actor(ActorRole.CLIENT, f"client#{user.id}")
+
+
+# Built once: the chain's statements run with every change of the desk.
+_HEAD = (
+    select(support_audit_log.c.seq, support_audit_log.c.hash)
+    .order_by(support_audit_log.c.seq.desc(), support_audit_log.c.id.desc())
+    .limit(1)
+)
+_INSERT = insert(support_audit_log)
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def _row(entry: Entry, prev: str, entry_hash: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, null, select
+from sqlalchemy import Integer, bindparam, delete, func, insert, literal, null, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from veil.domain.limits import Ban, Limit, LimitKind, Verdict, held_tickets, judge
@@ -24,6 +24,52 @@ from veil.store.tables import (
 
 BAN = "ban"
 _MESSAGE = "~message"  # the rows of a person's latest messages, read with their decisions
+
+
+def _latest_messages() -> Any:
+    """A client's latest messages after ``since``, newest first, ``count`` of them."""
+    m, t = support_messages.c, support_tickets.c
+    return (
+        select(m.created_at)
+        .join(support_tickets, t.id == m.ticket_id)
+        .where(
+            t.client_id == bindparam("user_id"),
+            m.direction == Direction.FROM_CLIENT,
+            m.created_at > bindparam("since"),
+        )
+        .order_by(m.created_at.desc())
+    )
+
+
+def _decisions_and_messages() -> Any:
+    """A person's decisions, and as many of their latest messages as their own allowance
+    of messages an hour says (or ``count``), in one statement."""
+    r = support_rate_limits.c
+    allowance = (
+        select(r.allowance)
+        .where(r.user_id == bindparam("user_id"), r.kind == LimitKind.MESSAGES_PER_HOUR.value)
+        .scalar_subquery()
+    )
+    count = bindparam("count", type_=Integer)
+    inner = _latest_messages().limit(func.coalesce(allowance, count)).subquery()
+    times = select(
+        literal(_MESSAGE).label("kind"),
+        null().label("allowance"),
+        inner.c.created_at,
+        null().label("until"),
+        null().label("reason"),
+    )
+    return _DECISIONS.union_all(times)
+
+
+# Built once: a statement made afresh for every message costs more to build and to key
+# for SQLAlchemy's cache than to run.
+_r = support_rate_limits.c
+_DECISIONS = select(_r.kind, _r.allowance, _r.created_at, _r.until, _r.reason).where(
+    _r.user_id == bindparam("user_id")
+)
+_LATEST_MESSAGES = _latest_messages().limit(bindparam("count", type_=Integer))
+_DECISIONS_AND_MESSAGES = _decisions_and_messages()
 
 
 @dataclass(frozen=True)
@@ -59,42 +105,23 @@ class SqlLimits:
     async def _of(self, user_id: int) -> dict[str, Any]:
         found = self._decisions.get(user_id)
         if found is None:
-            r = support_rate_limits.c
-            query = select(r.kind, r.allowance, r.created_at, r.until, r.reason).where(
-                r.user_id == user_id
-            )
             asked = self._asked_messages.pop(user_id, None)
             if asked is None:
-                found = {row.kind: row for row in await self._session.execute(query)}
+                rows = await self._session.execute(_DECISIONS, {"user_id": user_id})
+                found = {row.kind: row for row in rows}
             else:
-                found = await self._with_messages(query, user_id, *asked)
+                found = await self._with_messages(user_id, *asked)
             self._decisions[user_id] = found
         return found
 
-    async def _with_messages(
-        self, decisions: Any, user_id: int, count: int, since: datetime
-    ) -> dict[str, Any]:
+    async def _with_messages(self, user_id: int, count: int, since: datetime) -> dict[str, Any]:
         """The person's decisions and their latest messages in one round trip: as many
         as their own allowance of messages an hour says, or ``count``."""
-        r = support_rate_limits.c
-        allowance = (
-            select(r.allowance)
-            .where(r.user_id == user_id, r.kind == LimitKind.MESSAGES_PER_HOUR.value)
-            .scalar_subquery()
-        )
-        latest = self._latest_messages(user_id, since).limit(func.coalesce(allowance, count))
-        inner = latest.subquery()
-        times = select(
-            literal(_MESSAGE).label("kind"),
-            null().label("allowance"),
-            inner.c.created_at,
-            null().label("until"),
-            null().label("reason"),
-        )
         await self._session.flush()  # plain rows: make this unit's own messages visible
         found: dict[str, Any] = {}
         seen: list[datetime] = []
-        for row in await self._session.execute(decisions.union_all(times)):
+        params = {"user_id": user_id, "since": since, "count": count}
+        for row in await self._session.execute(_DECISIONS_AND_MESSAGES, params):
             if row.kind == _MESSAGE:
                 seen.append(row.created_at)
             else:
@@ -128,22 +155,8 @@ class SqlLimits:
             if answer is not None:
                 return answer
         await self._session.flush()  # plain rows: make this unit's own messages visible
-        query = self._latest_messages(client_id, since).limit(count)
-        return list((await self._session.execute(query)).scalars())
-
-    @staticmethod
-    def _latest_messages(client_id: int, since: datetime) -> Any:
-        m, t = support_messages.c, support_tickets.c
-        return (
-            select(m.created_at)
-            .join(support_tickets, t.id == m.ticket_id)
-            .where(
-                t.client_id == client_id,
-                m.direction == Direction.FROM_CLIENT,
-                m.created_at > since,
-            )
-            .order_by(m.created_at.desc())
-        )
+        params = {"user_id": client_id, "since": since, "count": count}
+        return list((await self._session.execute(_LATEST_MESSAGES, params)).scalars())
 
     async def allowance(self, user_id: int, kind: LimitKind) -> int | None:
         row = (await self._of(user_id)).get(kind.value)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, insert, or_, select, update
+from sqlalchemy import Select, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -91,6 +92,18 @@ _waiting = (support_tickets.c.status != TicketStatus.CLOSED) & (
 )
 
 
+@functools.cache  # built once, after the mappers started (a statement costs to build)
+def _by_telegram_key() -> Select[Any]:
+    """A person by any of their keyed hashes; the oldest if ever two (a process that
+    knew too few keys during a rotation)."""
+    return (
+        select(User)
+        .where(people.c.telegram_key.in_(bindparam("keys", expanding=True)))
+        .order_by(people.c.id)
+        .limit(1)
+    )
+
+
 class SqlUsers:
     """Veil's people, each with what the host's own records say of them (when a host's
     users table is mapped), read once per unit of work."""
@@ -113,10 +126,9 @@ class SqlUsers:
         return user
 
     async def _look_up(self, telegram_id: int) -> User | None:
-        keys = keyring_of_session(self._session).lookups(telegram_id)
-        # The oldest if ever two (a process that knew too few keys during a rotation).
-        query = select(User).where(people.c.telegram_key.in_(keys)).order_by(people.c.id).limit(1)
-        return await self._known((await self._session.execute(query)).scalar_one_or_none())
+        keys = list(keyring_of_session(self._session).lookups(telegram_id))
+        found = await self._session.execute(_by_telegram_key(), {"keys": keys})
+        return await self._known(found.scalar_one_or_none())
 
     async def get(self, user_id: int) -> User | None:
         return await self._known(await self._session.get(User, user_id))
