@@ -12,9 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.conftest import FakeClock
 from veil.domain.model import Direction, Role, Ticket, TicketStatus
 from veil.i18n import default_catalog
-from veil.services import client, desk
+from veil.services import client, desk, outbound
 from veil.services.context import Context, Incoming, Sender
-from veil.services.deliveries import CopyContent, OpenTopic, SendText, TicketTopic, UserChat, decode
+from veil.services.deliveries import (
+    CopyContent,
+    OpenTopic,
+    SendText,
+    TicketTopic,
+    UserChat,
+    decode,
+)
 from veil.services.ports import Conflict
 from veil.store.tables import support_outbox
 from veil.store.uow import SqlStore
@@ -219,6 +226,34 @@ async def test_a_conversation_is_stored_in_order_with_notes_apart(
     to_client = [d for d in deliveries if isinstance(d, SendText) and d.text == "hi!"]
     assert len(to_client) == 1 and to_client[0].to == UserChat(reloaded.client_id)
     assert not any(isinstance(d, SendText) and "vip" in d.text for d in deliveries)
+
+
+async def test_where_a_message_landed_is_kept_and_found_again(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    """An agent's reply to a desk message, or a client's reply to one of the bot's, is
+    found by where the message landed; recording it must not touch anything else."""
+    store = SqlStore(engine, clock)
+    ctx = make_ctx(clock)
+    alice = Sender(10)
+    async with store() as uow:
+        ticket = await client.open_ticket(uow, ctx, alice)
+        await client.relay_from_client(uow, ctx, Incoming(10, 1, alice, "text", "hello"))
+        await uow.commit()
+    ticket_id = ticket.id or 0
+    async with store() as uow:
+        (record,) = await uow.messages.for_ticket(ticket_id, include_internal=False)
+        assert record.id is not None
+        await outbound.record_delivered(uow, record.id, outbound.Side.DESK, DESK, 900)
+        await outbound.record_delivered(uow, record.id, outbound.Side.CLIENT, 10, 31)
+        await uow.commit()
+    async with store() as uow:
+        on_desk = await uow.messages.by_desk_message(ticket_id, DESK, 900)
+        at_client = await uow.messages.by_client_message(ticket_id, 31)
+        elsewhere = await uow.messages.by_desk_message(ticket_id, DESK, 901)
+    assert on_desk is not None and on_desk.id == record.id and on_desk.text == "hello"
+    assert at_client is not None and at_client.id == record.id
+    assert elsewhere is None
 
 
 async def test_times_come_back_time_zone_aware(engine: AsyncEngine, clock: FakeClock) -> None:

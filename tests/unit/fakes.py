@@ -276,6 +276,16 @@ class FakeMessages:
     async def get(self, message_id: int) -> SupportMessage | None:
         return self.m.messages.get(message_id)
 
+    async def delivered_to_client(self, message_id: int, client_message_id: int) -> None:
+        if (record := self.m.messages.get(message_id)) is not None:
+            record.client_message_id = client_message_id
+
+    async def delivered_to_desk(
+        self, message_id: int, desk_chat_id: int, desk_message_id: int
+    ) -> None:
+        if (record := self.m.messages.get(message_id)) is not None:
+            record.desk_chat_id, record.desk_message_id = desk_chat_id, desk_message_id
+
     async def by_client_message(
         self, ticket_id: int, client_message_id: int
     ) -> SupportMessage | None:

@@ -138,13 +138,10 @@ async def copy_is_shared(uow: UnitOfWork, record_id: int, side: Side) -> bool:
 async def record_delivered(
     uow: UnitOfWork, record_id: int, side: Side, chat_id: int, message_id: int
 ) -> None:
-    record = await uow.messages.get(record_id)
-    if record is None:
-        return
     if side is Side.CLIENT:
-        record.client_message_id = message_id
+        await uow.messages.delivered_to_client(record_id, message_id)
     else:
-        record.desk_chat_id, record.desk_message_id = chat_id, message_id
+        await uow.messages.delivered_to_desk(record_id, chat_id, message_id)
 
 
 async def topic_opened(uow: UnitOfWork, ticket_id: int, thread_id: int) -> None:

@@ -142,6 +142,17 @@ class MessageRepository(Protocol):
     async def count_on_desk(
         self, ticket_id: int, desk_chat_id: int, desk_message_id: int
     ) -> int: ...
+    async def delivered_to_client(self, message_id: int, client_message_id: int) -> None:
+        """Where a message landed in the client's chat (without loading the message:
+        this runs once per relayed message, on the sender's path)."""
+        ...
+
+    async def delivered_to_desk(
+        self, message_id: int, desk_chat_id: int, desk_message_id: int
+    ) -> None:
+        """Where a message landed on the desk."""
+        ...
+
     async def for_ticket(
         self, ticket_id: int, *, include_internal: bool
     ) -> Sequence[SupportMessage]: ...

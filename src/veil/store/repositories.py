@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import (
+    Select,
+    Text,
+    bindparam,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -299,6 +312,20 @@ class SqlTickets:
         return (await self._session.execute(_held(query))).scalars().all()
 
 
+# Core statements (no ORM object is loaded, so none is left stale in the session): the
+# bookkeeping fields are not audited (store/audit.py).
+_TO_CLIENT = (
+    update(support_messages)
+    .where(support_messages.c.id == bindparam("message_id"))
+    .values(client_message_id=bindparam("client_message_id"))
+)
+_TO_DESK = (
+    update(support_messages)
+    .where(support_messages.c.id == bindparam("message_id"))
+    .values(desk_chat_id=bindparam("desk_chat_id"), desk_message_id=bindparam("desk_message_id"))
+)
+
+
 class SqlMessages:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -328,6 +355,17 @@ class SqlMessages:
         )
         query = query.order_by(support_messages.c.id).limit(1)
         return (await self._session.execute(query)).scalar_one_or_none()
+
+    async def delivered_to_client(self, message_id: int, client_message_id: int) -> None:
+        await self._session.execute(
+            _TO_CLIENT, {"message_id": message_id, "client_message_id": client_message_id}
+        )
+
+    async def delivered_to_desk(
+        self, message_id: int, desk_chat_id: int, desk_message_id: int
+    ) -> None:
+        values = {"desk_chat_id": desk_chat_id, "desk_message_id": desk_message_id}
+        await self._session.execute(_TO_DESK, {"message_id": message_id, **values})
 
     async def count_on_desk(self, ticket_id: int, desk_chat_id: int, desk_message_id: int) -> int:
         query = select(func.count()).where(
@@ -389,7 +427,7 @@ class SqlOutbox:
             .order_by(o.id)
             .limit(limit)
         )
-        return [_pending(row) for row in await self._session.execute(query)]
+        return [self._pending(row) for row in await self._session.execute(query)]
 
     async def following(self, head: PendingDelivery, limit: int) -> Sequence[PendingDelivery]:
         o = support_outbox.c
@@ -399,14 +437,37 @@ class SqlOutbox:
             .order_by(o.id)
             .limit(limit)
         )
-        return [_pending(row) for row in await self._session.execute(query)]
+        return [self._pending(row) for row in await self._session.execute(query)]
 
     def _pending_rows(self) -> Select[Any]:
         o, t = support_outbox.c, support_tickets.c
         return select(
-            o.id, o.lane, o.delivery, o.attempts, o.created_at, t.desk_chat_id, t.private_agent_id
+            o.id,
+            o.lane,
+            type_coerce(o.delivery, Text).label("sealed"),  # opened by _pending, once
+            o.attempts,
+            o.created_at,
+            t.desk_chat_id,
+            t.private_agent_id,
         ).select_from(
             support_outbox.outerjoin(support_tickets, support_tickets.c.id == o.ticket_id)
+        )
+
+    def _pending(self, row: Any) -> PendingDelivery:
+        delivery = _opened.get(row.sealed)
+        if delivery is None:
+            keyring = keyring_of_session(self._session)
+            delivery = decode(json.loads(keyring.open(row.sealed)))
+            _opened.put(row.sealed, delivery)
+        chat, is_group = chat_key(delivery, row.lane, row.desk_chat_id, row.private_agent_id)
+        return PendingDelivery(
+            id=row.id,
+            lane=row.lane,
+            delivery=delivery,
+            attempts=row.attempts,
+            chat=chat,
+            is_group=is_group,
+            created_at=row.created_at,
         )
 
     async def claim(self, ids: Sequence[int], worker: str, now: datetime, until: datetime) -> bool:
@@ -469,7 +530,7 @@ class SqlOutbox:
         query = self._pending_rows().where(o.status == "pending").order_by(o.id)
         per_chat: dict[str, tuple[int, datetime]] = {}
         for row in await self._session.execute(query):
-            pending = _pending(row)
+            pending = self._pending(row)
             chat = pending.chat or pending.lane
             count, oldest = per_chat.get(chat, (0, row.created_at))
             per_chat[chat] = (count + 1, min(oldest, row.created_at))
@@ -489,18 +550,32 @@ class SqlOutbox:
         )
 
 
-def _pending(row: Any) -> PendingDelivery:
-    delivery = decode(row.delivery)
-    chat, is_group = chat_key(delivery, row.lane, row.desk_chat_id, row.private_agent_id)
-    return PendingDelivery(
-        id=row.id,
-        lane=row.lane,
-        delivery=delivery,
-        attempts=row.attempts,
-        chat=chat,
-        is_group=is_group,
-        created_at=row.created_at,
-    )
+class _Opened:
+    """Deliveries already opened and decoded, by their sealed text.
+
+    The sender looks at every lane's head on each pass, so a backlog's rows are read
+    again and again while they wait; a row's delivery never changes (a rotation seals it
+    anew, which is a new key here), and a sealed text is never written twice (each
+    sealing draws a fresh nonce), so what it decoded to once it decodes to again.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, Delivery] = OrderedDict()
+
+    def get(self, sealed: str) -> Delivery | None:
+        delivery = self._items.get(sealed)
+        if delivery is not None:
+            self._items.move_to_end(sealed)
+        return delivery
+
+    def put(self, sealed: str, delivery: Delivery) -> None:
+        self._items[sealed] = delivery
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+_opened = _Opened(4096)
 
 
 class SqlUpdateLog:
