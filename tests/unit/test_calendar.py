@@ -15,8 +15,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 WEEKDAYS = BusinessHours.parse("Mon-Fri 09:00-18:00", "Europe/Berlin")
 
 
-def berlin(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BERLIN)  # type: ignore[misc]
+def berlin(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
 def test_always_open_counts_the_wall_clock() -> None:
