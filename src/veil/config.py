@@ -11,8 +11,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from veil.domain.calendar import BusinessHours, CalendarError
 from veil.domain.model import Role
 from veil.domain.pacing import FloodLimits
+from veil.domain.sla import DEFAULT_TARGETS, DEFAULT_WARN_AT, SlaClock, SlaError, SlaPolicy, Targets
 from veil.services.desks import DeskGroup, parse_desks
 
 IDENTIFIER = r"^[A-Za-z_][A-Za-z0-9_]{0,62}$"
@@ -87,6 +89,23 @@ class Settings(BaseSettings):
     masking: bool = True
     # Erase the contents of tickets closed longer ago than this (0: keep them).
     retention_days: float = Field(365.0, ge=0)
+
+    # SLA targets per priority, in seconds of business hours (see docs/sla.md).
+    sla_first_response: str = DEFAULT_TARGETS[SlaClock.FIRST_RESPONSE]
+    sla_next_response: str = DEFAULT_TARGETS[SlaClock.NEXT_RESPONSE]
+    sla_resolution: str = DEFAULT_TARGETS[SlaClock.RESOLUTION]
+    # The owner is warned when this share of a target has run.
+    sla_warn_at: float = Field(DEFAULT_WARN_AT, gt=0, lt=1)
+    # When the clocks run, e.g. "Mon-Fri 09:00-18:00" (unset: always), in timezone.
+    business_hours: str | None = None
+    timezone: str = "UTC"
+    # A ticket silent this long is closed, the client warned this long before.
+    auto_close_seconds: float = Field(86_400.0, gt=0)
+    auto_close_warning_seconds: float = Field(3_600.0, ge=0)
+    # A client writing this soon after a close reopens the ticket.
+    reopen_window_seconds: float = Field(172_800.0, ge=0)
+    # The daily digest to admins, local time in timezone ("HH:MM").
+    report_time: str = "09:00"
 
     # A directory of <language>.ftl files adding languages or overriding any of Veil's texts.
     locales_dir: Path | None = None
@@ -202,6 +221,49 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError(f"names {veil_role!r}, which is not a role ({known})") from None
         return roles
+
+    @field_validator("sla_first_response", "sla_next_response", "sla_resolution")
+    @classmethod
+    def _targets(cls, value: str) -> str:
+        try:
+            Targets.parse(value)
+        except SlaError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("report_time")
+    @classmethod
+    def _time_of_day(cls, value: str) -> str:
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError("must be a time of day like 09:00 (24-hour clock)")
+        return value.strip()
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            BusinessHours.parse(None, value)
+        except CalendarError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("business_hours")
+    @classmethod
+    def _hours(cls, value: str | None) -> str | None:
+        try:
+            BusinessHours.parse(value)
+        except CalendarError as exc:
+            raise ValueError(str(exc)) from None
+        return value or None
+
+    def sla_policy(self) -> SlaPolicy:
+        targets = {
+            SlaClock.FIRST_RESPONSE: Targets.parse(self.sla_first_response),
+            SlaClock.NEXT_RESPONSE: Targets.parse(self.sla_next_response),
+            SlaClock.RESOLUTION: Targets.parse(self.sla_resolution),
+        }
+        hours = BusinessHours.parse(self.business_hours, self.timezone)
+        return SlaPolicy(targets, hours, self.sla_warn_at)
 
     @field_validator("admin_ids", mode="before")
     @classmethod
