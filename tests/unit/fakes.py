@@ -15,6 +15,7 @@ from veil.domain.audit import Action, Actor, Detail
 from veil.domain.limits import Ban, LimitKind
 from veil.domain.model import Direction, Level, Role, SupportMessage, Ticket, TicketStatus, User
 from veil.domain.routing import AgentLoad, WaitingTicket, queue_key
+from veil.domain.sla import ClockRun
 from veil.services.deliveries import Delivery, lane_of
 from veil.services.ports import Conflict, PendingDelivery, RoutingLockTooLate
 
@@ -39,6 +40,7 @@ class Memory:
     allowances: dict[tuple[int, LimitKind], int | None] = field(default_factory=dict)
     bans: dict[int, Ban] = field(default_factory=dict)
     told: dict[tuple[int, str], datetime | None] = field(default_factory=dict)
+    sla_runs: dict[int, ClockRun] = field(default_factory=dict)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -478,6 +480,26 @@ class FakeAudit:
         self.record(Action.REFUSED, ticket_id, attempted=attempted, reason=reason)
 
 
+class FakeSlaRuns:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def add(self, run: ClockRun) -> None:
+        run.id = next(self.m.ids)
+        self.m.sla_runs[run.id] = run
+
+    async def running(self, ticket_id: int) -> list[ClockRun]:
+        runs = self.m.sla_runs.values()
+        return sorted(
+            (r for r in runs if r.ticket_id == ticket_id and not r.is_stopped),
+            key=lambda r: r.id or 0,
+        )
+
+    async def due(self, now: datetime, limit: int) -> list[ClockRun]:
+        due = [r for r in self.m.sla_runs.values() if r.check_at is not None and r.check_at <= now]
+        return sorted(due, key=lambda r: (r.check_at, r.id))[:limit]
+
+
 class FakeUnitOfWork:
     """Changes to entities are live (like an identity map); deliveries land on commit."""
 
@@ -496,6 +518,7 @@ class FakeUnitOfWork:
         self.offers = FakeOffers(memory)
         self.audit = FakeAudit(memory)
         self.limits = FakeLimits(memory)
+        self.sla = FakeSlaRuns(memory)
         self.committed = False
 
     async def commit(self) -> None:

@@ -14,6 +14,7 @@ from veil.domain.audit import Action, Actor, Detail
 from veil.domain.limits import Ban, Limit, LimitKind, Verdict
 from veil.domain.model import Level, Role, SupportMessage, Ticket, User
 from veil.domain.routing import AgentLoad, WaitingTicket
+from veil.domain.sla import ClockRun
 from veil.services.deliveries import Delivery
 
 Clock = Callable[[], datetime]
@@ -349,6 +350,20 @@ class Erasure(Protocol):
         ...
 
 
+class SlaRuns(Protocol):
+    """The runs of tickets' SLA clocks (domain/sla.py)."""
+
+    async def add(self, run: ClockRun) -> None: ...
+    async def running(self, ticket_id: int) -> list[ClockRun]:
+        """The ticket's runs not yet stopped."""
+        ...
+
+    async def due(self, now: datetime, limit: int) -> Sequence[ClockRun]:
+        """Runs whose next check has come, soonest first, each held by this unit of
+        work alone (another unit asking at the same time gets others, or none)."""
+        ...
+
+
 class AuditLog(Protocol):
     """Entries of the audit log beyond the changes the unit of work records by itself."""
 
@@ -395,6 +410,8 @@ class UnitOfWork(Protocol):
     def limits(self) -> LimitRepository: ...
     @property
     def erasure(self) -> Erasure: ...
+    @property
+    def sla(self) -> SlaRuns: ...
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapper, registry
 from veil.domain.agents import Agent, AssignmentRecord, CannedAnswer, Invite
 from veil.domain.appointments import Offer
 from veil.domain.model import SupportMessage, Ticket, User
+from veil.domain.sla import ClockRun
 from veil.store.sealing import keyring_of_connection
 from veil.store.tables import (
     people,
@@ -20,6 +21,7 @@ from veil.store.tables import (
     support_invites,
     support_messages,
     support_offers,
+    support_sla_runs,
     support_tickets,
 )
 
@@ -43,6 +45,7 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(Invite, support_invites)
     mapper_registry.map_imperatively(CannedAnswer, support_canned_answers)
     mapper_registry.map_imperatively(Offer, support_offers)
+    mapper_registry.map_imperatively(ClockRun, support_sla_runs)
     _mapped = True
 
 

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import enum
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -36,6 +38,7 @@ from sqlalchemy.types import TypeDecorator
 from veil.domain.agents import AgentStatus
 from veil.domain.appointments import Appointment, OfferKind, OfferStatus
 from veil.domain.model import ClosedBy, Direction, Level, Priority, Role, TicketStatus
+from veil.domain.sla import SlaClock
 from veil.store.sealing import SealedInt, SealedJson, SealedText
 
 # Veil's Alembic revisions: a branch of their own, recorded in a table of their own, so that
@@ -75,6 +78,20 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Seconds(TypeDecorator[timedelta]):
+    """A duration kept as seconds, so that SQL can take medians and sums of it on every
+    backend (an INTERVAL is a different thing on each)."""
+
+    impl = Float
+    cache_ok = True
+
+    def process_bind_param(self, value: timedelta | None, dialect: Dialect) -> float | None:
+        return None if value is None else value.total_seconds()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> timedelta | None:
+        return None if value is None else timedelta(seconds=float(value))
 
 
 class AboutJson(TypeDecorator[Appointment]):
@@ -308,6 +325,38 @@ support_limit_notices = Table(
 # Who did what, chained by hashes (domain/audit.py). ``seq`` is the chain's order, given
 # under a lock; it is deliberately not unique, so that a row slipped in with a number
 # already taken is there to be found by `veil audit verify` rather than refused unseen.
+# One run of one SLA clock of one ticket (domain/sla.py): a ticket has a first-response
+# and a resolution run, and a next-response run per client message left unanswered.
+support_sla_runs = Table(
+    "support_sla_runs",
+    metadata,
+    _id(),
+    Column("ticket_id", Id, ForeignKey("support_tickets.id"), nullable=False),
+    Column("clock", _enum(SlaClock, 24), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("target", Seconds, nullable=False),
+    Column("running_since", UtcDateTime),
+    Column("used", Seconds, nullable=False),
+    Column("stopped_at", UtcDateTime),
+    Column("warned_at", UtcDateTime),
+    Column("breached_at", UtcDateTime),
+    Column("check_at", UtcDateTime),
+    Column("agent_id", Id, ForeignKey("support_people.id")),
+    Column("level", _enum(Level, 2)),
+    Column("answered", Boolean, nullable=False),
+    # The runs of a ticket still under way (each event of a ticket reads them).
+    Index("ix_support_sla_runs_ticket", "ticket_id", "stopped_at"),
+    # What the job looks at: runs with something due, soonest first.
+    Index(
+        "ix_support_sla_runs_due",
+        "check_at",
+        sqlite_where=text("check_at IS NOT NULL"),
+        postgresql_where=text("check_at IS NOT NULL"),
+    ),
+    # Figures over a period: runs by when they ended, per clock.
+    Index("ix_support_sla_runs_period", "clock", "stopped_at"),
+)
+
 support_audit_log = Table(
     "support_audit_log",
     metadata,

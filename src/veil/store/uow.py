@@ -32,6 +32,7 @@ from veil.store.repositories import (
     SqlUsers,
     conflicts_reported,
 )
+from veil.store.sla import SqlSlaRuns
 
 
 class SqlUnitOfWork:
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
         self.audit = SqlAudit(session)
         self.limits = SqlLimits(session)
         self.erasure = SqlErasure(session)
+        self.sla = SqlSlaRuns(session)
 
     async def commit(self) -> None:
         wrote_deliveries = bool(self.outbox.added)
