@@ -430,6 +430,7 @@ def build(
         ),
         rate_log=SqlRateLog(store.engine),  # Redis's when start() connects it
         masking=settings.masking,
+        sla=settings.sla_policy(),
     )
     menus = Menus(bot, texts, texts.languages, shared=shared) if settings.manage_commands else None
     presses = PressCodec(store.keyring, clock, timedelta(seconds=settings.button_lifetime_seconds))

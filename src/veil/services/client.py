@@ -10,7 +10,7 @@ from veil.domain.content import Handling, handling_of, split_text
 from veil.domain.ids import new_ticket_id
 from veil.domain.limits import LimitKind
 from veil.domain.model import ClosedBy, Direction, Level, Ticket, User
-from veil.services import appointments, desk, limits, presses, privacy, routing
+from veil.services import appointments, clocks, desk, limits, presses, privacy, routing
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import (
     Button,
@@ -90,6 +90,7 @@ async def open_ticket(
         appointments.attach(uow, ctx, ticket, appointment)
     await uow.tickets.add(ticket)
     ticket_id = id_of(ticket)
+    await clocks.opened(uow, ctx, ticket)
     uow.outbox.add(OpenTopic(ticket_id))
     uow.outbox.add(PostCard(ticket_id))
     tell(uow, ctx, user, "ticket-opened", _end_button(ctx, user, ticket), ticket=ticket.public_id)

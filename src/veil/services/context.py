@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from veil.domain.limits import Limits
+from veil.domain.sla import SlaPolicy
 from veil.services.desks import Desks
 from veil.services.ports import Appointments, Clock, RateLog, Texts
 
@@ -67,6 +68,8 @@ class Context:
     masking: bool = True
     # Counts an agent's desk actions (the database, or Redis); None: not counted.
     rate_log: RateLog | None = None
+    # SLA targets and business hours.
+    sla: SlaPolicy = field(default_factory=SlaPolicy.default)
 
     def __post_init__(self) -> None:
         if self.desk_groups is None:

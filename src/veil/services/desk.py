@@ -8,7 +8,7 @@ from dataclasses import replace
 from veil.domain.content import Handling, command_args, command_in, handling_of
 from veil.domain.ids import client_alias
 from veil.domain.model import ClosedBy, Direction, Ticket, User
-from veil.services import presses, routing
+from veil.services import clocks, presses, routing
 from veil.services.context import Context, Incoming
 from veil.services.deliveries import (
     Button,
@@ -235,6 +235,7 @@ async def close_ticket(
     ticket_id = id_of(ticket)
     private = ticket.private_agent_id
     ticket.close(by, ctx.clock())
+    await clocks.closed(uow, ctx, ticket)
     for offer in await uow.offers.open_for_ticket(ticket_id):
         offer.withdraw()  # nobody is left to take it up
     private_key, client_key, desk_key = _CLOSING_TEXTS[by]

@@ -7,7 +7,7 @@ import logging
 from veil.domain.content import command_args
 from veil.domain.model import Priority, Ticket, User
 from veil.domain.routing import next_level, outranks_or_equals
-from veil.services import routing
+from veil.services import clocks, routing
 from veil.services.agents import ensure_agent
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import RawChat, RefreshCard, SendText
@@ -142,5 +142,6 @@ async def set_priority(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
         answer_in_desk(uow, ctx, msg, "desk-priority-usage")
         return
     ticket.reprioritise(priority)
+    await clocks.reprioritised(uow, ctx, ticket)
     answer_in_desk(uow, ctx, msg, "desk-priority-set", priority=priority.value)
     uow.outbox.add(RefreshCard(id_of(ticket)))

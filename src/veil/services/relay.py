@@ -15,6 +15,7 @@ from veil.domain.content import (
 )
 from veil.domain.model import Direction, SupportMessage, Ticket
 from veil.domain.text import utf16_clip, utf16_len
+from veil.services import clocks
 from veil.services.context import Context, Incoming
 from veil.services.deliveries import (
     Address,
@@ -53,6 +54,7 @@ async def record_message(
     else:
         record.desk_chat_id, record.desk_message_id = msg.chat_id, msg.message_id
     await uow.messages.add(record)
+    await clocks.message_recorded(uow, ctx, ticket, direction)
     return record
 
 
