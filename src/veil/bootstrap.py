@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from veil.config import ConfigError, Settings
 from veil.domain.limits import Limits
 from veil.i18n import Catalog, CatalogError, default_catalog
-from veil.jobs import desk_watch, housekeeping
+from veil.jobs import desk_watch, housekeeping, sla_watch
 from veil.services.agents import sync_admins
 from veil.services.appointments import describe
 from veil.services.client import open_ticket
@@ -274,6 +274,15 @@ class Veil:
                     stop=self._stopping,
                 ),
                 name="desk-watch",
+            ),
+            asyncio.create_task(
+                sla_watch.run_periodically(
+                    self.store,
+                    self.ctx,
+                    every=self.settings.sla_check_seconds,
+                    stop=self._stopping,
+                ),
+                name="sla-watch",
             ),
         ]
         if self.settings.metrics_port is not None:

@@ -7,10 +7,13 @@ from datetime import timedelta
 from tests.conftest import FakeClock
 from tests.unit.fakes import FakeStore
 from tests.unit.test_services import BOB, _client_msg, _desk_msg, _open, ctx, store
-from veil.domain.model import Level
+from veil.domain.audit import Action
+from veil.domain.model import Level, Role
 from veil.domain.sla import ClockRun, SlaClock
-from veil.services import client, desk
+from veil.services import client, desk, sla_watch
 from veil.services.context import Context
+from veil.services.deliveries import RefreshCard, SendText, TicketTopic, UserChat
+from veil.services.people import set_role
 
 __all__ = ["ctx", "store"]  # the fixtures, shared with the use-case tests
 
@@ -51,3 +54,65 @@ async def test_the_clocks_follow_a_conversation(
         await uow.commit()
     assert next_run.is_stopped and not next_run.answered
     assert resolution.is_stopped and resolution.used == timedelta(minutes=9)
+
+
+async def _look(store: FakeStore, ctx: Context) -> None:
+    async with store() as uow:
+        await sla_watch.look_at_due_clocks(uow, ctx)
+        await uow.commit()
+
+
+def _topic_texts(store: FakeStore, ticket_id: int) -> list[str]:
+    return [
+        d.text for d in store.sent() if isinstance(d, SendText) and d.to == TicketTopic(ticket_id)
+    ]
+
+
+async def test_the_owner_is_warned_once_before_the_first_response_target(
+    store: FakeStore, ctx: Context, clock: FakeClock
+) -> None:
+    ticket_id = await _open(store, ctx)  # normal: 10 min, warned at 8
+    clock.advance(minutes=7)
+    await _look(store, ctx)
+    assert _topic_texts(store, ticket_id) == []
+    clock.advance(minutes=1)
+    await _look(store, ctx)
+    await _look(store, ctx)
+    (warning,) = _topic_texts(store, ticket_id)
+    assert "first response target" in warning and "10 min" in warning
+    assert "runs out in 2 min" in warning and "/take" in warning  # nobody owns it
+    assert [a for a, *_ in store.memory.audit if a is Action.SLA_WARNED] == [Action.SLA_WARNED]
+
+
+async def test_a_missed_first_response_escalates_one_level_and_says_why(
+    store: FakeStore, ctx: Context, clock: FakeClock
+) -> None:
+    ticket_id = await _open(store, ctx)
+    clock.advance(minutes=10)
+    await _look(store, ctx)
+    await _look(store, ctx)
+    ticket = store.memory.tickets[ticket_id]
+    assert ticket.required_level is Level.L2
+    assert ticket.escalation_reason == "the first response target (10 min) was missed"
+    assert RefreshCard(ticket_id) in store.sent()
+    missed = [t for t in _topic_texts(store, ticket_id) if "was missed" in t]
+    assert len(missed) == 1 and "first response" in missed[0]
+    breaches = [d for a, _, d in store.memory.audit if a is Action.SLA_BREACHED]
+    assert breaches == [{"clock": "first_response", "target_seconds": 600, "level": "L1"}]
+
+
+async def test_at_l3_the_admins_are_alerted_instead(
+    store: FakeStore, ctx: Context, clock: FakeClock
+) -> None:
+    ticket_id = await _open(store, ctx)
+    async with store() as uow:
+        admin = await set_role(uow, ctx, 999, Role.ADMIN)
+        store.memory.tickets[ticket_id].required_level = Level.L3
+        await uow.commit()
+    clock.advance(minutes=10)
+    await _look(store, ctx)
+    assert store.memory.tickets[ticket_id].required_level is Level.L3
+    alerts = [
+        d.text for d in store.sent() if isinstance(d, SendText) and d.to == UserChat(admin.id or 0)
+    ]
+    assert len(alerts) == 1 and "no higher level" in alerts[0]

@@ -149,6 +149,23 @@ desk-transfer-unknown = ⚠️ There is no agent called { $alias }. /transfer Ag
 desk-transfer-level = ⛔ { $alias } can't take it: this ticket needs level { $level } or above.
 desk-transfer-full = ⛔ { $alias } is at capacity.
 desk-back-to-queue = ↩️ Back in the queue; the next free agent gets it.
+desk-sla-warning = ⏱ { $owner }: the { $clock ->
+        [first_response] first response
+        [next_response] next response
+       *[resolution] resolution
+    } target of this ticket ({ $target }, { $priority }) runs out in { $left }.
+desk-sla-warning-unowned = ⏱ Nobody has taken this ticket yet: its { $clock ->
+        [first_response] first response
+        [next_response] next response
+       *[resolution] resolution
+    } target ({ $target }, { $priority }) runs out in { $left }. /take it?
+desk-sla-breached = ⏰ The { $clock ->
+        [first_response] first response
+        [next_response] next response
+       *[resolution] resolution
+    } target of this ticket ({ $target }, { $priority }) was missed.
+desk-sla-escalation-reason = the first response target ({ $target }) was missed
+admin-sla-top = 🚨 Ticket { $ticket } is at L3 and missed its first response target ({ $target }, { $priority }). There is no higher level to escalate to: please look at it.
 desk-escalate-top = ⛔ This ticket is already at the highest level (L3).
 desk-escalate-no-reason = no reason given
 desk-escalated = ⬆️ Escalated to { $level } by { $by }: { $reason }

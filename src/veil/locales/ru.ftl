@@ -147,6 +147,23 @@ desk-transfer-unknown = ⚠️ Агента { $alias } нет. /transfer Agent-7
 desk-transfer-level = ⛔ { $alias } не может его взять: нужен уровень { $level } или выше.
 desk-transfer-full = ⛔ У { $alias } предельное число обращений.
 desk-back-to-queue = ↩️ Снова в очереди; его получит первый свободный агент.
+desk-sla-warning = ⏱ { $owner }: срок { $clock ->
+        [first_response] первого ответа
+        [next_response] следующего ответа
+       *[resolution] решения
+    } по этому обращению ({ $target }, { $priority }) истекает через { $left }.
+desk-sla-warning-unowned = ⏱ Обращение ещё никто не взял: срок { $clock ->
+        [first_response] первого ответа
+        [next_response] следующего ответа
+       *[resolution] решения
+    } ({ $target }, { $priority }) истекает через { $left }. Взять: /take
+desk-sla-breached = ⏰ Срок { $clock ->
+        [first_response] первого ответа
+        [next_response] следующего ответа
+       *[resolution] решения
+    } по этому обращению ({ $target }, { $priority }) пропущен.
+desk-sla-escalation-reason = пропущен срок первого ответа ({ $target })
+admin-sla-top = 🚨 Обращение { $ticket } на уровне L3 пропустило срок первого ответа ({ $target }, { $priority }). Выше поднимать некуда: посмотрите его, пожалуйста.
 desk-escalate-top = ⛔ У обращения уже высший уровень (L3).
 desk-escalate-no-reason = причина не указана
 desk-escalated = ⬆️ Поднято до { $level }, кто: { $by }: { $reason }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from veil.domain.content import command_args
-from veil.domain.model import Priority, Ticket, User
+from veil.domain.model import Level, Priority, Ticket, User
 from veil.domain.routing import next_level, outranks_or_equals
 from veil.services import clocks, routing
 from veil.services.agents import ensure_agent
@@ -109,12 +109,6 @@ async def escalate(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
         answer_in_desk(uow, ctx, msg, "desk-escalate-top")
         return
     reason = command_args(msg.text or "") or ctx.desk_text("desk-escalate-no-reason")
-    ticket.escalate(higher, reason)
-    owner = ticket.assigned_agent_id
-    if owner is not None:
-        current = await uow.agents.get(owner)
-        if current is None or not outranks_or_equals(current.level, higher):
-            await routing.release(uow, ctx, ticket, "escalate")
     by = await ensure_agent(uow, ctx, user)
     answer_in_desk(
         uow,
@@ -125,6 +119,21 @@ async def escalate(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:
         by=by.alias if by else "admin",
         reason=reason,
     )
+    await escalate_ticket(uow, ctx, ticket, higher, reason)
+
+
+async def escalate_ticket(
+    uow: UnitOfWork, ctx: Context, ticket: Ticket, higher: Level, reason: str
+) -> None:
+    """The one way a ticket goes up a level (by hand or on an SLA breach): an owner who
+    cannot work the new level lets go, and it is routed again. Callers hold the routing
+    lock (``@routing.changes_holdings``)."""
+    ticket.escalate(higher, reason)
+    owner = ticket.assigned_agent_id
+    if owner is not None:
+        current = await uow.agents.get(owner)
+        if current is None or not outranks_or_equals(current.level, higher):
+            await routing.release(uow, ctx, ticket, "escalate")
     uow.outbox.add(RefreshCard(id_of(ticket)))
     await routing.route(uow, ctx)  # whoever gets it now, or later, is briefed then
 
