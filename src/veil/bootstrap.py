@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from veil.config import ConfigError, Settings
 from veil.domain.limits import Limits
 from veil.i18n import Catalog, CatalogError, default_catalog
-from veil.jobs import desk_watch, housekeeping, sla_watch
+from veil.jobs import autopilot, desk_watch, housekeeping
 from veil.services.agents import sync_admins
 from veil.services.appointments import describe
 from veil.services.client import open_ticket
@@ -276,13 +276,13 @@ class Veil:
                 name="desk-watch",
             ),
             asyncio.create_task(
-                sla_watch.run_periodically(
+                autopilot.run_periodically(
                     self.store,
                     self.ctx,
-                    every=self.settings.sla_check_seconds,
+                    every=self.settings.autopilot_seconds,
                     stop=self._stopping,
                 ),
-                name="sla-watch",
+                name="autopilot",
             ),
         ]
         if self.settings.metrics_port is not None:
@@ -440,6 +440,9 @@ def build(
         rate_log=SqlRateLog(store.engine),  # Redis's when start() connects it
         masking=settings.masking,
         sla=settings.sla_policy(),
+        auto_close=timedelta(seconds=settings.auto_close_seconds),
+        auto_close_warning=timedelta(seconds=settings.auto_close_warning_seconds),
+        reopen_window=timedelta(seconds=settings.reopen_window_seconds),
     )
     menus = Menus(bot, texts, texts.languages, shared=shared) if settings.manage_commands else None
     presses = PressCodec(store.keyring, clock, timedelta(seconds=settings.button_lifetime_seconds))

@@ -96,8 +96,8 @@ class Settings(BaseSettings):
     sla_resolution: str = DEFAULT_TARGETS[SlaClock.RESOLUTION]
     # The owner is warned when this share of a target has run.
     sla_warn_at: float = Field(DEFAULT_WARN_AT, gt=0, lt=1)
-    # How often the SLA clocks are looked at.
-    sla_check_seconds: float = Field(5.0, gt=0)
+    # How often SLA clocks and silent tickets are looked at.
+    autopilot_seconds: float = Field(5.0, gt=0)
     # When the clocks run, e.g. "Mon-Fri 09:00-18:00" (unset: always), in timezone.
     business_hours: str | None = None
     timezone: str = "UTC"

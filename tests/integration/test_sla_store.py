@@ -33,11 +33,10 @@ async def _tickets(store: SqlStore, clock: FakeClock, count: int) -> list[int]:
 
 async def test_a_run_comes_back_as_it_was_left(engine: AsyncEngine, clock: FakeClock) -> None:
     store = SqlStore(engine, clock)
-    (ticket_id,) = await _tickets(store, clock, 1)
+    (ticket_id,) = await _tickets(store, clock, 1)  # its clocks start with it
     start = clock()
     async with store() as uow:
-        for run in sla.opened(ticket_id, Priority.HIGH, start, POLICY):
-            await uow.sla.add(run)
+        sla.reprioritised(await uow.sla.running(ticket_id), Priority.HIGH, POLICY)
         await uow.commit()
     clock.advance(minutes=3)
     async with store() as uow:
@@ -64,8 +63,7 @@ async def test_due_runs_come_soonest_first_and_no_sooner(
         for ticket_id, priority in zip(
             tickets, (Priority.LOW, Priority.URGENT, Priority.NORMAL), strict=True
         ):
-            for run in sla.opened(ticket_id, priority, start, POLICY):
-                await uow.sla.add(run)
+            sla.reprioritised(await uow.sla.running(ticket_id), priority, POLICY)
         await uow.commit()
     async with store() as uow:
         early = await uow.sla.due(start + timedelta(seconds=95), 10)
@@ -83,13 +81,8 @@ async def test_two_units_looking_at_once_find_each_warning_once(
     engine: AsyncEngine, clock: FakeClock
 ) -> None:
     store = SqlStore(engine, clock)
-    tickets = await _tickets(store, clock, 6)
+    tickets = await _tickets(store, clock, 6)  # normal priority: warned at 8 min
     start = clock()
-    async with store() as uow:
-        for ticket_id in tickets:
-            for run in sla.opened(ticket_id, Priority.NORMAL, start, POLICY):
-                await uow.sla.add(run)
-        await uow.commit()
     now = start + timedelta(minutes=8, seconds=30)
 
     async def look() -> list[tuple[int, Finding]]:

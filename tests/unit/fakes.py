@@ -150,6 +150,20 @@ class FakeTickets:
     async def waiting(self, levels: Sequence[Level], limit: int) -> Sequence[Ticket]:
         return [t for t in self._queue() if t.required_level in levels][:limit]
 
+    async def silent(
+        self, close_cutoff: datetime, warn_cutoff: datetime, limit: int
+    ) -> Sequence[Ticket]:
+        found = [
+            t
+            for t in self.m.tickets.values()
+            if not t.is_closed
+            and (
+                t.last_activity_at <= close_cutoff
+                or (t.last_activity_at <= warn_cutoff and t.idle_warned_at is None)
+            )
+        ]
+        return sorted(found, key=lambda t: (t.last_activity_at, t.id or 0))[:limit]
+
     async def queue_head(self, levels: Sequence[Level], limit: int) -> Sequence[WaitingTicket]:
         return [
             WaitingTicket(t.id or 0, t.priority, t.required_level, t.created_at)

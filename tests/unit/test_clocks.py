@@ -8,11 +8,11 @@ from tests.conftest import FakeClock
 from tests.unit.fakes import FakeStore
 from tests.unit.test_services import BOB, _client_msg, _desk_msg, _open, ctx, store
 from veil.domain.audit import Action
-from veil.domain.model import Level, Role
+from veil.domain.model import ClosedBy, Level, Role
 from veil.domain.sla import ClockRun, SlaClock
-from veil.services import client, desk, sla_watch
+from veil.services import autoclose, client, desk, sla_watch
 from veil.services.context import Context
-from veil.services.deliveries import RefreshCard, SendText, TicketTopic, UserChat
+from veil.services.deliveries import CloseTopic, RefreshCard, SendText, TicketTopic, UserChat
 from veil.services.people import set_role
 
 __all__ = ["ctx", "store"]  # the fixtures, shared with the use-case tests
@@ -116,3 +116,58 @@ async def test_at_l3_the_admins_are_alerted_instead(
         d.text for d in store.sent() if isinstance(d, SendText) and d.to == UserChat(admin.id or 0)
     ]
     assert len(alerts) == 1 and "no higher level" in alerts[0]
+
+
+async def _autopilot(store: FakeStore, ctx: Context) -> None:
+    async with store() as uow:
+        await autoclose.close_silent(uow, ctx)
+        await uow.commit()
+
+
+def _client_texts(store: FakeStore, user_id: int) -> list[str]:
+    return [d.text for d in store.sent() if isinstance(d, SendText) and d.to == UserChat(user_id)]
+
+
+async def test_a_silent_ticket_is_warned_once_then_closed(
+    store: FakeStore, ctx: Context, clock: FakeClock
+) -> None:
+    ticket_id = await _open(store, ctx)
+    ticket = store.memory.tickets[ticket_id]
+    clock.advance(hours=22, minutes=59)
+    await _autopilot(store, ctx)
+    assert not any("will close" in t for t in _client_texts(store, ticket.client_id))
+    clock.advance(minutes=1)
+    await _autopilot(store, ctx)
+    clock.advance(minutes=30)
+    await _autopilot(store, ctx)
+    (warning,) = [t for t in _client_texts(store, ticket.client_id) if "will close" in t]
+    assert "in 1 h" in warning and ticket.public_id in warning
+    assert not ticket.is_closed
+    clock.advance(minutes=30)
+    await _autopilot(store, ctx)
+    assert ticket.is_closed and ticket.closed_by is ClosedBy.SYSTEM
+    closing = _client_texts(store, ticket.client_id)[-1]
+    assert "after 24 h without messages" in closing and "within 48 h" in closing
+    assert CloseTopic(ticket_id) in store.sent()
+    assert any("Closed automatically" in t for t in _topic_texts(store, ticket_id))
+    assert all(r.is_stopped for r in store.memory.sla_runs.values())
+
+
+async def test_a_message_after_the_warning_keeps_the_ticket_open(
+    store: FakeStore, ctx: Context, clock: FakeClock
+) -> None:
+    ticket_id = await _open(store, ctx)
+    ticket = store.memory.tickets[ticket_id]
+    clock.advance(hours=23, minutes=30)
+    await _autopilot(store, ctx)
+    assert ticket.idle_warned_at is not None
+    async with store() as uow:
+        await client.relay_from_client(uow, ctx, _client_msg(5, text="still here"))
+        await uow.commit()
+    assert ticket.idle_warned_at is None
+    clock.advance(hours=1)
+    await _autopilot(store, ctx)
+    assert not ticket.is_closed
+    clock.advance(hours=22, minutes=15)  # 23 h 15 min after the client's message
+    await _autopilot(store, ctx)
+    assert not ticket.is_closed and ticket.idle_warned_at is not None  # warned again

@@ -151,4 +151,5 @@ def test_medians_and_readable_durations(clock: FakeClock) -> None:
     assert metrics.humanise(metrics.median(metrics.resolutions(tickets))) == "40 min"
     assert metrics.humanise(timedelta(hours=2, minutes=5)) == "2 h 05 min"
     assert metrics.humanise(timedelta(seconds=42)) == "42 s"
+    assert metrics.humanise(timedelta(hours=24)) == "24 h"
     assert metrics.humanise(metrics.median([])) == "—"

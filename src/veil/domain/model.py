@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from veil.domain.appointments import Appointment
 
@@ -49,7 +49,14 @@ class Direction(enum.StrEnum):
 class ClosedBy(enum.StrEnum):
     CLIENT = "client"
     AGENT = "agent"
-    SYSTEM = "system"
+    SYSTEM = "system"  # Veil itself, after the ticket was silent too long (auto-close)
+
+
+class Idle(enum.Enum):
+    """What a silent ticket calls for."""
+
+    WARN = "warn"
+    CLOSE = "close"
 
 
 class TicketError(Exception):
@@ -116,6 +123,10 @@ class Ticket:
     private_agent_id: int | None = None
     # The host's appointment this ticket is about, as the host described it.
     about: Appointment | None = None
+    # When the client was told that the silent ticket will close (cleared by activity).
+    idle_warned_at: datetime | None = None
+    # The client's ticket this one follows, opened after the reopen window had passed.
+    previous_ticket_id: int | None = None
     id: int | None = None
 
     @property
@@ -127,6 +138,7 @@ class Ticket:
         self._require_open("add a message to")
         self.message_count += 1
         self.last_activity_at = now
+        self.idle_warned_at = None  # it is not silent any more
         return self.message_count
 
     def agent_answered(self, now: datetime) -> None:
@@ -179,6 +191,19 @@ class Ticket:
         self.closed_by = by
         self.last_activity_at = now
         self.private_agent_id = None
+
+    def idle(self, now: datetime, close_after: timedelta, warn_before: timedelta) -> Idle | None:
+        """What silence calls for: closing after ``close_after`` without a message, and
+        one warning ``warn_before`` that."""
+        if self.is_closed:
+            return None
+        silent = now - self.last_activity_at
+        if silent >= close_after:
+            return Idle.CLOSE
+        warned = self.idle_warned_at is not None
+        if warn_before > timedelta(0) and silent >= close_after - warn_before and not warned:
+            return Idle.WARN
+        return None
 
     def _require_open(self, action: str) -> None:
         if self.is_closed:

@@ -28,6 +28,10 @@ notice-already-ended = This chat has already ended.
 chat-ended =
     👋 Chat ended. Your ticket { $ticket } is closed.
     Thank you! Press Live Support any time you need us again.
+chat-auto-closed =
+    💤 This conversation (ticket { $ticket }) was closed after { $silence } without messages.
+    Write here within { $window } to pick it up again, or press Live Support any time.
+auto-close-warning = ⏳ This conversation (ticket { $ticket }) will close in { $left } if there are no new messages. Write here to keep it open.
 chat-closed-by-support =
     ✅ Live Support closed this conversation (ticket { $ticket }).
     If you need anything else, press Live Support to start again.
@@ -166,6 +170,8 @@ desk-sla-breached = ⏰ The { $clock ->
     } target of this ticket ({ $target }, { $priority }) was missed.
 desk-sla-escalation-reason = the first response target ({ $target }) was missed
 admin-sla-top = 🚨 Ticket { $ticket } is at L3 and missed its first response target ({ $target }, { $priority }). There is no higher level to escalate to: please look at it.
+desk-auto-closed = 💤 Closed automatically after { $silence } without messages. The client has been told how to come back.
+desk-auto-closed-private = 💤 Ticket { $ticket } closed automatically after { $silence } without messages.
 desk-escalate-top = ⛔ This ticket is already at the highest level (L3).
 desk-escalate-no-reason = no reason given
 desk-escalated = ⬆️ Escalated to { $level } by { $by }: { $reason }

@@ -70,6 +70,11 @@ class Context:
     rate_log: RateLog | None = None
     # SLA targets and business hours.
     sla: SlaPolicy = field(default_factory=SlaPolicy.default)
+    # A ticket silent this long closes, the client warned this long before; a client
+    # writing within the reopen window after a close reopens it.
+    auto_close: timedelta = timedelta(hours=24)
+    auto_close_warning: timedelta = timedelta(hours=1)
+    reopen_window: timedelta = timedelta(hours=48)
 
     def __post_init__(self) -> None:
         if self.desk_groups is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from veil.domain import metrics
 from veil.domain.content import Handling, command_args, command_in, handling_of
 from veil.domain.ids import client_alias
 from veil.domain.model import ClosedBy, Direction, Ticket, User
@@ -218,6 +219,7 @@ async def close_from_button(
 _CLOSING_TEXTS = {
     ClosedBy.AGENT: ("desk-closed-private", "chat-closed-by-support", "desk-closed"),
     ClosedBy.CLIENT: ("desk-client-ended", "chat-ended", "desk-client-ended"),
+    ClosedBy.SYSTEM: ("desk-auto-closed-private", "chat-auto-closed", "desk-auto-closed"),
 }
 
 
@@ -239,8 +241,10 @@ async def close_ticket(
     for offer in await uow.offers.open_for_ticket(ticket_id):
         offer.withdraw()  # nobody is left to take it up
     private_key, client_key, desk_key = _CLOSING_TEXTS[by]
+    # What an auto-close says: after how long, and how long the client may come back.
+    silence, window = metrics.humanise(ctx.auto_close), metrics.humanise(ctx.reopen_window)
     if private is not None:  # worked from a private chat: tell it there too
-        told = ctx.desk_text(private_key, ticket=ticket.public_id)
+        told = ctx.desk_text(private_key, ticket=ticket.public_id, silence=silence)
         uow.outbox.add(SendText(UserChat(private), told))
     await routing.release(uow, ctx, ticket, "closed")
     await routing.route(uow, ctx)
@@ -251,11 +255,13 @@ async def close_ticket(
         uow.outbox.add(
             SendText(
                 UserChat(ticket.client_id),
-                ctx.texts(language, client_key, ticket=ticket.public_id),
+                ctx.texts(
+                    language, client_key, ticket=ticket.public_id, silence=silence, window=window
+                ),
                 buttons=support,
             )
         )
-    uow.outbox.add(SendText(TicketTopic(ticket_id), ctx.desk_text(desk_key)))
+    uow.outbox.add(SendText(TicketTopic(ticket_id), ctx.desk_text(desk_key, silence=silence)))
     if close_topic:
         uow.outbox.add(CloseTopic(ticket_id))
     log.info("ticket closed", extra={"ticket": ticket.public_id, "by": by.value})

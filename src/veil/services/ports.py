@@ -62,6 +62,13 @@ class TicketRepository(Protocol):
 
     async def for_client(self, client_id: int, limit: int) -> Sequence[Ticket]: ...
     async def count_for_client(self, client_id: int) -> int: ...
+    async def silent(
+        self, close_cutoff: datetime, warn_cutoff: datetime, limit: int
+    ) -> Sequence[Ticket]:
+        """Open tickets silent since ``close_cutoff``, or since ``warn_cutoff`` and not
+        yet warned; held by this unit of work alone."""
+        ...
+
     async def waiting(self, levels: Sequence[Level], limit: int) -> Sequence[Ticket]:
         """Open tickets nobody owns, of these required levels, in queue order."""
         ...

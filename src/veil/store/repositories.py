@@ -274,6 +274,26 @@ class SqlTickets:
         )
         return (await self._session.execute(query)).scalars().all()
 
+    async def silent(
+        self, close_cutoff: datetime, warn_cutoff: datetime, limit: int
+    ) -> Sequence[Ticket]:
+        t = support_tickets.c
+        query = (
+            select(Ticket)
+            .where(
+                t.status != TicketStatus.CLOSED,
+                or_(
+                    t.last_activity_at <= close_cutoff,
+                    (t.last_activity_at <= warn_cutoff) & t.idle_warned_at.is_(None),
+                ),
+            )
+            .order_by(t.last_activity_at, t.id)
+            .limit(limit)
+            # Another instance passes over the tickets this one is closing or warning.
+            .with_for_update(skip_locked=True)
+        )
+        return (await self._session.execute(query)).scalars().all()
+
     async def queue_head(self, levels: Sequence[Level], limit: int) -> Sequence[WaitingTicket]:
         t = support_tickets.c
         await self._session.flush()  # plain rows, not entities: make pending changes visible

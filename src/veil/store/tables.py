@@ -178,6 +178,8 @@ support_tickets = Table(
     Column("closed_at", UtcDateTime),
     Column("closed_by", _enum(ClosedBy, 16)),
     Column("about", AboutJson),
+    Column("idle_warned_at", UtcDateTime),
+    Column("previous_ticket_id", Id, ForeignKey("support_tickets.id")),
     Index("ix_support_tickets_client", "client_id", "created_at"),
     Index("ix_support_tickets_topic", "desk_chat_id", "desk_topic_id"),
     Index("ix_support_tickets_status", "status", "priority", "created_at"),
@@ -191,6 +193,13 @@ support_tickets = Table(
         "created_at",
         sqlite_where=text("assigned_agent_id IS NULL AND status != 'closed'"),
         postgresql_where=text("assigned_agent_id IS NULL AND status != 'closed'"),
+    ),
+    # Silent tickets, for auto-close: only the open ones, by their last activity.
+    Index(
+        "ix_support_tickets_idle",
+        "last_activity_at",
+        sqlite_where=text("status != 'closed'"),
+        postgresql_where=text("status != 'closed'"),
     ),
     # One open conversation per client, enforced by the database under concurrency.
     Index(
