@@ -49,7 +49,7 @@ async def test_a_missed_first_response_warns_then_escalates_to_the_next_level(
 async def test_a_silent_ticket_is_warned_then_closed_and_the_client_told_how_to_return(
     team: Team,
 ) -> None:
-    client, desk = team.client("Quiet")
+    _, desk = team.client("Quiet")
     ticket, topic = await desk.open_ticket()
     warning = await desk.client_gets("will close in")
     assert ticket in warning["text"]

@@ -49,6 +49,7 @@ from veil.services.deliveries import (
     PostCard,
     RawChat,
     RefreshCard,
+    ReopenTopic,
     SendText,
     TicketTopic,
     UserChat,
@@ -699,7 +700,7 @@ def _reader(d: Delivery, users: dict[int, int | None], run: Run) -> str:
     if isinstance(d, AnswerCallback):
         presser = run.presses.get(d.query_id)
         return "client" if presser in CLIENTS else "desk"
-    if isinstance(d, OpenTopic | PostCard | RefreshCard | CloseTopic):
+    if isinstance(d, OpenTopic | PostCard | RefreshCard | CloseTopic | ReopenTopic):
         return "desk"
     to = getattr(d, "to", None)
     match to:

@@ -48,6 +48,8 @@ CALL = SendMessage(chat_id=1, text="x")
             "user:1",
             Verdict.DONE,
         ),
+        # Closing a topic closed by hand, reopening one reopened by hand: so already.
+        (TelegramBadRequest(CALL, "Bad Request: TOPIC_NOT_MODIFIED"), "topic:4", Verdict.DONE),
         (TelegramBadRequest(CALL, "Bad Request: can't parse entities"), "topic:1", Verdict.FAIL),
         # The topic was deleted again right after it was opened anew: try again, not lose.
         (

@@ -123,6 +123,13 @@ class CloseTopic:
 
 
 @dataclass(frozen=True)
+class ReopenTopic:
+    """A closed ticket's topic opened again: the client came back within the window."""
+
+    ticket_id: int
+
+
+@dataclass(frozen=True)
 class CheckMembership:
     """Ask Telegram whether an agent is in the desk group; one who is not is sent back
     offline (they could not see the topics they would be given)."""
@@ -170,6 +177,7 @@ Delivery = (
     | PostCard
     | RefreshCard
     | CloseTopic
+    | ReopenTopic
     | AnswerCallback
     | CheckMembership
     | RemoveFromDesks
@@ -187,6 +195,7 @@ _DELIVERIES: dict[str, type[Delivery]] = {
         PostCard,
         RefreshCard,
         CloseTopic,
+        ReopenTopic,
         AnswerCallback,
         CheckMembership,
         RemoveFromDesks,
@@ -202,7 +211,7 @@ def lane_of(delivery: Delivery) -> str:
 
     A ticket's topic is its own lane, so one stuck topic never holds up another ticket.
     """
-    if isinstance(delivery, OpenTopic | PostCard | RefreshCard | CloseTopic):
+    if isinstance(delivery, OpenTopic | PostCard | RefreshCard | CloseTopic | ReopenTopic):
         return f"topic:{delivery.ticket_id}"
     if isinstance(delivery, AnswerCallback):
         return f"callback:{delivery.query_id}"
@@ -238,7 +247,13 @@ def chat_key(
     """
     if isinstance(
         delivery,
-        AnswerCallback | CheckMembership | CloseTopic | RemoveFromDesks | CarryOut | StaffMenu,
+        AnswerCallback
+        | CheckMembership
+        | CloseTopic
+        | ReopenTopic
+        | RemoveFromDesks
+        | CarryOut
+        | StaffMenu,
     ):
         return None, False
     in_topic = isinstance(delivery, OpenTopic | PostCard | RefreshCard)
@@ -280,7 +295,7 @@ def ticket_of(delivery: Delivery) -> int | None:
     match delivery:
         case OpenTopic(ticket_id) | PostCard(ticket_id) | RefreshCard(ticket_id):
             return ticket_id
-        case CloseTopic(ticket_id):
+        case CloseTopic(ticket_id) | ReopenTopic(ticket_id):
             return ticket_id
         case SendText(to=TicketTopic(ticket_id)) | CopyContent(to=TicketTopic(ticket_id)):
             return ticket_id

@@ -41,6 +41,7 @@ from veil.services.deliveries import (
     PostCard,
     RefreshCard,
     RemoveFromDesks,
+    ReopenTopic,
     SendText,
     StaffMenu,
     ticket_of,
@@ -179,6 +180,8 @@ class DeliveryCalls:
                 await self._refresh_card(ticket_id)
             case CloseTopic(ticket_id):
                 await self._close_topic(ticket_id)
+            case ReopenTopic(ticket_id):
+                await self._reopen_closed_topic(ticket_id)
             case AnswerCallback(query_id, text, alert):
                 await self._answer(query_id, text, alert)
             case CheckMembership(agent_id):
@@ -455,6 +458,14 @@ class DeliveryCalls:
                 return  # never opened: nothing to close
             chat_id, thread_id = ticket.desk_chat_id, ticket.desk_topic_id
         await self._bot.close_forum_topic(chat_id, thread_id)
+
+    async def _reopen_closed_topic(self, ticket_id: int) -> None:
+        async with self._units() as uow:
+            ticket = await uow.tickets.get(ticket_id)
+            if ticket is None or ticket.desk_topic_id is None:
+                return  # no topic yet: the next message to it opens one
+            chat_id, thread_id = ticket.desk_chat_id, ticket.desk_topic_id
+        await self._bot.reopen_forum_topic(chat_id, thread_id)  # open already: DONE
 
     async def _ensure_topic(self, ticket_id: int, *, forget_old: bool = False) -> bool:
         """Open the ticket's topic unless it has one. True when a new topic was made."""

@@ -67,7 +67,8 @@ log = logging.getLogger(__name__)
 BATCH = 200
 RUN_LIMIT = 50  # rows looked at after a lane's head when bundling
 ALBUM_LIMIT = 10  # Telegram's album size
-NOT_MODIFIED = "message is not modified"
+# What Telegram answers when what was asked for is so already: nothing left to do.
+NOT_MODIFIED = ("message is not modified", "TOPIC_NOT_MODIFIED")
 DESK_SETUP_ERRORS = ("chat not found", "the chat is not a forum", "not enough rights")
 UNEXPECTED_ATTEMPTS = 5
 BOOKKEEPING_ATTEMPTS = 8
@@ -94,7 +95,7 @@ def classify(exc: BaseException, lane: str) -> Verdict:
     if isinstance(exc, TelegramForbiddenError):
         return Verdict.WAIT_FOR_OPERATOR if _desk_lane(lane) else Verdict.UNREACHABLE
     if isinstance(exc, TelegramBadRequest):
-        if NOT_MODIFIED in exc.message:
+        if any(already in exc.message for already in NOT_MODIFIED):
             return Verdict.DONE  # the other side already shows this content
         if _desk_lane(lane) and any(e in exc.message for e in DESK_SETUP_ERRORS):
             return Verdict.WAIT_FOR_OPERATOR
