@@ -270,6 +270,9 @@ class FakeAssignments:
         record.id = next(self.m.ids)
         self.m.assignments.append(record)
 
+    async def last(self, ticket_id: int) -> AssignmentRecord | None:
+        return next((r for r in reversed(self.m.assignments) if r.ticket_id == ticket_id), None)
+
     async def current(self, ticket_id: int) -> AssignmentRecord | None:
         return next(
             (

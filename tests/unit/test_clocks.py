@@ -11,9 +11,17 @@ from veil.domain.audit import Action
 from veil.domain.model import ClosedBy, Level, Role
 from veil.domain.sla import ClockRun, SlaClock
 from veil.services import autoclose, client, desk, sla_watch
-from veil.services.context import Context
-from veil.services.deliveries import CloseTopic, RefreshCard, SendText, TicketTopic, UserChat
+from veil.services.context import Context, Incoming
+from veil.services.deliveries import (
+    CloseTopic,
+    RefreshCard,
+    ReopenTopic,
+    SendText,
+    TicketTopic,
+    UserChat,
+)
 from veil.services.people import set_role
+from veil.services.ports import RoutingLockNeeded
 
 __all__ = ["ctx", "store"]  # the fixtures, shared with the use-case tests
 
@@ -171,3 +179,59 @@ async def test_a_message_after_the_warning_keeps_the_ticket_open(
     clock.advance(hours=22, minutes=15)  # 23 h 15 min after the client's message
     await _autopilot(store, ctx)
     assert not ticket.is_closed and ticket.idle_warned_at is not None  # warned again
+
+
+async def _client_writes(store: FakeStore, ctx: Context, msg: Incoming) -> None:
+    """As the unit-of-work middleware does: a use case that finds it must change
+    holdings is run again, the routing lock taken first."""
+    try:
+        async with store() as uow:
+            await client.relay_from_client(uow, ctx, msg)
+            await uow.commit()
+    except RoutingLockNeeded:
+        async with store() as uow:
+            await uow.agents.lock_routing()
+            await client.relay_from_client(uow, ctx, msg)
+            await uow.commit()
+
+
+async def test_a_client_writing_soon_after_a_close_reopens_the_same_ticket(
+    store: FakeStore, ctx: Context, clock: FakeClock
+) -> None:
+    ticket_id = await _open(store, ctx)
+    async with store() as uow:
+        await desk.close_from_topic(uow, ctx, _desk_msg(BOB, 61, "/close"))
+        await uow.commit()
+    clock.advance(hours=47)
+    await _client_writes(store, ctx, _client_msg(7, text="one more question"))
+    ticket = store.memory.tickets[ticket_id]
+    assert not ticket.is_closed and ticket.closed_at is None
+    assert ReopenTopic(ticket_id) in store.sent()
+    assert any("open again" in t for t in _client_texts(store, ticket.client_id))
+    relayed = [d for d in store.sent() if isinstance(d, SendText) and d.text == "one more question"]
+    assert [d.to for d in relayed] == [TicketTopic(ticket_id)]
+    assert len(store.memory.tickets) == 1
+
+
+async def test_after_the_window_a_new_ticket_follows_the_old_one(
+    store: FakeStore, ctx: Context, clock: FakeClock
+) -> None:
+    first = await _open(store, ctx)
+    async with store() as uow:
+        await desk.close_from_topic(uow, ctx, _desk_msg(BOB, 61, "/close"))
+        await uow.commit()
+    clock.advance(hours=49)
+    await _client_writes(store, ctx, _client_msg(8, text="hello again"))
+    (second,) = [t for t in store.memory.tickets.values() if t.id != first]
+    assert store.memory.tickets[first].is_closed
+    assert second.previous_ticket_id == first and not second.is_closed
+    relayed = [d for d in store.sent() if isinstance(d, SendText) and d.text == "hello again"]
+    assert [d.to for d in relayed] == [TicketTopic(second.id or 0)]
+
+
+async def test_someone_who_never_had_a_ticket_is_shown_how_to_start(
+    store: FakeStore, ctx: Context
+) -> None:
+    await _client_writes(store, ctx, _client_msg(9, text="hi"))
+    assert store.memory.tickets == {}
+    assert any("Live Support" in str(d) for d in store.sent())

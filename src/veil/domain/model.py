@@ -192,6 +192,16 @@ class Ticket:
         self.last_activity_at = now
         self.private_agent_id = None
 
+    def reopen(self, now: datetime) -> None:
+        """The client came back soon after a close: the same conversation goes on."""
+        if not self.is_closed:
+            raise TicketError(f"cannot reopen ticket {self.public_id}: it is not closed")
+        self.status = TicketStatus.OPEN if self.first_response_at else TicketStatus.NEW
+        self.closed_at = None
+        self.closed_by = None
+        self.last_activity_at = now
+        self.idle_warned_at = None
+
     def idle(self, now: datetime, close_after: timedelta, warn_before: timedelta) -> Idle | None:
         """What silence calls for: closing after ``close_after`` without a message, and
         one warning ``warn_before`` that."""

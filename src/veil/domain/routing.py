@@ -44,6 +44,14 @@ class AgentLoad:
         return self.capacity - self.open_tickets
 
     @property
+    def is_free(self) -> bool:
+        """Online with room for one more ticket."""
+        return self.status is AgentStatus.ONLINE and self.spare > 0
+
+    def can_take(self, required: Level) -> bool:
+        return self.is_free and outranks_or_equals(self.level, required)
+
+    @property
     def load(self) -> float:
         return self.open_tickets / self.capacity if self.capacity > 0 else float("inf")
 
@@ -91,7 +99,7 @@ def plan(
         level: [] for level in Level
     }
     for agent in agents:
-        if agent.status is AgentStatus.ONLINE and agent.spare > 0:
+        if agent.is_free:
             heapq.heappush(heaps[agent.level], (agent_key(agent), agent))
     decisions: list[Assignment] = []
     for ticket in queue_order(waiting):

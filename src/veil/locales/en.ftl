@@ -32,6 +32,7 @@ chat-auto-closed =
     💤 This conversation (ticket { $ticket }) was closed after { $silence } without messages.
     Write here within { $window } to pick it up again, or press Live Support any time.
 auto-close-warning = ⏳ This conversation (ticket { $ticket }) will close in { $left } if there are no new messages. Write here to keep it open.
+ticket-reopened = 🔄 Welcome back! Your conversation { $ticket } is open again; we have passed your message on.
 chat-closed-by-support =
     ✅ Live Support closed this conversation (ticket { $ticket }).
     If you need anything else, press Live Support to start again.
@@ -172,6 +173,7 @@ desk-sla-escalation-reason = the first response target ({ $target }) was missed
 admin-sla-top = 🚨 Ticket { $ticket } is at L3 and missed its first response target ({ $target }, { $priority }). There is no higher level to escalate to: please look at it.
 desk-auto-closed = 💤 Closed automatically after { $silence } without messages. The client has been told how to come back.
 desk-auto-closed-private = 💤 Ticket { $ticket } closed automatically after { $silence } without messages.
+desk-reopened = 🔄 The client came back: the ticket is open again.
 desk-escalate-top = ⛔ This ticket is already at the highest level (L3).
 desk-escalate-no-reason = no reason given
 desk-escalated = ⬆️ Escalated to { $level } by { $by }: { $reason }
@@ -270,6 +272,7 @@ desk-private-revoked = ↩️ This ticket is worked here in the topic again: the
 desk-closed-private = ✅ Ticket { $ticket } is closed; the client has been told.
 
 # What a ticket is about: the host's appointment, as the host describes it.
+card-follows = ↩️ Follows { $ticket } (the same client)
 card-about = 📅 About: { $service } · { $when } · with { $provider } · { $status }
 desk-now-about = 📅 The client now asks about: { $service }.
 desk-no-appointment = This ticket is about no appointment, so there is nothing to reschedule or cancel.

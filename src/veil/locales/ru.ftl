@@ -30,6 +30,7 @@ chat-auto-closed =
     💤 Разговор (обращение { $ticket }) закрыт: { $silence } без сообщений.
     Напишите сюда в течение { $window }, чтобы продолжить, или нажмите «Живая поддержка» в любое время.
 auto-close-warning = ⏳ Разговор (обращение { $ticket }) закроется через { $left }, если не будет новых сообщений. Напишите сюда, чтобы он остался открытым.
+ticket-reopened = 🔄 С возвращением! Разговор { $ticket } снова открыт, ваше сообщение передано.
 chat-closed-by-support =
     ✅ Поддержка завершила разговор (обращение { $ticket }).
     Если нужно что-то ещё, нажмите «Живая поддержка», чтобы начать заново.
@@ -170,6 +171,7 @@ desk-sla-escalation-reason = пропущен срок первого ответ
 admin-sla-top = 🚨 Обращение { $ticket } на уровне L3 пропустило срок первого ответа ({ $target }, { $priority }). Выше поднимать некуда: посмотрите его, пожалуйста.
 desk-auto-closed = 💤 Закрыто автоматически: { $silence } без сообщений. Клиенту сказано, как вернуться.
 desk-auto-closed-private = 💤 Обращение { $ticket } закрыто автоматически: { $silence } без сообщений.
+desk-reopened = 🔄 Клиент вернулся: обращение снова открыто.
 desk-escalate-top = ⛔ У обращения уже высший уровень (L3).
 desk-escalate-no-reason = причина не указана
 desk-escalated = ⬆️ Поднято до { $level }, кто: { $by }: { $reason }
@@ -268,6 +270,7 @@ desk-private-revoked = ↩️ Это обращение снова ведётс�
 desk-closed-private = ✅ Обращение { $ticket } закрыто; клиенту сообщили.
 
 # What a ticket is about: the host's appointment, as the host describes it.
+card-follows = ↩️ Продолжение { $ticket } (тот же клиент)
 card-about = 📅 О записи: { $service } · { $when } · специалист { $provider } · { $status }
 desk-now-about = 📅 Теперь клиент спрашивает о записи: { $service }.
 desk-no-appointment = Это обращение не связано с записью: переносить или отменять нечего.

@@ -18,6 +18,7 @@ from veil.services.deliveries import (
     OpenTopic,
     PostCard,
     RefreshCard,
+    ReopenTopic,
     SendText,
     TicketTopic,
     UserChat,
@@ -79,12 +80,15 @@ async def open_ticket(
     if await limits.over_limit(uow, ctx, user, LimitKind.TICKETS_PER_DAY):
         return None
     now = ctx.clock()
+    earlier = await uow.tickets.for_client(client_id, 1)
     ticket = Ticket(
         public_id=await _unused_ticket_id(uow, ctx),
         client_id=client_id,
         created_at=now,
         last_activity_at=now,
         desk_chat_id=await _desk_for_new_ticket(uow, ctx),
+        # Agents see which conversation this one follows (the card links it).
+        previous_ticket_id=earlier[0].id if earlier else None,
     )
     if appointment is not None:
         appointments.attach(uow, ctx, ticket, appointment)
@@ -126,6 +130,8 @@ async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> Non
     if await limits.banned(uow, ctx, user, counting=LimitKind.MESSAGES_PER_HOUR):
         return
     ticket = await uow.tickets.open_for_client(id_of(user))
+    if ticket is None and handling is not Handling.REFUSE:
+        ticket = await _come_back(uow, ctx, user, msg.sender)
     if ticket is None:
         await tell_once(uow, ctx, user, "no-open-ticket", REPEAT_NOTICE, _support_button(ctx, user))
         return
@@ -149,6 +155,39 @@ async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> Non
         uow.outbox.add(delivery)
     if handling is Handling.WITHHOLD:
         tell(uow, ctx, user, "contact-not-relayed")
+
+
+async def _come_back(uow: UnitOfWork, ctx: Context, user: User, sender: Sender) -> Ticket | None:
+    """A client with no open ticket writes. Soon after a close (``ctx.reopen_window``) the
+    same ticket reopens; later, a new one opens, linked to it. None for someone who never
+    had a ticket (they are shown how to start), or when the daily limit holds."""
+    earlier = await uow.tickets.for_client(id_of(user), 1)
+    if not earlier:
+        return None
+    await routing.lock_or_redo(uow)
+    latest = earlier[0]
+    closed_at = latest.closed_at
+    if latest.is_closed and closed_at is not None and ctx.clock() - closed_at <= ctx.reopen_window:
+        await reopen(uow, ctx, user, latest)
+        return latest
+    return await open_ticket(uow, ctx, sender)
+
+
+async def reopen(uow: UnitOfWork, ctx: Context, user: User, ticket: Ticket) -> None:
+    """The same conversation goes on: its topic open again, with the agent who had it
+    when they are free, else whoever routing finds. Callers hold the routing lock."""
+    ticket_id = id_of(ticket)
+    ticket.reopen(ctx.clock())
+    uow.outbox.add(ReopenTopic(ticket_id))
+    uow.outbox.add(SendText(TicketTopic(ticket_id), ctx.desk_text("desk-reopened")))
+    last = await uow.assignments.last(ticket_id)
+    agent = await uow.agents.get(last.agent_id) if last is not None else None
+    if agent is not None and routing.can_take(agent, ticket):
+        await routing.assign(uow, ctx, ticket, agent, "reopened")
+    await routing.route(uow, ctx)
+    uow.outbox.add(RefreshCard(ticket_id))
+    tell(uow, ctx, user, "ticket-reopened", _end_button(ctx, user, ticket), ticket=ticket.public_id)
+    log.info("ticket reopened", extra={"ticket": ticket.public_id})
 
 
 async def edit_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> None:

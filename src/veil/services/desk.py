@@ -284,6 +284,10 @@ async def card_view(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> tuple[str,
         assigned=await owner_alias(uow, ctx, ticket),
         earlier=max(0, earlier),
     )
+    if ticket.previous_ticket_id is not None:
+        previous = await uow.tickets.get(ticket.previous_ticket_id)
+        if previous is not None:
+            text += "\n" + ctx.desk_text("card-follows", ticket=previous.public_id)
     if ticket.about is not None:  # what it is about, as the host put it: never who
         about = ticket.about
         text += "\n" + ctx.desk_text(

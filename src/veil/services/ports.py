@@ -24,6 +24,12 @@ class Conflict(Exception):
     """Another transaction got there first (a unique rule held); running again may succeed."""
 
 
+class RoutingLockNeeded(Exception):
+    """A use case found, after reading, that it must change who holds what (a client
+    coming back to a closed ticket): the update is handled again from the start, the
+    routing lock taken first (telegram/middlewares.py)."""
+
+
 class RoutingLockTooLate(Exception):
     """A use case read tickets, agents or assignments before taking the routing lock: a
     bug (its decisions could rest on rows another process is changing), never retried."""
@@ -108,6 +114,9 @@ class AgentRepository(Protocol):
 class AssignmentRepository(Protocol):
     async def add(self, record: AssignmentRecord) -> None: ...
     async def current(self, ticket_id: int) -> AssignmentRecord | None: ...
+    async def last(self, ticket_id: int) -> AssignmentRecord | None:
+        """The ticket's latest holding, ended or not."""
+        ...
 
 
 class AlertLog(Protocol):

@@ -29,13 +29,14 @@ from veil.domain.ids import client_alias
 from veil.domain.model import Ticket
 from veil.domain.routing import (
     LEVEL_RANK,
+    AgentLoad,
     plan,
 )
 from veil.domain.text import utf16_clip, utf16_len
 from veil.services.context import Context
 from veil.services.deliveries import RefreshCard, SendText, TicketTopic, UserChat
 from veil.services.people import id_of
-from veil.services.ports import UnitOfWork
+from veil.services.ports import RoutingLockNeeded, RoutingLockTooLate, UnitOfWork
 
 log = logging.getLogger(__name__)
 BRIEF_MESSAGES = 15
@@ -57,6 +58,22 @@ def changes_holdings(
         return await use_case(uow, *args, **kwargs)
 
     return locked
+
+
+def can_take(agent: Agent, ticket: Ticket) -> bool:
+    """Could ``agent`` own ``ticket`` now (online, room left, level enough)? The rule
+    routing's plan applies."""
+    load = AgentLoad(agent.agent_id, agent.level, agent.status, agent.capacity, agent.open_tickets)
+    return load.can_take(ticket.required_level)
+
+
+async def lock_or_redo(uow: UnitOfWork) -> None:
+    """Take the routing lock now, or, when this unit of work has read holdings already,
+    have the whole update handled again with the lock taken first."""
+    try:
+        await uow.agents.lock_routing()
+    except RoutingLockTooLate:
+        raise RoutingLockNeeded from None
 
 
 async def route(uow: UnitOfWork, ctx: Context, *, exclude: int | None = None) -> int:

@@ -94,6 +94,11 @@ class SqlAssignments:
         )
         return (await self._session.execute(query)).scalar_one_or_none()
 
+    async def last(self, ticket_id: int) -> AssignmentRecord | None:
+        a = support_agent_assignments.c
+        query = select(AssignmentRecord).where(a.ticket_id == ticket_id).order_by(a.id.desc())
+        return (await self._session.execute(query.limit(1))).scalar_one_or_none()
+
 
 class SqlInvites:
     def __init__(self, session: AsyncSession) -> None:

@@ -16,7 +16,7 @@ from veil.logs import printable
 from veil.services.context import Context, Sender
 from veil.services.deliveries import Address, AnswerCallback, RawChat, SendText, UserChat
 from veil.services.people import ensure_user
-from veil.services.ports import Conflict, UnitOfWork, UnitOfWorkFactory
+from veil.services.ports import Conflict, RoutingLockNeeded, UnitOfWork, UnitOfWorkFactory
 from veil.telegram.incoming import content_kind
 
 log = logging.getLogger(__name__)
@@ -68,9 +68,16 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         self, handle: Callable[[], Awaitable[Any]], event: Update, data: dict[str, Any]
     ) -> Any:
         last: Exception | None = None
+        lock_first = False
         for attempt in range(1, CONFLICT_ATTEMPTS + 1):
             try:
-                return await self._handle_once(handle, event, data)
+                return await self._handle_once(handle, event, data, lock_first=lock_first)
+            except RoutingLockNeeded:
+                # Nothing of the first try was kept: again, with the routing lock first.
+                if lock_first:
+                    last = RuntimeError("the routing lock was needed though it was held")
+                    break
+                lock_first = True
             except Conflict as exc:
                 # Another process won a race (say, for a ticket id): redo from fresh state.
                 log.info("update %s conflicted (attempt %s): %s", event.update_id, attempt, exc)
@@ -93,9 +100,16 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         return None
 
     async def _handle_once(
-        self, handle: Callable[[], Awaitable[Any]], event: Update, data: dict[str, Any]
+        self,
+        handle: Callable[[], Awaitable[Any]],
+        event: Update,
+        data: dict[str, Any],
+        *,
+        lock_first: bool = False,
     ) -> Any:
         async with self._units() as uow:
+            if lock_first:
+                await uow.agents.lock_routing()
             if not await uow.updates.claim(event.update_id, self._ctx.clock()):
                 log.info("duplicate update skipped", extra={"update_id": event.update_id})
                 return None
