@@ -14,6 +14,7 @@ from veil.domain.appointments import Offer
 from veil.domain.audit import Action, Actor, Detail
 from veil.domain.limits import Ban, LimitKind
 from veil.domain.model import Direction, Level, Role, SupportMessage, Ticket, TicketStatus, User
+from veil.domain.ratings import Rating
 from veil.domain.routing import AgentLoad, WaitingTicket, queue_key
 from veil.domain.sla import ClockRun
 from veil.services.deliveries import Delivery, lane_of
@@ -41,6 +42,7 @@ class Memory:
     bans: dict[int, Ban] = field(default_factory=dict)
     told: dict[tuple[int, str], datetime | None] = field(default_factory=dict)
     sla_runs: dict[int, ClockRun] = field(default_factory=dict)
+    ratings: dict[int, Rating] = field(default_factory=dict)  # by ticket
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -517,6 +519,31 @@ class FakeSlaRuns:
         return sorted(due, key=lambda r: (r.check_at, r.id))[:limit]
 
 
+class FakeRatings:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def add(self, rating: Rating) -> None:
+        if rating.ticket_id in self.m.ratings:
+            raise Conflict("uq_support_ratings_ticket_id")
+        rating.id = next(self.m.ids)
+        self.m.ratings[rating.ticket_id] = rating
+
+    async def for_ticket(self, ticket_id: int) -> Rating | None:
+        return self.m.ratings.get(ticket_id)
+
+    async def awaiting_comment(self, client_id: int, since: datetime) -> Rating | None:
+        found = [
+            r
+            for r in self.m.ratings.values()
+            if self.m.tickets[r.ticket_id].client_id == client_id
+            and r.comment is None
+            and r.comment_asked_at is not None
+            and r.comment_asked_at >= since
+        ]
+        return max(found, key=lambda r: r.comment_asked_at or since, default=None)
+
+
 class FakeUnitOfWork:
     """Changes to entities are live (like an identity map); deliveries land on commit."""
 
@@ -536,6 +563,7 @@ class FakeUnitOfWork:
         self.audit = FakeAudit(memory)
         self.limits = FakeLimits(memory)
         self.sla = FakeSlaRuns(memory)
+        self.ratings = FakeRatings(memory)
         self.committed = False
 
     async def commit(self) -> None:

@@ -83,6 +83,7 @@ class Action(enum.StrEnum):
     LIMIT_SET = "limit.set"
     CONTENTS_FORGOTTEN = "contents.forgotten"  # at the client's request
     CONTENTS_PURGED = "contents.purged"  # past VEIL_RETENTION_DAYS
+    TICKET_RATED = "ticket.rated"
     SLA_WARNED = "sla.warned"
     SLA_BREACHED = "sla.breached"
     REFUSED = "refused"

@@ -80,6 +80,8 @@ class Act(enum.Enum):
     TRANSCRIPT = ("a transcript", OWN)
     ANSWER_OFFER = ("an answer to an offer", OWN)
     FORGET_ME = ("/forget_me", Rule(clients_only=True), True)
+    RATE = ("a rating", OWN)
+    RATE_COMMENT = ("a rating comment", OWN)
     HELP = ("/help", ANYONE)
     ACCEPT_INVITE = ("an invite link", ANYONE)
     # Agents' private chat.

@@ -33,6 +33,15 @@ chat-auto-closed =
     Write here within { $window } to pick it up again, or press Live Support any time.
 auto-close-warning = ⏳ This conversation (ticket { $ticket }) will close in { $left } if there are no new messages. Write here to keep it open.
 ticket-reopened = 🔄 Welcome back! Your conversation { $ticket } is open again; we have passed your message on.
+rate-ask = How did we do with { $ticket }? Rate the conversation from 1 (poor) to 5 (excellent).
+rate-button = { $score } ⭐
+rate-thanks = 🙏 Thank you for rating us { $score }/5. Want to tell us more?
+button-rate-comment = ✍️ Add a comment
+rate-comment-ask = ✍️ Write your comment in one message within { $minutes } minutes. Our team sees it without your name.
+rate-comment-thanks = 🙏 Thank you, your comment has been passed on.
+rate-already = You have already rated this conversation. Thank you!
+rate-still-open = This conversation is open again: you can rate it once it is closed.
+rate-comment-closed = There is no rating waiting for a comment.
 chat-closed-by-support =
     ✅ Live Support closed this conversation (ticket { $ticket }).
     If you need anything else, press Live Support to start again.
@@ -174,6 +183,8 @@ admin-sla-top = 🚨 Ticket { $ticket } is at L3 and missed its first response t
 desk-auto-closed = 💤 Closed automatically after { $silence } without messages. The client has been told how to come back.
 desk-auto-closed-private = 💤 Ticket { $ticket } closed automatically after { $silence } without messages.
 desk-reopened = 🔄 The client came back: the ticket is open again.
+desk-rated = { $stars } The client rated this conversation { $score }/5.
+desk-rating-comment = 💬 The client's comment on their rating: { $comment }
 desk-escalate-top = ⛔ This ticket is already at the highest level (L3).
 desk-escalate-no-reason = no reason given
 desk-escalated = ⬆️ Escalated to { $level } by { $by }: { $reason }

@@ -10,7 +10,16 @@ from veil.domain.content import Handling, handling_of, split_text
 from veil.domain.ids import new_ticket_id
 from veil.domain.limits import LimitKind
 from veil.domain.model import ClosedBy, Direction, Level, Ticket, User
-from veil.services import appointments, clocks, desk, limits, presses, privacy, routing
+from veil.services import (
+    appointments,
+    clocks,
+    desk,
+    limits,
+    presses,
+    privacy,
+    routing,
+    satisfaction,
+)
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import (
     Button,
@@ -130,6 +139,8 @@ async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> Non
     if await limits.banned(uow, ctx, user, counting=LimitKind.MESSAGES_PER_HOUR):
         return
     ticket = await uow.tickets.open_for_client(id_of(user))
+    if ticket is None and await satisfaction.take_comment(uow, ctx, user, msg):
+        return
     if ticket is None and handling is not Handling.REFUSE:
         ticket = await _come_back(uow, ctx, user, msg.sender)
     if ticket is None:

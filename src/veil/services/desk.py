@@ -9,7 +9,7 @@ from veil.domain import metrics
 from veil.domain.content import Handling, command_args, command_in, handling_of
 from veil.domain.ids import client_alias
 from veil.domain.model import ClosedBy, Direction, Ticket, User
-from veil.services import clocks, presses, routing
+from veil.services import clocks, presses, routing, satisfaction
 from veil.services.context import Context, Incoming
 from veil.services.deliveries import (
     Button,
@@ -261,6 +261,8 @@ async def close_ticket(
                 buttons=support,
             )
         )
+        if await uow.ratings.for_ticket(ticket_id) is None:  # a reopened one was rated
+            satisfaction.ask(uow, ctx, client, ticket)
     uow.outbox.add(SendText(TicketTopic(ticket_id), ctx.desk_text(desk_key, silence=silence)))
     if close_topic:
         uow.outbox.add(CloseTopic(ticket_id))

@@ -22,9 +22,11 @@ from veil.services.ports import UnitOfWork
 from veil.services.presses import (
     AnswerOffer,
     CloseTicket,
+    CommentRating,
     EndChat,
     Press,
     ProposeOffer,
+    RateTicket,
     SendCanned,
     ShowTranscript,
     TakeTicket,
@@ -157,7 +159,14 @@ async def _ticket_of_press(
     uow: UnitOfWork, press: Press, chat_id: int | None, thread_id: int | None
 ) -> Ticket | None:
     match press:
-        case EndChat(ticket) | ShowTranscript(ticket) | TakeTicket(ticket) | CloseTicket(ticket):
+        case (
+            EndChat(ticket)
+            | ShowTranscript(ticket)
+            | TakeTicket(ticket)
+            | CloseTicket(ticket)
+            | RateTicket(ticket)
+            | CommentRating(ticket)
+        ):
             return await uow.tickets.by_public_id(ticket)
         case AnswerOffer(offer_id) | ProposeOffer(offer_id):
             offer = await uow.offers.get(offer_id)

@@ -13,6 +13,7 @@ from veil.domain.appointments import Appointment, Offer, Outcome, Slot
 from veil.domain.audit import Action, Actor, Detail
 from veil.domain.limits import Ban, Limit, LimitKind, Verdict
 from veil.domain.model import Level, Role, SupportMessage, Ticket, User
+from veil.domain.ratings import Rating
 from veil.domain.routing import AgentLoad, WaitingTicket
 from veil.domain.sla import ClockRun
 from veil.services.deliveries import Delivery
@@ -380,6 +381,17 @@ class SlaRuns(Protocol):
         ...
 
 
+class RatingRepository(Protocol):
+    async def add(self, rating: Rating) -> None:
+        """Raises Conflict when the ticket has a rating already."""
+        ...
+
+    async def for_ticket(self, ticket_id: int) -> Rating | None: ...
+    async def awaiting_comment(self, client_id: int, since: datetime) -> Rating | None:
+        """The client's rating whose comment they asked to add after ``since``."""
+        ...
+
+
 class AuditLog(Protocol):
     """Entries of the audit log beyond the changes the unit of work records by itself."""
 
@@ -428,6 +440,8 @@ class UnitOfWork(Protocol):
     def erasure(self) -> Erasure: ...
     @property
     def sla(self) -> SlaRuns: ...
+    @property
+    def ratings(self) -> RatingRepository: ...
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

@@ -46,6 +46,19 @@ class ConfirmForget:
 
 
 @dataclass(frozen=True)
+class RateTicket:
+    ticket: str
+    score: int
+    act: ClassVar[Act] = Act.RATE
+
+
+@dataclass(frozen=True)
+class CommentRating:
+    ticket: str
+    act: ClassVar[Act] = Act.RATE_COMMENT
+
+
+@dataclass(frozen=True)
 class AnswerOffer:
     offer: int
     accept: bool
@@ -81,6 +94,8 @@ Press = (
     | EndChat
     | ShowTranscript
     | ConfirmForget
+    | RateTicket
+    | CommentRating
     | AnswerOffer
     | TakeTicket
     | CloseTicket
@@ -92,6 +107,8 @@ PRESSES: tuple[type[Press], ...] = (
     EndChat,
     ShowTranscript,
     ConfirmForget,
+    RateTicket,
+    CommentRating,
     AnswerOffer,
     TakeTicket,
     CloseTicket,

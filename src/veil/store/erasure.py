@@ -17,6 +17,7 @@ from veil.store.tables import (
     support_offers,
     support_outbox,
     support_rate_events,
+    support_ratings,
     support_tickets,
 )
 
@@ -49,6 +50,12 @@ class SqlErasure:
             update(support_offers)
             .where(support_offers.c.ticket_id.in_(ids))
             .values(slot_label=None)
+            .execution_options(synchronize_session=False)
+        )
+        await self._session.execute(
+            update(support_ratings)  # the score stays in the figures; the words go
+            .where(support_ratings.c.ticket_id.in_(ids))
+            .values(comment=None)
             .execution_options(synchronize_session=False)
         )
         await self._session.execute(

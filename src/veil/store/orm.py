@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapper, registry
 from veil.domain.agents import Agent, AssignmentRecord, CannedAnswer, Invite
 from veil.domain.appointments import Offer
 from veil.domain.model import SupportMessage, Ticket, User
+from veil.domain.ratings import Rating
 from veil.domain.sla import ClockRun
 from veil.store.sealing import keyring_of_connection
 from veil.store.tables import (
@@ -21,6 +22,7 @@ from veil.store.tables import (
     support_invites,
     support_messages,
     support_offers,
+    support_ratings,
     support_sla_runs,
     support_tickets,
 )
@@ -46,6 +48,7 @@ def start_mappers() -> None:
     mapper_registry.map_imperatively(CannedAnswer, support_canned_answers)
     mapper_registry.map_imperatively(Offer, support_offers)
     mapper_registry.map_imperatively(ClockRun, support_sla_runs)
+    mapper_registry.map_imperatively(Rating, support_ratings)
     _mapped = True
 
 

@@ -366,6 +366,21 @@ support_sla_runs = Table(
     Index("ix_support_sla_runs_period", "clock", "stopped_at"),
 )
 
+# A client's rating of a closed conversation: one per ticket.
+support_ratings = Table(
+    "support_ratings",
+    metadata,
+    _id(),
+    Column("ticket_id", Id, ForeignKey("support_tickets.id"), nullable=False, unique=True),
+    Column("score", Integer, nullable=False),
+    Column("rated_at", UtcDateTime, nullable=False),
+    Column("agent_id", Id, ForeignKey("support_people.id")),
+    Column("level", _enum(Level, 2)),
+    Column("comment", SealedText),
+    Column("comment_asked_at", UtcDateTime),
+    Index("ix_support_ratings_rated", "rated_at"),
+)
+
 support_audit_log = Table(
     "support_audit_log",
     metadata,

@@ -23,6 +23,7 @@ from veil.store.guard import GuardedSession
 from veil.store.host_people import HostUsersTable
 from veil.store.limits import SqlLimits
 from veil.store.orm import start_mappers
+from veil.store.ratings import SqlRatings
 from veil.store.repositories import (
     SqlDeskMoves,
     SqlMessages,
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
         self.limits = SqlLimits(session)
         self.erasure = SqlErasure(session)
         self.sla = SqlSlaRuns(session)
+        self.ratings = SqlRatings(session)
 
     async def commit(self) -> None:
         wrote_deliveries = bool(self.outbox.added)

@@ -14,7 +14,16 @@ from aiogram.types import CallbackQuery, Message
 
 from veil.domain.appointments import Appointment
 from veil.domain.permissions import Act
-from veil.services import appointments, canned, client, desk, handover, outbound, privacy
+from veil.services import (
+    appointments,
+    canned,
+    client,
+    desk,
+    handover,
+    outbound,
+    privacy,
+    satisfaction,
+)
 from veil.services.context import Context
 from veil.services.deliveries import AnswerCallback
 from veil.services.ports import UnitOfWork
@@ -22,11 +31,13 @@ from veil.services.presses import (
     PRESSES,
     AnswerOffer,
     CloseTicket,
+    CommentRating,
     ConfirmForget,
     EndChat,
     OpenSupport,
     Press,
     ProposeOffer,
+    RateTicket,
     SendCanned,
     ShowTranscript,
     TakeTicket,
@@ -86,6 +97,10 @@ async def pressed(query: CallbackQuery, uow: UnitOfWork, ctx: Context, press: Pr
             notice = await client.show_transcript(uow, ctx, sender, ticket)
         case ConfirmForget() if in_private:
             notice = await privacy.forget_me(uow, ctx, sender)
+        case RateTicket(ticket, score) if in_private:
+            notice = await satisfaction.rate(uow, ctx, sender, ticket, score)
+        case CommentRating(ticket) if in_private:
+            notice = await satisfaction.ask_comment(uow, ctx, sender, ticket)
         case AnswerOffer(offer, accept) if in_private:
             notice = await appointments.decide(uow, ctx, sender, offer, accept=accept)
         case TakeTicket(ticket) if desk_chat is not None:

@@ -28,11 +28,13 @@ from aiogram.types import CallbackQuery, Message
 from veil.services.presses import (
     AnswerOffer,
     CloseTicket,
+    CommentRating,
     ConfirmForget,
     EndChat,
     OpenSupport,
     Press,
     ProposeOffer,
+    RateTicket,
     SendCanned,
     ShowTranscript,
     TakeTicket,
@@ -66,6 +68,19 @@ class TranscriptData(CallbackData, prefix="veil-r"):
 
 
 class ForgetData(CallbackData, prefix="veil-f"):
+    at: int
+    sig: str
+
+
+class RateData(CallbackData, prefix="veil-s"):
+    ticket: str
+    score: int
+    at: int
+    sig: str
+
+
+class CommentData(CallbackData, prefix="veil-m"):
+    ticket: str
     at: int
     sig: str
 
@@ -105,6 +120,8 @@ Signed = (
     EndChatData
     | TranscriptData
     | ForgetData
+    | RateData
+    | CommentData
     | AnswerOfferData
     | TakeData
     | CloseData
@@ -115,6 +132,8 @@ FACTORIES: dict[type[Press], type[Signed]] = {
     EndChat: EndChatData,
     ShowTranscript: TranscriptData,
     ConfirmForget: ForgetData,
+    RateTicket: RateData,
+    CommentRating: CommentData,
     AnswerOffer: AnswerOfferData,
     TakeTicket: TakeData,
     CloseTicket: CloseData,
