@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from veil.domain.agents import Agent, AssignmentRecord, CannedAnswer, Invite
 from veil.domain.appointments import Appointment, Offer, Outcome, Slot
 from veil.domain.audit import Action, Actor, Detail
+from veil.domain.figures import Breakdown, Figures, Period
 from veil.domain.limits import Ban, Limit, LimitKind, Verdict
 from veil.domain.model import Level, Role, SupportMessage, Ticket, User
 from veil.domain.ratings import Rating
@@ -392,6 +393,13 @@ class RatingRepository(Protocol):
         ...
 
 
+class FigureRepository(Protocol):
+    async def figures(self, period: Period, breakdown: Breakdown) -> Mapping[Hashable, Figures]:
+        """Each group's figures over the period: by agent id, by level, or the desk as
+        one group (key 0). Groups with nothing in the period are absent."""
+        ...
+
+
 class AuditLog(Protocol):
     """Entries of the audit log beyond the changes the unit of work records by itself."""
 
@@ -442,6 +450,8 @@ class UnitOfWork(Protocol):
     def sla(self) -> SlaRuns: ...
     @property
     def ratings(self) -> RatingRepository: ...
+    @property
+    def figures(self) -> FigureRepository: ...
 
     async def commit(self) -> None: ...
     async def rollback(self) -> None: ...

@@ -19,6 +19,7 @@ from veil.store.agents import (
 )
 from veil.store.audit import SqlAudit
 from veil.store.erasure import SqlErasure
+from veil.store.figures import SqlFigures
 from veil.store.guard import GuardedSession
 from veil.store.host_people import HostUsersTable
 from veil.store.limits import SqlLimits
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
         self.erasure = SqlErasure(session)
         self.sla = SqlSlaRuns(session)
         self.ratings = SqlRatings(session)
+        self.figures = SqlFigures(session)
 
     async def commit(self) -> None:
         wrote_deliveries = bool(self.outbox.added)
