@@ -103,8 +103,11 @@ async def test_closing_the_topic_by_hand_closes_the_ticket(desk: Desk) -> None:
     ticket, topic = await desk.open_ticket()
     desk.tg.close_topic(desk.agent.id, desk.chat_id, topic)
     await desk.client_gets(f"closed this conversation (ticket {ticket})")
+    # Within the reopen window, the client writing again reopens it, topic and all.
     desk.tg.send_text(desk.client.id, desk.client.id, "hello again")
-    await desk.client_gets("not connected to Live Support")
+    await desk.client_gets(f"Your conversation {ticket} is open again")
+    await desk.desk_gets("hello again", topic)
+    assert not desk.tg.topics(desk.chat_id)[topic]["closed"]
 
 
 async def test_a_desk_that_refuses_the_bot_delays_but_loses_nothing(desk: Desk) -> None:
