@@ -56,7 +56,8 @@ async def test_tickets_go_to_online_agents_and_wait_in_a_queue_otherwise(team: T
     team.tg.send_text(agent.id, first_desk.chat_id, "/close", thread_id=topic)
     await second_desk.client_gets("agent has joined")
     stats = await team.say(agent, "/stats", "Your figures")
-    assert "Tickets handled: 1" in stats["text"] and "Open now: 1" in stats["text"]
+    assert "Closed: 1 (resolved by an agent 100 %" in stats["text"]
+    assert "Open now: 1" in stats["text"]
     mine = await team.say(agent, "/mine", "Your open tickets (1)")
     opened = next(t for t in second_desk.bot_texts(second.id) if "ticket is SUPP-" in t)
     assert opened.split("ticket is ")[1][:22] in mine["text"]

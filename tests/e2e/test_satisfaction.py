@@ -46,3 +46,13 @@ async def test_a_rating_without_a_comment(team: Team) -> None:
     team.tg.press_button(client.id, client.id, ask["message_id"], button(ask, "2 ⭐"))
     await desk.client_gets("Thank you for rating us 2/5")
     await desk.desk_gets("⭐⭐ The client rated this conversation 2/5", topic)
+
+
+async def test_the_admin_sees_the_desks_figures_with_the_ratings(team: Team) -> None:
+    stats = await team.say(team.world.admin, "/stats today", "The desk")
+    text = stats["text"]
+    assert "CSAT: 50 % (average 3.0, 2 ratings" in text  # a 4 and a 2
+    assert "Closed: 2 (resolved by an agent 50 %" in text  # one by the agent, one /end
+    assert "• Agent-" in text  # the owner's line, under their alias
+    refused = await team.say(team.world.admin, "/stats last year", "Use /stats")
+    assert "/stats 2026-12-01..2026-12-07" in refused["text"]

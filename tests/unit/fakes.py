@@ -175,14 +175,6 @@ class FakeTickets:
     async def queue_position(self, ticket: Ticket) -> int:
         return [t.id for t in self._queue()].index(ticket.id) + 1
 
-    async def closed_by_agent(self, agent_id: int) -> Sequence[Ticket]:
-        held = {
-            r.ticket_id
-            for r in self.m.assignments
-            if r.agent_id == agent_id and r.release_reason == "closed"
-        }
-        return [t for t in self.m.tickets.values() if t.id in held]
-
     async def open_for_agent(self, agent_id: int) -> Sequence[Ticket]:
         return [
             t

@@ -22,9 +22,11 @@ ticket, at the level it was, when the run ended or the ticket closed.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from veil.domain.sla import SlaClock
 
@@ -154,3 +156,38 @@ class Figures:
             SlaClock.NEXT_RESPONSE: self.next_response,
             SlaClock.RESOLUTION: self.resolution,
         }[clock]
+
+
+# Periods as people ask for them: a keyword, a day, or a range of days (both included),
+# in the desk's time zone.
+_DAY = r"\d{4}-\d{2}-\d{2}"
+_RANGE = re.compile(rf"^({_DAY})(?:\.\.({_DAY}))?$")
+LONGEST_PERIOD = timedelta(days=366)
+
+
+def parse_period(text: str, now: datetime, zone: ZoneInfo) -> Period | None:
+    """``today``, ``week`` (the last 7 days, today included; also when empty), ``month``
+    (the last 30), ``YYYY-MM-DD`` or ``YYYY-MM-DD..YYYY-MM-DD``; None when unreadable,
+    backwards or longer than a year."""
+    spec = text.strip().lower()
+    today = now.astimezone(zone).date()
+    days = {"today": 1, "": 7, "week": 7, "month": 30}
+    if spec in days:
+        return _days(today - timedelta(days=days[spec] - 1), today, zone)
+    match = _RANGE.match(spec)
+    if match is None:
+        return None
+    try:
+        first = date.fromisoformat(match[1])
+        last = date.fromisoformat(match[2]) if match[2] else first
+    except ValueError:
+        return None
+    if last < first or last - first >= LONGEST_PERIOD:
+        return None
+    return _days(first, last, zone)
+
+
+def _days(first: date, last: date, zone: ZoneInfo) -> Period:
+    start = datetime.combine(first, time(), tzinfo=zone)
+    end = datetime.combine(last + timedelta(days=1), time(), tzinfo=zone)
+    return Period(start.astimezone(UTC), end.astimezone(UTC))

@@ -1,25 +1,8 @@
-"""Figures about tickets: plain arithmetic over what the store hands in."""
+"""Durations as people read them (the figures themselves: domain/figures.py)."""
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Iterable
 from datetime import timedelta
-
-from veil.domain.model import Ticket
-
-
-def median(durations: Iterable[timedelta]) -> timedelta | None:
-    values = sorted(d.total_seconds() for d in durations)
-    return timedelta(seconds=statistics.median(values)) if values else None
-
-
-def first_responses(tickets: Iterable[Ticket]) -> list[timedelta]:
-    return [t.first_response_at - t.created_at for t in tickets if t.first_response_at]
-
-
-def resolutions(tickets: Iterable[Ticket]) -> list[timedelta]:
-    return [t.closed_at - t.created_at for t in tickets if t.closed_at]
 
 
 def humanise(duration: timedelta | None) -> str:

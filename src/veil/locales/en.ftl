@@ -232,11 +232,20 @@ queue-none = The queue is empty.
 queue-header = ⏳ Waiting tickets ({ $count }):
 queue-line = { $position }. { $ticket } — { $priority } — { $level } — waiting { $waiting } min
 stats =
-    📊 Your figures, { $alias }:
-    Tickets handled: { $handled }
+    📊 Your figures, { $alias } ({ $period }):
+    { $body }
     Open now: { $open }
-    Median first response: { $first_response }
-    Median resolution time: { $resolution }
+stats-usage = Use /stats, /stats today, /stats week, /stats month, /stats 2026-12-01 or /stats 2026-12-01..2026-12-07.
+stats-desk = 📊 The desk, { $period }: { $opened } tickets opened
+stats-level = — Level { $level } —
+stats-agent = • { $alias }: first response { $fr_median }, SLA { $sla_fr }, { $closed } closed, CSAT { $csat }
+figures =
+    First response: median { $fr_median }, p90 { $fr_p90 } ({ $fr_count } answered)
+    Next response: median { $nr_median }, p90 { $nr_p90 }
+    Resolution: median { $res_median }, p90 { $res_p90 }
+    SLA met: first response { $sla_fr }, next response { $sla_nr }, resolution { $sla_res }
+    Closed: { $closed } (resolved by an agent { $resolved }, auto-closed { $auto_closed }, ended by the client { $abandoned }), reopened { $reopened }
+    CSAT: { $csat } (average { $average }, { $ratings } ratings, response rate { $response })
 
 ## Canned answers
 canned-usage =

@@ -230,11 +230,20 @@ queue-none = Очередь пуста.
 queue-header = ⏳ Ждут ответа ({ $count }):
 queue-line = { $position }. { $ticket } — { $priority } — { $level } — ждёт { $waiting } мин
 stats =
-    📊 Ваши показатели, { $alias }:
-    Обработано обращений: { $handled }
+    📊 Ваши показатели, { $alias } ({ $period }):
+    { $body }
     Открыто сейчас: { $open }
-    Медиана первого ответа: { $first_response }
-    Медиана времени решения: { $resolution }
+stats-usage = /stats, /stats today, /stats week, /stats month, /stats 2026-12-01 или /stats 2026-12-01..2026-12-07.
+stats-desk = 📊 Поддержка, { $period }: открыто обращений: { $opened }
+stats-level = — Уровень { $level } —
+stats-agent = • { $alias }: первый ответ { $fr_median }, SLA { $sla_fr }, закрыто { $closed }, CSAT { $csat }
+figures =
+    Первый ответ: медиана { $fr_median }, p90 { $fr_p90 } (ответов: { $fr_count })
+    Следующий ответ: медиана { $nr_median }, p90 { $nr_p90 }
+    Решение: медиана { $res_median }, p90 { $res_p90 }
+    SLA выполнен: первый ответ { $sla_fr }, следующий ответ { $sla_nr }, решение { $sla_res }
+    Закрыто: { $closed } (агентом { $resolved }, автоматически { $auto_closed }, клиентом { $abandoned }), открыто повторно { $reopened }
+    CSAT: { $csat } (средняя { $average }, оценок: { $ratings }, доля ответивших { $response })
 
 ## Canned answers
 canned-usage =

@@ -7,7 +7,6 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
-from veil.domain import metrics
 from veil.domain.agents import Agent, AgentError, AgentStatus, Invite, alias_for
 from veil.domain.audit import Action
 from veil.domain.model import Level, Role, Ticket, User
@@ -361,27 +360,6 @@ QUEUE_SHOWN = 30
 
 def _minutes(delta: timedelta) -> int:
     return max(0, int(delta.total_seconds() // 60))
-
-
-async def stats(uow: UnitOfWork, ctx: Context, sender: Sender) -> None:
-    """``/stats``: the agent's own figures."""
-    user = await ensure_user(uow, ctx, sender)
-    agent = await ensure_agent(uow, ctx, user)
-    if agent is None:
-        tell(uow, ctx, user, "agents-only")
-        return
-    handled = await uow.tickets.closed_by_agent(agent.agent_id)
-    tell(
-        uow,
-        ctx,
-        user,
-        "stats",
-        alias=agent.alias,
-        handled=len(handled),
-        open=agent.open_tickets,
-        first_response=metrics.humanise(metrics.median(metrics.first_responses(handled))),
-        resolution=metrics.humanise(metrics.median(metrics.resolutions(handled))),
-    )
 
 
 def topic_link(chat_id: int, topic_id: int | None) -> str:

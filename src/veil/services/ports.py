@@ -90,9 +90,6 @@ class TicketRepository(Protocol):
         ...
 
     async def open_for_agent(self, agent_id: int) -> Sequence[Ticket]: ...
-    async def closed_by_agent(self, agent_id: int) -> Sequence[Ticket]:
-        """Tickets that were in this agent's hands when they closed."""
-        ...
 
 
 class AgentRepository(Protocol):

@@ -53,7 +53,6 @@ from veil.store.host_people import HostUsersTable
 from veil.store.sealing import keyring_of_session
 from veil.store.tables import (
     people,
-    support_agent_assignments,
     support_desk_moves,
     support_messages,
     support_outbox,
@@ -315,12 +314,6 @@ class SqlTickets:
             | ((_priority_rank == rank) & (t.created_at == ticket.created_at) & (t.id < ticket.id)),
         )
         return 1 + int((await self._session.execute(ahead)).scalar_one())
-
-    async def closed_by_agent(self, agent_id: int) -> Sequence[Ticket]:
-        a = support_agent_assignments.c
-        held = select(a.ticket_id).where(a.agent_id == agent_id, a.release_reason == "closed")
-        query = select(Ticket).where(support_tickets.c.id.in_(held))
-        return (await self._session.execute(query)).scalars().all()
 
     async def open_for_agent(self, agent_id: int) -> Sequence[Ticket]:
         t = support_tickets.c

@@ -10,7 +10,7 @@ from aiogram.types import Message
 
 from veil.domain.agents import AgentStatus
 from veil.domain.permissions import Act
-from veil.services import agents, bans, canned, guidance, private
+from veil.services import agents, bans, canned, guidance, private, stats
 from veil.services.context import Context, Sender
 from veil.services.ports import UnitOfWork
 from veil.telegram.guard import act
@@ -52,7 +52,7 @@ def _register_staff_commands(router: Router) -> None:
     command(on_sender(guidance.show_help), "help", Act.HELP)
     command(on_sender(private.back_to_topic), "back", Act.BACK_TO_TOPIC)
     command(on_sender(agents.queue), "queue", Act.QUEUE)
-    command(on_sender(agents.stats), "stats", Act.STATS)
+    command(with_args(stats.stats), "stats", Act.STATS)
     command(on_sender(agents.list_agents), "agents", Act.LIST_AGENTS)
     command(with_args(agents.invite), "invite_agent", Act.INVITE_AGENT)
     command(with_args(_change("level")), "agent_level", Act.AGENT_LEVEL)
