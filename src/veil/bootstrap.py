@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -443,6 +443,7 @@ def build(
         auto_close=timedelta(seconds=settings.auto_close_seconds),
         auto_close_warning=timedelta(seconds=settings.auto_close_warning_seconds),
         reopen_window=timedelta(seconds=settings.reopen_window_seconds),
+        report_at=time.fromisoformat(settings.report_time) if settings.daily_report else None,
     )
     menus = Menus(bot, texts, texts.languages, shared=shared) if settings.manage_commands else None
     presses = PressCodec(store.keyring, clock, timedelta(seconds=settings.button_lifetime_seconds))

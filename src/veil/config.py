@@ -106,7 +106,8 @@ class Settings(BaseSettings):
     auto_close_warning_seconds: float = Field(3_600.0, ge=0)
     # A client writing this soon after a close reopens the ticket.
     reopen_window_seconds: float = Field(172_800.0, ge=0)
-    # The daily digest to admins, local time in timezone ("HH:MM").
+    # The daily digest to admins, local time in timezone ("HH:MM"); off with false.
+    daily_report: bool = True
     report_time: str = "09:00"
 
     # A directory of <language>.ftl files adding languages or overriding any of Veil's texts.

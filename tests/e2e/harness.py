@@ -200,6 +200,8 @@ def bot_env(
         VEIL_FLOOD_GROUP_PER_MINUTE="60000",
         VEIL_FLOOD_GLOBAL_PER_SECOND="2000",
         VEIL_LOG_LEVEL="INFO",
+        # The digest would reach admins at any hour past 09:00: only where it is tested.
+        VEIL_DAILY_REPORT="false",
         VEIL_ENCRYPTION_KEYS=TEST_KEY,
     )
     return env

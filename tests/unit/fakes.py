@@ -43,6 +43,7 @@ class Memory:
     told: dict[tuple[int, str], datetime | None] = field(default_factory=dict)
     sla_runs: dict[int, ClockRun] = field(default_factory=dict)
     ratings: dict[int, Rating] = field(default_factory=dict)  # by ticket
+    claimed: set[str] = field(default_factory=set)
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -536,6 +537,17 @@ class FakeRatings:
         return max(found, key=lambda r: r.comment_asked_at or since, default=None)
 
 
+class FakeClaims:
+    def __init__(self, memory: Memory) -> None:
+        self.m = memory
+
+    async def claim(self, key: str, now: datetime) -> bool:
+        if key in self.m.claimed:
+            return False
+        self.m.claimed.add(key)
+        return True
+
+
 class FakeUnitOfWork:
     """Changes to entities are live (like an identity map); deliveries land on commit."""
 
@@ -556,6 +568,7 @@ class FakeUnitOfWork:
         self.limits = FakeLimits(memory)
         self.sla = FakeSlaRuns(memory)
         self.ratings = FakeRatings(memory)
+        self.claims = FakeClaims(memory)
         self.committed = False
 
     async def commit(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from tests.conftest import FakeClock
 from tests.unit.fakes import FakeStore
@@ -10,12 +10,13 @@ from tests.unit.test_services import BOB, _client_msg, _desk_msg, _open, ctx, st
 from veil.domain.audit import Action
 from veil.domain.model import ClosedBy, Level, Role
 from veil.domain.sla import ClockRun, SlaClock
-from veil.services import autoclose, client, desk, sla_watch
+from veil.services import autoclose, client, desk, reports, sla_watch
 from veil.services.context import Context, Incoming
 from veil.services.deliveries import (
     CloseTopic,
     RefreshCard,
     ReopenTopic,
+    SendReport,
     SendText,
     TicketTopic,
     UserChat,
@@ -235,3 +236,30 @@ async def test_someone_who_never_had_a_ticket_is_shown_how_to_start(
     await _client_writes(store, ctx, _client_msg(9, text="hi"))
     assert store.memory.tickets == {}
     assert any("Live Support" in str(d) for d in store.sent())
+
+
+async def test_the_daily_digest_waits_for_its_time_and_goes_once_a_day(
+    store: FakeStore, ctx: Context, clock: FakeClock
+) -> None:
+    async with store() as uow:
+        admin = await set_role(uow, ctx, 999, Role.ADMIN)
+        await uow.commit()
+    clock.now = datetime(2026, 12, 8, 8, 59, tzinfo=UTC)
+
+    async def digest() -> int:
+        async with store() as uow:
+            sent = await reports.daily_digest(uow, ctx, time(9, 0))
+            await uow.commit()
+        return sent
+
+    assert await digest() == 0
+    clock.advance(minutes=1)
+    assert [await digest(), await digest()] == [1, 0]
+    (request,) = [d for d in store.sent() if isinstance(d, SendReport)]
+    assert request.to == UserChat(admin.id or 0) and request.daily
+    assert (request.start, request.end) == (
+        "2026-12-07T00:00:00+00:00",
+        "2026-12-08T00:00:00+00:00",
+    )
+    clock.advance(days=1)
+    assert await digest() == 1  # the next day's

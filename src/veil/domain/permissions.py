@@ -101,6 +101,7 @@ class Act(enum.Enum):
     BAN = ("/ban", ADMINS)
     UNBAN = ("/unban", ADMINS)
     ALLOW = ("/allow", ADMINS)
+    REPORT = ("/report", ADMINS)
     CANNED_SET = ("/canned_set", ADMINS)
     CANNED_DELETE = ("/canned_delete", ADMINS)
     CANNED_LIST = ("/canned_list", ADMINS)

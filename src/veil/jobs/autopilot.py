@@ -1,5 +1,5 @@
 """The ticket lifecycle on autopilot, inside the bot (no cron): SLA clocks looked at when
-due, silent tickets warned and closed.
+due, silent tickets warned and closed, the daily digest sent.
 
 What is due is found by indexed columns (a run's next check, a ticket's last activity),
 so a pass costs a couple of small queries when nothing is due. Safe with several
@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from veil.services import autoclose, sla_watch
+from veil.services import autoclose, reports, sla_watch
 from veil.services.context import Context
 from veil.services.ports import UnitOfWork, UnitOfWorkFactory
 
@@ -26,6 +26,7 @@ Step = Callable[[UnitOfWork, Context], Awaitable[int]]
 STEPS: tuple[tuple[str, Step, int], ...] = (
     ("SLA clocks", sla_watch.look_at_due_clocks, sla_watch.LOOKS_PER_UNIT),
     ("silent tickets", autoclose.close_silent, autoclose.SILENT_PER_UNIT),
+    ("the daily digest", reports.digest_step, 1),
 )
 
 

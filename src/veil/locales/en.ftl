@@ -121,6 +121,7 @@ command-stats = Your figures
 command-agents = The team
 command-invite_agent = Invite an agent
 command-remove_agent = Remove an agent
+command-report = Reports and figures
 command-ban = Ban the client of a ticket
 command-unban = Lift a ban
 command-canned_list = Canned answers
@@ -235,6 +236,11 @@ stats =
     📊 Your figures, { $alias } ({ $period }):
     { $body }
     Open now: { $open }
+report-usage = Use /report, /report today, /report week, /report month, /report 2026-12-01 or /report 2026-12-01..2026-12-07.
+report-coming = 📈 Your report for { $period } is on its way.
+report-header = 📈 Report, { $period }: { $opened } tickets opened, { $closed } closed; { $open } open now, { $waiting } waiting for an agent.
+report-daily = 🗓 Daily digest, { $period }: { $opened } tickets opened, { $closed } closed; { $open } open now, { $waiting } waiting for an agent.
+report-levels = First response SLA by level: best { $best }, worst { $worst }.
 stats-usage = Use /stats, /stats today, /stats week, /stats month, /stats 2026-12-01 or /stats 2026-12-01..2026-12-07.
 stats-desk = 📊 The desk, { $period }: { $opened } tickets opened
 stats-level = — Level { $level } —

@@ -118,6 +118,7 @@ command-queue = Очередь
 command-stats = Ваши показатели
 command-agents = Команда
 command-invite_agent = Пригласить агента
+command-report = Отчёты и показатели
 command-ban = Заблокировать клиента тикета
 command-unban = Снять блокировку
 command-remove_agent = Убрать агента
@@ -233,6 +234,11 @@ stats =
     📊 Ваши показатели, { $alias } ({ $period }):
     { $body }
     Открыто сейчас: { $open }
+report-usage = /report, /report today, /report week, /report month, /report 2026-12-01 или /report 2026-12-01..2026-12-07.
+report-coming = 📈 Отчёт за { $period } готовится.
+report-header = 📈 Отчёт, { $period }: открыто обращений { $opened }, закрыто { $closed }; сейчас открыто { $open }, ждут агента { $waiting }.
+report-daily = 🗓 Сводка за день, { $period }: открыто обращений { $opened }, закрыто { $closed }; сейчас открыто { $open }, ждут агента { $waiting }.
+report-levels = SLA первого ответа по уровням: лучший { $best }, худший { $worst }.
 stats-usage = /stats, /stats today, /stats week, /stats month, /stats 2026-12-01 или /stats 2026-12-01..2026-12-07.
 stats-desk = 📊 Поддержка, { $period }: открыто обращений: { $opened }
 stats-level = — Уровень { $level } —

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from veil.domain.limits import Limits
@@ -75,6 +75,9 @@ class Context:
     auto_close: timedelta = timedelta(hours=24)
     auto_close_warning: timedelta = timedelta(hours=1)
     reopen_window: timedelta = timedelta(hours=48)
+    # The daily digest goes out once this local time (the SLA's time zone) has passed;
+    # None: no digest.
+    report_at: time | None = time(9, 0)
 
     def __post_init__(self) -> None:
         if self.desk_groups is None:

@@ -123,6 +123,17 @@ class CloseTopic:
 
 
 @dataclass(frozen=True)
+class SendReport:
+    """The desk's report over ``[start, end)`` (ISO times), with its CSV, to an admin:
+    made when it is sent, from the figures then."""
+
+    to: UserChat
+    start: str
+    end: str
+    daily: bool = False
+
+
+@dataclass(frozen=True)
 class ReopenTopic:
     """A closed ticket's topic opened again: the client came back within the window."""
 
@@ -178,6 +189,7 @@ Delivery = (
     | RefreshCard
     | CloseTopic
     | ReopenTopic
+    | SendReport
     | AnswerCallback
     | CheckMembership
     | RemoveFromDesks
@@ -196,6 +208,7 @@ _DELIVERIES: dict[str, type[Delivery]] = {
         RefreshCard,
         CloseTopic,
         ReopenTopic,
+        SendReport,
         AnswerCallback,
         CheckMembership,
         RemoveFromDesks,

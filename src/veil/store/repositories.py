@@ -241,6 +241,10 @@ class SqlTickets:
         )
         return {chat: int(n) for chat, n in await self._session.execute(query)}
 
+    async def count_waiting(self) -> int:
+        query = select(func.count()).where(_waiting)
+        return int((await self._session.execute(query)).scalar_one())
+
     async def move_desk(self, old_chat_id: int, new_chat_id: int) -> int:
         result = await self._session.execute(
             update(support_tickets)

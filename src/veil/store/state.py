@@ -6,8 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from veil.store.tables import support_state
 
@@ -32,3 +34,22 @@ async def kept(engine: AsyncEngine, key: str, make: Callable[[], str], now: date
     except IntegrityError:
         async with engine.begin() as connection:
             return str(await connection.scalar(read))
+
+
+class SqlClaims:
+    """Things to be done once, whatever the number of instances (a day's digest): the
+    first unit of work to claim a key gets it, inside its own transaction, so a claim
+    whose work fails is released with it."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def claim(self, key: str, now: datetime) -> bool:
+        dialect = self._session.bind.dialect.name if self._session.bind else "sqlite"
+        insert_or_nothing = pg_insert if dialect == "postgresql" else sqlite_insert
+        result = await self._session.execute(
+            insert_or_nothing(support_state)
+            .values(key=key, value="claimed", created_at=now)
+            .on_conflict_do_nothing()
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)

@@ -35,6 +35,7 @@ from veil.store.repositories import (
     conflicts_reported,
 )
 from veil.store.sla import SqlSlaRuns
+from veil.store.state import SqlClaims
 
 
 class SqlUnitOfWork:
@@ -66,6 +67,7 @@ class SqlUnitOfWork:
         self.sla = SqlSlaRuns(session)
         self.ratings = SqlRatings(session)
         self.figures = SqlFigures(session)
+        self.claims = SqlClaims(session)
 
     async def commit(self) -> None:
         wrote_deliveries = bool(self.outbox.added)

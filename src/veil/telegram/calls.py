@@ -16,6 +16,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.types import (
+    BufferedInputFile,
     ChatMemberRestricted,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -26,7 +27,7 @@ from aiogram.types import (
 from veil.domain.bundling import Piece, bundle
 from veil.domain.content import CAPTION_LIMIT, TEXT_LIMIT, split_text
 from veil.domain.text import utf16_clip, utf16_len
-from veil.services import agents, appointments, desk, outbound, private
+from veil.services import agents, appointments, desk, outbound, private, reports
 from veil.services.context import Context
 from veil.services.deliveries import (
     AnswerCallback,
@@ -42,6 +43,7 @@ from veil.services.deliveries import (
     RefreshCard,
     RemoveFromDesks,
     ReopenTopic,
+    SendReport,
     SendText,
     StaffMenu,
     ticket_of,
@@ -182,6 +184,8 @@ class DeliveryCalls:
                 await self._close_topic(ticket_id)
             case ReopenTopic(ticket_id):
                 await self._reopen_closed_topic(ticket_id)
+            case SendReport() as request:
+                await self._send_report(request)
             case AnswerCallback(query_id, text, alert):
                 await self._answer(query_id, text, alert)
             case CheckMembership(agent_id):
@@ -458,6 +462,18 @@ class DeliveryCalls:
                 return  # never opened: nothing to close
             chat_id, thread_id = ticket.desk_chat_id, ticket.desk_topic_id
         await self._bot.close_forum_topic(chat_id, thread_id)
+
+    async def _send_report(self, request: SendReport) -> None:
+        """The report made now, from the figures now: its text, then its CSV."""
+        async with self._units() as uow:
+            admin = await uow.users.get(request.to.user_id)
+            if admin is None:
+                return  # gone since it was asked for
+            report = await reports.build(uow, self._ctx, admin.language, request)
+        for part in split_text(report.text):
+            await self._bot.send_message(chat_id=admin.telegram_id, text=part)
+        document = BufferedInputFile(report.csv.encode(), filename=report.filename)
+        await self._bot.send_document(chat_id=admin.telegram_id, document=document)
 
     async def _reopen_closed_topic(self, ticket_id: int) -> None:
         async with self._units() as uow:

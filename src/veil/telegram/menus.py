@@ -37,6 +37,7 @@ ADMIN = (
     "remove_agent",
     "ban",
     "unban",
+    "report",
     "canned_list",
     "help",
 )

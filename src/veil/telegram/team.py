@@ -10,7 +10,7 @@ from aiogram.types import Message
 
 from veil.domain.agents import AgentStatus
 from veil.domain.permissions import Act
-from veil.services import agents, bans, canned, guidance, private, stats
+from veil.services import agents, bans, canned, guidance, private, reports, stats
 from veil.services.context import Context, Sender
 from veil.services.ports import UnitOfWork
 from veil.telegram.guard import act
@@ -61,6 +61,7 @@ def _register_staff_commands(router: Router) -> None:
     command(with_args(bans.ban), "ban", Act.BAN)
     command(with_args(bans.unban), "unban", Act.UNBAN)
     command(with_args(bans.allow), "allow", Act.ALLOW)
+    command(with_args(reports.on_demand), "report", Act.REPORT)
     for verb, declared in (
         ("set", Act.CANNED_SET),
         ("delete", Act.CANNED_DELETE),
