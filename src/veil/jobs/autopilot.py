@@ -3,9 +3,11 @@ due, silent tickets warned and closed, the daily digest sent.
 
 What is due is found by indexed columns (a run's next check, a ticket's last activity),
 so a pass costs a couple of small queries when nothing is due. Safe with several
-instances: each row a pass acts on is held by its unit of work (SKIP LOCKED on
-PostgreSQL, the write lock on SQLite) and what it did is committed with its effects,
-so every warning, breach and close happens once.
+instances: the steps that escalate and close take the routing lock first (they change
+who holds what), the rows a step reads are locked as well (SKIP LOCKED on PostgreSQL,
+the write lock on SQLite), the daily digest's day is claimed, and what a step did is
+committed with its effects: every warning, breach, close and digest happens once
+(tests/integration/test_autopilot_processes.py runs two instances as processes).
 """
 
 from __future__ import annotations
