@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated
 
@@ -252,6 +253,44 @@ def bench_routing(
         if problems:
             err.print("\n".join(problems[:20]))
             raise typer.Exit(1)
+
+    _run(go())
+
+
+@bench_app.command("figures")
+def bench_figures(
+    database_url: Annotated[str, typer.Option(help="An EMPTY PostgreSQL database.")],
+    tickets: int = 100_000,
+    messages: int = 1_000_000,
+    repeats: int = 5,
+) -> None:
+    """The desk's figures over a large history: seeds it, then times each period."""
+    from veil.bench import figures as bench
+    from veil.bench.routing import bench_keyring
+    from veil.store import db
+    from veil.store.uow import SqlStore
+    from veil.system import utcnow
+
+    async def go() -> None:
+        keyring = bench_keyring()
+        store = SqlStore(db.make_engine(database_url, keyring=keyring), utcnow)
+        try:
+            await db.upgrade(store.engine)
+            await bench.check_engine(store.engine)
+            began = time.perf_counter()
+            await bench.seed(store.engine, keyring, tickets, messages, err.print)
+            err.print(f"seeded in {time.perf_counter() - began:.0f} s; timing the figures ...")
+            timings = await bench.time_figures(store, repeats)
+        finally:
+            await store.engine.dispose()
+        table = Table("period", "breakdown", "groups", "median", "max")
+        for t in timings:
+            table.add_row(
+                t.period, t.breakdown, str(t.groups), f"{t.median_ms:.0f} ms", f"{t.max_ms:.0f} ms"
+            )
+        Console().print(table)
+        slowest = max(t.max_ms for t in timings if t.breakdown == "desk")
+        Console().print(f"slowest desk figures: {slowest:.0f} ms (target: under 500 ms)")
 
     _run(go())
 

@@ -52,6 +52,8 @@ def _run(
     breached: bool = False,
     stopped: datetime = IN,
     started: datetime | None = None,
+    closed_by: ClosedBy | None = None,
+    reopened: bool = False,
 ) -> ClockRun:
     return ClockRun(
         ticket,
@@ -64,6 +66,8 @@ def _run(
         agent_id=agent,
         level=level,
         answered=answered,
+        closed_by=closed_by,
+        reopened=reopened,
     )
 
 
@@ -90,9 +94,14 @@ async def _desk_day(store: SqlStore) -> tuple[int, int]:
         await uow.sla.add(_run(others[2], first, 30, None, Level.L1, answered=False))
         await uow.sla.add(_run(others[3], first, 5, a, Level.L1, stopped=BEFORE))
         resolution = SlaClock.RESOLUTION
-        await uow.sla.add(_run(resolved, resolution, 1000, a, Level.L1))
-        await uow.sla.add(_run(auto, resolution, 2000, b, Level.L2))
-        await uow.sla.add(_run(abandoned, resolution, 3000, a, Level.L1, answered=False))
+        for ticket, seconds, agent, level, by in (
+            (resolved, 1000, a, Level.L1, ClosedBy.AGENT),
+            (auto, 2000, b, Level.L2, ClosedBy.SYSTEM),
+            (abandoned, 3000, a, Level.L1, ClosedBy.CLIENT),
+        ):
+            run = _run(ticket, resolution, seconds, agent, level, closed_by=by)
+            run.reopened = ticket == resolved  # it came back later
+            await uow.sla.add(run)
         reopened = ClockRun(resolved, resolution, IN + HOUR, timedelta(hours=8))  # came back
         reopened.running_since = IN + HOUR
         await uow.sla.add(reopened)

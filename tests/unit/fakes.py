@@ -16,7 +16,7 @@ from veil.domain.limits import Ban, LimitKind
 from veil.domain.model import Direction, Level, Role, SupportMessage, Ticket, TicketStatus, User
 from veil.domain.ratings import Rating
 from veil.domain.routing import AgentLoad, WaitingTicket, queue_key
-from veil.domain.sla import ClockRun
+from veil.domain.sla import ClockRun, SlaClock
 from veil.services.deliveries import Delivery, lane_of
 from veil.services.ports import Conflict, PendingDelivery, RoutingLockTooLate
 
@@ -506,6 +506,14 @@ class FakeSlaRuns:
             (r for r in runs if r.ticket_id == ticket_id and not r.is_stopped),
             key=lambda r: r.id or 0,
         )
+
+    async def last_resolution(self, ticket_id: int) -> ClockRun | None:
+        ended = [
+            r
+            for r in self.m.sla_runs.values()
+            if r.ticket_id == ticket_id and r.clock is SlaClock.RESOLUTION and r.is_stopped
+        ]
+        return max(ended, key=lambda r: (r.stopped_at, r.id or 0), default=None)
 
     async def due(self, now: datetime, limit: int) -> list[ClockRun]:
         due = [r for r in self.m.sla_runs.values() if r.check_at is not None and r.check_at <= now]

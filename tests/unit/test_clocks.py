@@ -208,6 +208,8 @@ async def test_a_client_writing_soon_after_a_close_reopens_the_same_ticket(
     ticket = store.memory.tickets[ticket_id]
     assert not ticket.is_closed and ticket.closed_at is None
     assert ReopenTopic(ticket_id) in store.sent()
+    (before,) = [r for r in store.memory.sla_runs.values() if r.closed_by is not None]
+    assert before.reopened and before.closed_by is ClosedBy.AGENT  # for the reopen rate
     assert any("open again" in t for t in _client_texts(store, ticket.client_id))
     relayed = [d for d in store.sent() if isinstance(d, SendText) and d.text == "one more question"]
     assert [d.to for d in relayed] == [TicketTopic(ticket_id)]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from veil.domain import sla
 from veil.domain.calendar import BusinessHours
-from veil.domain.model import Level, Priority
+from veil.domain.model import ClosedBy, Level, Priority
 from veil.domain.sla import ClockRun, Finding, Owner, SlaClock, SlaError, SlaPolicy, Targets
 
 T0 = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)  # a Tuesday
@@ -107,9 +107,9 @@ def test_resolution_pauses_while_the_ticket_waits_for_the_client() -> None:
     assert resolution.look(at(600), POLICY) is None
     running = [r for r in runs if not r.is_stopped]
     assert sla.client_wrote(running, 1, Priority.NORMAL, at(65), POLICY) != []
-    sla.closed([resolution], at(70), POLICY, OWNER)
+    sla.closed([resolution], at(70), POLICY, OWNER, ClosedBy.AGENT)
     assert resolution.used == timedelta(minutes=10)
-    assert resolution.met is True
+    assert resolution.met is True and resolution.closed_by is ClosedBy.AGENT
 
 
 def test_next_response_runs_from_the_oldest_unanswered_message() -> None:
@@ -143,7 +143,7 @@ def test_a_new_priority_brings_its_target_to_the_runs_under_way() -> None:
 
 def test_a_close_before_any_answer_leaves_the_first_response_unanswered() -> None:
     runs = by_clock(sla.opened(1, Priority.NORMAL, T0, POLICY))
-    sla.closed(list(runs.values()), at(3), POLICY, Owner(None, Level.L1))
+    sla.closed(list(runs.values()), at(3), POLICY, Owner(None, Level.L1), ClosedBy.CLIENT)
     first = runs[SlaClock.FIRST_RESPONSE]
     assert first.is_stopped and not first.answered and first.met is True
     assert first.agent_id is None

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from veil.domain.calendar import BusinessHours
-from veil.domain.model import Level, Priority
+from veil.domain.model import ClosedBy, Level, Priority
 
 
 class SlaClock(enum.StrEnum):
@@ -137,6 +137,9 @@ class ClockRun:
     # A response run stopped by the agent's message (not by a close): only these have a
     # response time.
     answered: bool = False
+    # A resolution run: who closed the ticket, and whether it came back to life later.
+    closed_by: ClosedBy | None = None
+    reopened: bool = False
     id: int | None = None
 
     @classmethod
@@ -271,10 +274,14 @@ def agent_answered(running: list[ClockRun], now: datetime, policy: SlaPolicy, ow
             run.stop(now, policy)
 
 
-def closed(running: list[ClockRun], now: datetime, policy: SlaPolicy, owner: Owner) -> None:
+def closed(
+    running: list[ClockRun], now: datetime, policy: SlaPolicy, owner: Owner, by: ClosedBy
+) -> None:
     """Every run stops; a response run stopped by a close was never answered."""
     for run in running:
         owner.sign(run)
+        if run.clock is SlaClock.RESOLUTION:
+            run.closed_by = by
         run.stop(now, policy)
 
 

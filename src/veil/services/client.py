@@ -189,6 +189,7 @@ async def reopen(uow: UnitOfWork, ctx: Context, user: User, ticket: Ticket) -> N
     when they are free, else whoever routing finds. Callers hold the routing lock."""
     ticket_id = id_of(ticket)
     ticket.reopen(ctx.clock())
+    await clocks.reopened(uow, ticket)
     uow.outbox.add(ReopenTopic(ticket_id))
     uow.outbox.add(SendText(TicketTopic(ticket_id), ctx.desk_text("desk-reopened")))
     last = await uow.assignments.last(ticket_id)

@@ -35,8 +35,16 @@ async def message_recorded(
 
 
 async def closed(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> None:
+    assert ticket.closed_by is not None, "the ticket is closed first"
     running = await uow.sla.running(id_of(ticket))
-    sla.closed(running, ctx.clock(), ctx.sla, owner_of(ticket))
+    sla.closed(running, ctx.clock(), ctx.sla, owner_of(ticket), ticket.closed_by)
+
+
+async def reopened(uow: UnitOfWork, ticket: Ticket) -> None:
+    """The close before counts as one the ticket came back from (the reopen rate)."""
+    last = await uow.sla.last_resolution(id_of(ticket))
+    if last is not None:
+        last.reopened = True
 
 
 async def reprioritised(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> None:

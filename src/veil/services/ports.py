@@ -377,6 +377,10 @@ class SlaRuns(Protocol):
         """The ticket's runs not yet stopped."""
         ...
 
+    async def last_resolution(self, ticket_id: int) -> ClockRun | None:
+        """The ticket's latest resolution run that ended (its last close)."""
+        ...
+
     async def due(self, now: datetime, limit: int) -> Sequence[ClockRun]:
         """Runs whose next check has come, soonest first, each held by this unit of
         work alone (another unit asking at the same time gets others, or none)."""

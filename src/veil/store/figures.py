@@ -1,10 +1,10 @@
 """The desk's figures in SQL (domain/figures.py defines them): a handful of grouped
 queries over indexed columns, the same on SQLite and PostgreSQL.
 
-Percentiles are read by rank with window functions (``row_number`` and ``count`` over
-each group), keeping only the rows at the ranks a median and a 90th percentile lie
-between; the interpolation between the two is the domain's. No value leaves the
-database but those four per group.
+Percentiles: on PostgreSQL its ``percentile_cont``; on SQLite, read by rank with window
+functions (``row_number`` and ``count`` over each group), keeping only the rows at the
+ranks a median and a 90th percentile lie between, interpolated as ``percentile_cont``
+does (domain/figures.py). The same hand-computed tests hold both to one definition.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal_column, select
+from sqlalchemy import Float, and_, case, func, literal_column, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -88,6 +88,8 @@ class SqlFigures:
     async def _spreads(
         self, period: Period, breakdown: Breakdown
     ) -> list[tuple[Hashable, SlaClock, Ranks]]:
+        if self._session.bind is not None and self._session.bind.dialect.name == "postgresql":
+            return await self._spreads_pg(period, breakdown)
         group, by = _group(breakdown, _runs.agent_id, _runs.level)
         timed = (_runs.clock == SlaClock.RESOLUTION) | _runs.answered
         partition = [*by, _runs.clock]
@@ -129,6 +131,30 @@ class SqlFigures:
             for grp, clock, count, *values in rows
         ]
 
+    async def _spreads_pg(
+        self, period: Period, breakdown: Breakdown
+    ) -> list[tuple[Hashable, SlaClock, Ranks]]:
+        """PostgreSQL's own ordered-set aggregate, the definition the ranks follow: one
+        sort per group in C instead of a window over every row."""
+        group, by = _group(breakdown, _runs.agent_id, _runs.level)
+        timed = (_runs.clock == SlaClock.RESOLUTION) | _runs.answered
+        seconds = type_coerce(_runs.used, Float)
+        query = (
+            select(
+                group,
+                _runs.clock,
+                func.count(),
+                func.percentile_cont(0.5).within_group(seconds),
+                func.percentile_cont(0.9).within_group(seconds),
+            )
+            .where(self._ended(period), timed)
+            .group_by(*by, _runs.clock)
+        )
+        return [
+            (_key(grp), SlaClock(clock), Ranks(int(count), median, median, p90, p90))
+            for grp, clock, count, median, p90 in await self._session.execute(query)
+        ]
+
     async def _attainment(
         self, period: Period, breakdown: Breakdown
     ) -> dict[Hashable, dict[SlaClock, Share]]:
@@ -153,19 +179,12 @@ class SqlFigures:
     async def _closes(
         self, period: Period, breakdown: Breakdown
     ) -> dict[Hashable, tuple[int, int, int, int]]:
-        """Per group: closed by an agent, by Veil, by the client; reopened since."""
-        # A close is a resolution run ended in the period; the ticket says who closed it
-        # (its latest close) and a later resolution run that it came back.
+        """Per group: closed by an agent, by Veil, by the client; reopened since. A close
+        is a resolution run ended in the period, which records how it ended."""
         group, by = _group(breakdown, _runs.agent_id, _runs.level)
-        later = support_sla_runs.alias("later")
-        came_back = exists().where(
-            later.c.ticket_id == _runs.ticket_id,
-            later.c.clock == SlaClock.RESOLUTION,
-            later.c.started_at > _runs.stopped_at,
-        )
 
         def closed_by(who: ClosedBy) -> Any:
-            return func.sum(case((_tickets.closed_by == who, 1), else_=0))
+            return func.sum(case((_runs.closed_by == who, 1), else_=0))
 
         query = (
             select(
@@ -173,9 +192,8 @@ class SqlFigures:
                 closed_by(ClosedBy.AGENT),
                 closed_by(ClosedBy.SYSTEM),
                 closed_by(ClosedBy.CLIENT),
-                func.sum(case((came_back, 1), else_=0)),
+                func.sum(case((_runs.reopened, 1), else_=0)),
             )
-            .select_from(support_sla_runs.join(support_tickets, _tickets.id == _runs.ticket_id))
             .where(self._ended(period), _runs.clock == SlaClock.RESOLUTION)
             .group_by(*by)
         )

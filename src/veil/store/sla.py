@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from veil.domain.sla import ClockRun
+from veil.domain.sla import ClockRun, SlaClock
 from veil.store.tables import support_sla_runs
 
 _runs = support_sla_runs.c
@@ -28,6 +28,19 @@ class SqlSlaRuns:
             .order_by(_runs.id)
         )
         return list((await self._session.execute(query)).scalars())
+
+    async def last_resolution(self, ticket_id: int) -> ClockRun | None:
+        query = (
+            select(ClockRun)
+            .where(
+                _runs.ticket_id == ticket_id,
+                _runs.clock == SlaClock.RESOLUTION,
+                _runs.stopped_at.is_not(None),
+            )
+            .order_by(_runs.stopped_at.desc(), _runs.id.desc())
+            .limit(1)
+        )
+        return (await self._session.execute(query)).scalar_one_or_none()
 
     async def due(self, now: datetime, limit: int) -> Sequence[ClockRun]:
         # On PostgreSQL the rows are locked, and rows another instance holds are passed

@@ -353,6 +353,8 @@ support_sla_runs = Table(
     Column("agent_id", Id, ForeignKey("support_people.id")),
     Column("level", _enum(Level, 2)),
     Column("answered", Boolean, nullable=False),
+    Column("closed_by", _enum(ClosedBy, 16)),
+    Column("reopened", Boolean, nullable=False, server_default=text("false")),
     # The runs of a ticket still under way (each event of a ticket reads them).
     Index("ix_support_sla_runs_ticket", "ticket_id", "stopped_at"),
     # What the job looks at: runs with something due, soonest first.
