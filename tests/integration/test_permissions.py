@@ -22,9 +22,11 @@ from veil.services.deliveries import AnswerCallback, RawChat, SendText, UserChat
 from veil.services.people import set_role
 from veil.services.presses import (
     CloseTicket,
+    CommentRating,
     ConfirmForget,
     EndChat,
     Press,
+    RateTicket,
     SendCanned,
     ShowTranscript,
     TakeTicket,
@@ -49,6 +51,7 @@ ADMIN_COMMANDS = [
     ("/canned_set hi Hello", "/canned_set"),
     ("/canned_delete hi", "/canned_delete"),
     ("/canned_list", "/canned_list"),
+    ("/report week", "/report"),
 ]
 AGENT_COMMANDS = [
     ("/online", "/online"),
@@ -235,6 +238,8 @@ async def test_buttons_are_refused_to_whoever_may_not_press_them(veil: Veil) -> 
         # there): refused in the words of a ticket that does not exist.
         (STRANGER, ShowTranscript(ticket), STRANGER, "a transcript", "can't be found"),
         (STRANGER, EndChat(ticket), STRANGER, "/end", "can't be found"),
+        (STRANGER, RateTicket(ticket, 5), STRANGER, "a rating", "can't be found"),
+        (STRANGER, CommentRating(ticket), STRANGER, "a rating comment", "can't be found"),
         # Staff may not erase themselves as clients may.
         (OWNER, ConfirmForget(), OWNER, "/forget_me", "cannot erase themselves"),
     ]

@@ -332,3 +332,23 @@ async def test_an_id_taken_off_the_admin_list_stops_being_an_admin(
         was_agent: Role.CLIENT,  # no agent left behind with the admin's L3 reach
         was_client: Role.CLIENT,
     }
+
+
+async def test_an_album_id_longer_than_its_column_is_kept_all_the_same(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    """Telegram's ids are short, but an update whose message could not be stored would
+    fail again at every delivery: an outside id is made to fit, staying distinct."""
+    store = SqlStore(engine, clock)
+    ctx = make_ctx(clock)
+    alice = Sender(10)
+    async with store() as uow:
+        ticket = await client.open_ticket(uow, ctx, alice)
+        for n, album in enumerate(("a" * 200, "a" * 199 + "b")):
+            photo = Incoming(10, 20 + n, alice, "photo", None, media_group_id=album)
+            await client.relay_from_client(uow, ctx, photo)
+        await uow.commit()
+    async with store() as uow:
+        kept = await uow.messages.for_ticket(ticket.id or 0, include_internal=False)
+    ids = {m.media_group_id for m in kept}
+    assert len(ids) == 2 and all(i is not None and len(i) <= 64 for i in ids)

@@ -83,3 +83,12 @@ def test_buttons_kept_before_presses_were_typed_are_still_sent() -> None:
         (Button("End", EndChat("SUPP-1764061200-ABC123")),),  # an unreadable one is left out
         (Button("Yes", AnswerOffer(12, accept=True)), Button("Go", OpenSupport("b1"))),
     )
+
+
+def test_a_long_callback_id_still_has_a_lane_the_outbox_can_keep() -> None:
+    from veil.services.deliveries import LANE_LIMIT, AnswerCallback, lane_of
+
+    long_a, long_b = "q" * 300, "q" * 299 + "r"
+    lanes = {lane_of(AnswerCallback(q, None)) for q in (long_a, long_b, "4221")}
+    assert all(len(lane) <= LANE_LIMIT for lane in lanes) and len(lanes) == 3
+    assert lane_of(AnswerCallback("4221", None)) == "callback:4221"

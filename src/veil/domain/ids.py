@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import string
 from datetime import datetime
@@ -30,3 +31,13 @@ def is_ticket_id(text: str) -> bool:
 def client_alias(ticket_public_id: str) -> str:
     """What agents call the client of a ticket: never a name, never an id."""
     return f"User-{ticket_public_id}"
+
+
+def fitting(key: str, limit: int) -> str:
+    """``key`` itself when it fits in ``limit`` characters, else a digest of it that does
+    (as distinct as the key was): for identifiers from outside, such as Telegram's
+    callback and album ids, kept in columns of a fixed size, where one too long would
+    fail its update again at every delivery."""
+    if len(key) <= limit:
+        return key
+    return "#" + hashlib.sha256(key.encode()).hexdigest()[: max(8, limit - 1)]

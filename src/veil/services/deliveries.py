@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
+from veil.domain.ids import fitting
 from veil.services.presses import Press, from_legacy, from_record, to_record
 
 
@@ -227,7 +228,7 @@ def lane_of(delivery: Delivery) -> str:
     if isinstance(delivery, OpenTopic | PostCard | RefreshCard | CloseTopic | ReopenTopic):
         return f"topic:{delivery.ticket_id}"
     if isinstance(delivery, AnswerCallback):
-        return f"callback:{delivery.query_id}"
+        return _callback_lane(delivery.query_id)
     if isinstance(delivery, CheckMembership):
         return f"user:{delivery.agent_id}"  # ordered with what the agent is told
     if isinstance(delivery, RemoveFromDesks):
@@ -237,6 +238,17 @@ def lane_of(delivery: Delivery) -> str:
     if isinstance(delivery, StaffMenu):
         return f"user:{delivery.user_id}"
     return address_lane(delivery.to)
+
+
+# The outbox keeps a lane in 64 characters; every other lane is a short prefix and a
+# number. A callback query's id is Telegram's string: short in practice, but an update
+# whose answer could not be stored would be asked for again and again.
+LANE_LIMIT = 64
+
+
+def _callback_lane(query_id: str) -> str:
+    prefix = "callback:"
+    return prefix + fitting(query_id, LANE_LIMIT - len(prefix))
 
 
 def address_lane(address: Address) -> str:

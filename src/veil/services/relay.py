@@ -13,6 +13,7 @@ from veil.domain.content import (
     safe_entities,
     split_text,
 )
+from veil.domain.ids import fitting
 from veil.domain.model import Direction, SupportMessage, Ticket
 from veil.domain.text import utf16_clip, utf16_len
 from veil.services import clocks
@@ -47,7 +48,8 @@ async def record_message(
         created_at=now,
         text=msg.text,
         author_id=author_id,
-        media_group_id=msg.media_group_id,
+        # Telegram's album id, only ever compared: kept to its column's size.
+        media_group_id=fitting(msg.media_group_id, 64) if msg.media_group_id else None,
     )
     if direction is Direction.FROM_CLIENT:
         record.client_message_id = msg.message_id
