@@ -4,8 +4,11 @@ auto-close with its warning."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
+from tests.e2e.harness import Desk
 from tests.e2e.team import Team
 
 pytestmark = [pytest.mark.e2e, pytest.mark.asyncio(loop_scope="module")]
@@ -32,6 +35,10 @@ async def test_a_missed_first_response_warns_then_escalates_to_the_next_level(
     warning = await desk.desk_gets("first response target", topic)
     assert junior_alias in warning["text"] and "runs out in" in warning["text"]
     await desk.desk_gets("was missed", topic)
+    card = _card_text(team, desk, topic)
+    await desk.until(
+        lambda: "Escalated: the first response target" in card(), "the reason on the card"
+    )
     # L1 may not keep an L2 ticket: it waits for the expert, who is told why it came up.
     team.tg.send_text(client.id, client.id, "is anyone there?")
     await desk.desk_gets("is anyone there?", topic)
@@ -57,3 +64,9 @@ async def test_a_silent_ticket_is_warned_then_closed_and_the_client_told_how_to_
     assert ticket in closing["text"] and "within 48 h" in closing["text"]
     await desk.desk_gets("Closed automatically after 8 s without messages", topic)
     await desk.until(lambda: team.tg.topics(desk.chat_id)[topic]["closed"], "the topic closed")
+
+
+def _card_text(team: Team, desk: Desk, topic: int) -> Callable[[], str]:
+    """The ticket card as it reads now (it is edited in place)."""
+    card = next(m for m in team.tg.bot_messages(desk.chat_id, topic) if "🎫" in m.get("text", ""))
+    return lambda: str(team.tg.message(desk.chat_id, card["message_id"])["text"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -54,7 +55,9 @@ async def test_a_report_for_a_range_with_its_csv_in_pseudonyms(team: Team) -> No
     team.tg.send_text(agent.id, desk.chat_id, "/close", thread_id=topic)
     await desk.client_gets("closed this conversation")
     seen = len(team.tg.bot_messages(admin.id))
-    await team.say(admin, "/report month", "is on its way")
+    today = datetime.now(UTC).date()
+    span = f"{(today - timedelta(days=6)).isoformat()}..{today.isoformat()}"
+    await team.say(admin, f"/report {span}", "is on its way")
     await desk.until(
         lambda: any("document" in m for m in team.tg.bot_messages(admin.id)[seen:]), "the CSV"
     )

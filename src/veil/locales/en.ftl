@@ -298,6 +298,7 @@ desk-private-revoked = ↩️ This ticket is worked here in the topic again: the
 desk-closed-private = ✅ Ticket { $ticket } is closed; the client has been told.
 
 # What a ticket is about: the host's appointment, as the host describes it.
+card-escalated = ⬆️ Escalated: { $reason }
 card-follows = ↩️ Follows { $ticket } (the same client)
 card-about = 📅 About: { $service } · { $when } · with { $provider } · { $status }
 desk-now-about = 📅 The client now asks about: { $service }.

@@ -296,6 +296,7 @@ desk-private-revoked = ↩️ Это обращение снова ведётс�
 desk-closed-private = ✅ Обращение { $ticket } закрыто; клиенту сообщили.
 
 # What a ticket is about: the host's appointment, as the host describes it.
+card-escalated = ⬆️ Поднято: { $reason }
 card-follows = ↩️ Продолжение { $ticket } (тот же клиент)
 card-about = 📅 О записи: { $service } · { $when } · специалист { $provider } · { $status }
 desk-now-about = 📅 Теперь клиент спрашивает о записи: { $service }.

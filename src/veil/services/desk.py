@@ -286,6 +286,8 @@ async def card_view(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> tuple[str,
         assigned=await owner_alias(uow, ctx, ticket),
         earlier=max(0, earlier),
     )
+    if ticket.escalation_reason is not None:  # until the next owner is briefed
+        text += "\n" + ctx.desk_text("card-escalated", reason=ticket.escalation_reason)
     if ticket.previous_ticket_id is not None:
         previous = await uow.tickets.get(ticket.previous_ticket_id)
         if previous is not None:

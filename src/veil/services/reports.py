@@ -16,7 +16,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
-from veil.domain.figures import Breakdown, Figures, Period, Share, parse_period
+from veil.domain.figures import Breakdown, Figures, Period, Share
 from veil.domain.model import Level, Role
 from veil.domain.sla import SlaClock
 from veil.services import stats
@@ -39,7 +39,7 @@ class Report:
 async def on_demand(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> None:
     """``/report [today|week|month|YYYY-MM-DD..YYYY-MM-DD]`` (admins: the guard said)."""
     admin = await ensure_user(uow, ctx, sender)
-    period = parse_period(args, ctx.clock(), ctx.sla.hours.zone)
+    period = stats.asked_period(ctx, args)
     if period is None:
         tell(uow, ctx, admin, "report-usage")
         return

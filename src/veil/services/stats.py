@@ -18,7 +18,7 @@ from veil.services.say import tell
 
 async def stats(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> None:
     user = await ensure_user(uow, ctx, sender)
-    period = parse_period(args, ctx.clock(), ctx.sla.hours.zone)
+    period = asked_period(ctx, args)
     if period is None:
         tell(uow, ctx, user, "stats-usage")
         return
@@ -99,6 +99,11 @@ def agent_line(ctx: Context, language: str | None, alias: str, f: Figures) -> st
 def percent(share: Share) -> str:
     ratio = share.ratio
     return "—" if ratio is None else f"{round(ratio * 100)} %"
+
+
+def asked_period(ctx: Context, args: str) -> Period | None:
+    """The period a command names, in the desk's days (its time zone)."""
+    return parse_period(args, ctx.clock(), ctx.sla.hours.zone)
 
 
 def period_label(ctx: Context, period: Period) -> str:
