@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -259,6 +259,14 @@ class Settings(BaseSettings):
             raise ValueError(str(exc)) from None
         return value or None
 
+    @model_validator(mode="after")
+    def _warning_before_close(self) -> Settings:
+        if self.auto_close_warning_seconds >= self.auto_close_seconds:
+            raise ValueError(
+                "VEIL_AUTO_CLOSE_WARNING_SECONDS must be shorter than VEIL_AUTO_CLOSE_SECONDS"
+            )
+        return self
+
     def sla_policy(self) -> SlaPolicy:
         targets = {
             SlaClock.FIRST_RESPONSE: Targets.parse(self.sla_first_response),
@@ -327,7 +335,9 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "?"
             message = str(error["msg"]).removeprefix("Value error, ")
-            lines.append(f"VEIL_{field.upper()} {message}")
+            if error["loc"]:
+                lines.append(f"VEIL_{str(error['loc'][0]).upper()} {message}")
+            else:  # a rule between settings: the message names them
+                lines.append(message)
         raise ConfigError("invalid settings:\n  " + "\n  ".join(lines)) from None

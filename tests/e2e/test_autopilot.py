@@ -58,6 +58,10 @@ async def test_a_silent_ticket_is_warned_then_closed_and_the_client_told_how_to_
 ) -> None:
     _, desk = team.client("Quiet")
     ticket, topic = await desk.open_ticket()
+    # Answered: the ticket now waits for its client (one waiting for the desk never
+    # closes for silence).
+    team.tg.send_text(team.world.admin.id, desk.chat_id, "anything else?", thread_id=topic)
+    await desk.client_gets("anything else?")
     warning = await desk.client_gets("will close in")
     assert ticket in warning["text"]
     closing = await desk.client_gets("without messages")

@@ -156,10 +156,16 @@ class FakeTickets:
     async def silent(
         self, close_cutoff: datetime, warn_cutoff: datetime, limit: int
     ) -> Sequence[Ticket]:
+        waiting_for_client = {
+            r.ticket_id
+            for r in self.m.sla_runs.values()
+            if r.clock is SlaClock.RESOLUTION and not r.is_stopped and not r.is_running
+        }
         found = [
             t
             for t in self.m.tickets.values()
             if not t.is_closed
+            and t.id in waiting_for_client
             and (
                 t.last_activity_at <= close_cutoff
                 or (t.last_activity_at <= warn_cutoff and t.idle_warned_at is None)

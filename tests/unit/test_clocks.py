@@ -108,6 +108,21 @@ async def test_a_missed_first_response_escalates_one_level_and_says_why(
     assert len(missed) == 1 and "first response" in missed[0]
     breaches = [d for a, _, d in store.memory.audit if a is Action.SLA_BREACHED]
     assert breaches == [{"clock": "first_response", "target_seconds": 600, "level": "L1"}]
+    # Still unanswered a target later: L3; and a target after that, the admins.
+    async with store() as uow:
+        admin = await set_role(uow, ctx, 999, Role.ADMIN)
+        await uow.commit()
+    clock.advance(minutes=10)
+    await _look(store, ctx)
+    assert ticket.required_level is Level.L3
+    clock.advance(minutes=10)
+    await _look(store, ctx)
+    clock.advance(minutes=30)
+    await _look(store, ctx)
+    alerts = [
+        d for d in store.sent() if isinstance(d, SendText) and d.to == UserChat(admin.id or 0)
+    ]
+    assert len(alerts) == 1 and ticket.public_id in alerts[0].text
 
 
 async def test_at_l3_the_admins_are_alerted_instead(
@@ -137,10 +152,44 @@ def _client_texts(store: FakeStore, user_id: int) -> list[str]:
     return [d.text for d in store.sent() if isinstance(d, SendText) and d.to == UserChat(user_id)]
 
 
+async def _answered(store: FakeStore, ctx: Context) -> int:
+    """A ticket an agent answered: it waits for its client."""
+    ticket_id = await _open(store, ctx)
+    async with store() as uow:
+        await desk.relay_from_agent(uow, ctx, _desk_msg(BOB, 40, "anything else?"))
+        await uow.commit()
+    return ticket_id
+
+
+async def test_a_ticket_waiting_for_the_desk_is_never_closed_for_silence(
+    store: FakeStore, ctx: Context, clock: FakeClock
+) -> None:
+    ticket_id = await _open(store, ctx)  # nobody answered: the SLA's business
+    clock.advance(days=3)
+    await _autopilot(store, ctx)
+    assert not store.memory.tickets[ticket_id].is_closed
+    assert store.memory.tickets[ticket_id].idle_warned_at is None
+
+
+async def test_a_close_comes_a_warning_after_even_when_the_bot_was_away(
+    store: FakeStore, ctx: Context, clock: FakeClock
+) -> None:
+    ticket = store.memory.tickets[await _answered(store, ctx)]
+    clock.advance(days=2)  # long past both times: warned first, closed an hour later
+    await _autopilot(store, ctx)
+    assert not ticket.is_closed and ticket.idle_warned_at == clock()
+    clock.advance(minutes=59)
+    await _autopilot(store, ctx)
+    assert not ticket.is_closed
+    clock.advance(minutes=1)
+    await _autopilot(store, ctx)
+    assert ticket.is_closed
+
+
 async def test_a_silent_ticket_is_warned_once_then_closed(
     store: FakeStore, ctx: Context, clock: FakeClock
 ) -> None:
-    ticket_id = await _open(store, ctx)
+    ticket_id = await _answered(store, ctx)
     ticket = store.memory.tickets[ticket_id]
     clock.advance(hours=22, minutes=59)
     await _autopilot(store, ctx)
@@ -165,19 +214,20 @@ async def test_a_silent_ticket_is_warned_once_then_closed(
 async def test_a_message_after_the_warning_keeps_the_ticket_open(
     store: FakeStore, ctx: Context, clock: FakeClock
 ) -> None:
-    ticket_id = await _open(store, ctx)
+    ticket_id = await _answered(store, ctx)
     ticket = store.memory.tickets[ticket_id]
     clock.advance(hours=23, minutes=30)
     await _autopilot(store, ctx)
     assert ticket.idle_warned_at is not None
     async with store() as uow:
         await client.relay_from_client(uow, ctx, _client_msg(5, text="still here"))
+        await desk.relay_from_agent(uow, ctx, _desk_msg(BOB, 41, "sure, what is it?"))
         await uow.commit()
     assert ticket.idle_warned_at is None
     clock.advance(hours=1)
     await _autopilot(store, ctx)
     assert not ticket.is_closed
-    clock.advance(hours=22, minutes=15)  # 23 h 15 min after the client's message
+    clock.advance(hours=22, minutes=15)  # 23 h 15 min after the last message
     await _autopilot(store, ctx)
     assert not ticket.is_closed and ticket.idle_warned_at is not None  # warned again
 

@@ -45,7 +45,16 @@ def test_a_late_evening_in_utc_is_already_tomorrow_in_the_desks_zone() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["yesterday", "2026-12-07..2026-12-01", "2026-02-30", "2025-01-01..2026-12-01", "x"]
+    "text",
+    [
+        "yesterday",
+        "2026-12-07..2026-12-01",
+        "2026-02-30",
+        "2025-01-01..2026-12-01",
+        "x",
+        "9999-12-31",  # past the calendar's end once made a time
+        "0001-01-01",  # before its start, east of UTC
+    ],
 )
 def test_what_cannot_be_read_is_none(text: str) -> None:
     assert parse_period(text, NOW, BERLIN) is None

@@ -66,11 +66,24 @@ def test_the_warning_and_the_breach_are_each_found_once() -> None:
     assert first.check_at == at(10)
     assert first.look(at(9), POLICY) is None
     assert first.look(at(10), POLICY) is Finding.BREACHED
-    assert first.check_at is None
+    assert first.check_at == at(20)  # a whole target later: is it still missing?
     assert first.look(at(11), POLICY) is None
     sla.agent_answered([first], at(12), POLICY, OWNER)
     assert first.met is False and first.used == timedelta(minutes=12)
-    assert first.breached_at == at(10)
+    assert first.breached_at == at(10) and first.check_at is None
+
+
+def test_a_first_response_still_missing_is_found_once_a_target_until_settled() -> None:
+    (first, resolution) = sla.opened(1, Priority.NORMAL, T0, POLICY)
+    assert first.look(at(10), POLICY) is Finding.BREACHED
+    assert first.look(at(19), POLICY) is None
+    assert first.look(at(20), POLICY) is Finding.STILL_MISSED
+    assert first.look(at(25), POLICY) is None and first.check_at == at(30)
+    first.settle()  # nobody higher: the admins were told
+    assert first.check_at is None and first.look(at(99), POLICY) is None
+    # Only the first response climbs: a missed resolution is found once.
+    assert resolution.look(at(24 * 60), POLICY) is Finding.BREACHED
+    assert resolution.check_at is None and resolution.look(at(48 * 60), POLICY) is None
 
 
 def test_a_miss_nobody_looked_at_is_still_recorded_when_the_run_stops() -> None:

@@ -45,3 +45,8 @@ def test_a_wrong_setting_is_refused_with_the_reason(setting: str, value: str, sa
     with pytest.raises(ConfigError, match=says) as caught:
         load_settings(**{setting: value})
     assert f"VEIL_{setting.upper()}" in str(caught.value)
+
+
+def test_a_warning_no_shorter_than_the_auto_close_is_refused() -> None:
+    with pytest.raises(ConfigError, match="WARNING_SECONDS must be shorter"):
+        load_settings(auto_close_seconds=1800)  # the default warning is an hour

@@ -184,7 +184,10 @@ def parse_period(text: str, now: datetime, zone: ZoneInfo) -> Period | None:
         return None
     if last < first or last - first >= LONGEST_PERIOD:
         return None
-    return _days(first, last, zone)
+    try:
+        return _days(first, last, zone)
+    except OverflowError:  # a day at the edge of the calendar (year 1 or 9999)
+        return None
 
 
 def _days(first: date, last: date, zone: ZoneInfo) -> Period:

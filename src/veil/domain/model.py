@@ -203,16 +203,19 @@ class Ticket:
         self.idle_warned_at = None
 
     def idle(self, now: datetime, close_after: timedelta, warn_before: timedelta) -> Idle | None:
-        """What silence calls for: closing after ``close_after`` without a message, and
-        one warning ``warn_before`` that."""
+        """What silence calls for, on a ticket that waits for its client: one warning
+        ``warn_before`` the end of ``close_after`` without a message, then the close, and
+        never a close sooner than ``warn_before`` after the warning (a bot that was down
+        warns first, whatever the time)."""
         if self.is_closed:
             return None
         silent = now - self.last_activity_at
-        if silent >= close_after:
+        if warn_before <= timedelta(0):
+            return Idle.CLOSE if silent >= close_after else None
+        if self.idle_warned_at is None:
+            return Idle.WARN if silent >= close_after - warn_before else None
+        if silent >= close_after and now - self.idle_warned_at >= warn_before:
             return Idle.CLOSE
-        warned = self.idle_warned_at is not None
-        if warn_before > timedelta(0) and silent >= close_after - warn_before and not warned:
-            return Idle.WARN
         return None
 
     def _require_open(self, action: str) -> None:

@@ -108,6 +108,9 @@ class Finding(enum.Enum):
 
     WARNED = "warned"
     BREACHED = "breached"
+    # A first response still missing a whole target after the breach (or the last time
+    # it was found so): the next level is due, or the admins at the top.
+    STILL_MISSED = "still missed"
 
 
 @dataclass(eq=False)
@@ -140,6 +143,10 @@ class ClockRun:
     # A resolution run: who closed the ticket, and whether it came back to life later.
     closed_by: ClosedBy | None = None
     reopened: bool = False
+    # A missed first response is looked at again a target later, and again, until it is
+    # answered or there is nobody higher (then ``settled``).
+    escalated_at: datetime | None = None
+    settled: bool = False
     id: int | None = None
 
     @classmethod
@@ -207,9 +214,16 @@ class ClockRun:
         self._plan(policy)
 
     def look(self, now: datetime, policy: SlaPolicy) -> Finding | None:
-        """What is due at ``now``: the breach, else the warning, each found once."""
-        if self.is_stopped or self.breached_at is not None:
+        """What is due at ``now``: the breach, else the warning, each found once; after
+        a first response's breach, that it is still missing, once a target."""
+        if self.is_stopped:
             return None
+        if self.breached_at is not None:
+            if self.check_at is None or now < self.check_at:
+                return None
+            self.escalated_at = now
+            self._plan(policy)
+            return Finding.STILL_MISSED
         elapsed = self.elapsed(now, policy.hours)
         found: Finding | None = None
         if elapsed >= self.target:
@@ -221,9 +235,19 @@ class ClockRun:
         self._plan(policy)
         return found
 
+    def settle(self) -> None:
+        """Nothing more to do about this miss (the ticket is at the top level)."""
+        self.settled = True
+        self.check_at = None
+
     def _plan(self, policy: SlaPolicy) -> None:
-        if self.is_stopped or self.breached_at is not None or self.running_since is None:
+        if self.is_stopped or self.running_since is None or self.settled:
             self.check_at = None
+            return
+        if self.breached_at is not None:
+            again = self.clock is SlaClock.FIRST_RESPONSE
+            since = self.escalated_at or self.breached_at
+            self.check_at = policy.hours.add(since, self.target) if again else None
             return
         lead = self.target if self.warned_at is not None else policy.warning_lead(self.target)
         left = max(lead - self.used, timedelta(0))
@@ -298,7 +322,9 @@ class Owner:
     level: Level
 
     def sign(self, run: ClockRun) -> None:
-        run.agent_id, run.level = self.agent_id, self.level
+        """A missed run stays with whoever had the ticket when it was missed."""
+        if run.breached_at is None:
+            run.agent_id, run.level = self.agent_id, self.level
 
 
 def _start(

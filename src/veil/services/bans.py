@@ -33,7 +33,7 @@ async def ban(uow: UnitOfWork, ctx: Context, sender: Sender, args: str) -> None:
     current = await uow.tickets.open_for_client(ticket.client_id)
     if current is not None:
         uow.outbox.add(SendText(TicketTopic(id_of(current)), ctx.desk_text("desk-client-banned")))
-        await desk.close_ticket(uow, ctx, current, by=ClosedBy.AGENT)
+        await desk.close_ticket(uow, ctx, current, by=ClosedBy.AGENT, ask_rating=False)
     if banned.until is None:
         tell(uow, ctx, admin, "ban-done-forever", ticket=ticket.public_id)
     else:

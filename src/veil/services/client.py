@@ -141,15 +141,26 @@ async def relay_from_client(uow: UnitOfWork, ctx: Context, msg: Incoming) -> Non
     ticket = await uow.tickets.open_for_client(id_of(user))
     if ticket is None and await satisfaction.take_comment(uow, ctx, user, msg):
         return
-    if ticket is None and handling is not Handling.REFUSE:
+    # Staff writing in their own chat are no clients coming back (their words there are
+    # for a ticket they work, or for nobody).
+    coming_back = ticket is None and handling is not Handling.REFUSE
+    if coming_back and not user.can_answer_tickets:
+        # The limit first: a message that will not go on must not reopen anything.
+        if await limits.over_limit(uow, ctx, user, LimitKind.MESSAGES_PER_HOUR):
+            return
         ticket = await _come_back(uow, ctx, user, msg.sender)
-    if ticket is None:
+        if ticket is None:
+            await tell_once(
+                uow, ctx, user, "no-open-ticket", REPEAT_NOTICE, _support_button(ctx, user)
+            )
+            return
+    elif ticket is None:
         await tell_once(uow, ctx, user, "no-open-ticket", REPEAT_NOTICE, _support_button(ctx, user))
         return
-    if handling is Handling.REFUSE:
+    elif handling is Handling.REFUSE:
         await tell_once(uow, ctx, user, "unsupported-kind", REPEAT_NOTICE, kind=msg.kind)
         return
-    if await limits.over_limit(uow, ctx, user, LimitKind.MESSAGES_PER_HOUR):
+    elif await limits.over_limit(uow, ctx, user, LimitKind.MESSAGES_PER_HOUR):
         return
     msg = await privacy.masked(uow, ctx, user, msg)
     ticket_id = id_of(ticket)

@@ -231,6 +231,7 @@ async def close_ticket(
     by: ClosedBy = ClosedBy.AGENT,
     close_topic: bool = True,
     tell_client: bool = True,
+    ask_rating: bool = True,
 ) -> None:
     """The one way a ticket closes: the client and the desk are told, the owner freed,
     the queue served. Callers hold the routing lock (``@routing.changes_holdings``)."""
@@ -261,7 +262,7 @@ async def close_ticket(
                 buttons=support,
             )
         )
-        if await uow.ratings.for_ticket(ticket_id) is None:  # a reopened one was rated
+        if ask_rating and await uow.ratings.for_ticket(ticket_id) is None:
             satisfaction.ask(uow, ctx, client, ticket)
     uow.outbox.add(SendText(TicketTopic(ticket_id), ctx.desk_text(desk_key, silence=silence)))
     if close_topic:

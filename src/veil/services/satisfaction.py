@@ -8,7 +8,7 @@ import logging
 from veil.domain.audit import Action
 from veil.domain.model import Ticket, User
 from veil.domain.ratings import COMMENT_WINDOW, SCORES, Rating
-from veil.services import presses, privacy
+from veil.services import limits, presses, privacy
 from veil.services.context import Context, Incoming, Sender
 from veil.services.deliveries import Button, Buttons, SendText, TicketTopic, UserChat
 from veil.services.people import ensure_user, id_of
@@ -47,9 +47,13 @@ async def rate(
     ticket_id = id_of(ticket)
     if await uow.ratings.for_ticket(ticket_id) is not None:
         return ctx.texts(user.language, "rate-already")
-    last = await uow.assignments.last(ticket_id)
-    owner = last.agent_id if last is not None else None
-    rating = Rating(ticket_id, score, ctx.clock(), owner, ticket.required_level)
+    if await limits.banned(uow, ctx, user):  # told politely; a ban's rating counts not
+        return None
+    # The close's owner and level, as the close's resolution run recorded them.
+    closing = await uow.sla.last_resolution(ticket_id)
+    owner = closing.agent_id if closing is not None else None
+    level = closing.level if closing is not None else ticket.required_level
+    rating = Rating(ticket_id, score, ctx.clock(), owner, level)
     await uow.ratings.add(rating)
     uow.audit.record(Action.TICKET_RATED, ticket_id, score=score)
     stars = "⭐" * score

@@ -39,10 +39,13 @@ async def look_at_due_clocks(uow: UnitOfWork, ctx: Context) -> int:
         ticket = await uow.tickets.get(run.ticket_id)
         if ticket is None or ticket.is_closed:
             continue
-        if finding is Finding.WARNED:
-            await _warn(uow, ctx, ticket, run)
-        else:
-            await _breached(uow, ctx, ticket, run)
+        match finding:
+            case Finding.WARNED:
+                await _warn(uow, ctx, ticket, run)
+            case Finding.BREACHED:
+                await _breached(uow, ctx, ticket, run)
+            case Finding.STILL_MISSED:
+                await _up_or_alert(uow, ctx, ticket, run)
     return len(due)
 
 
@@ -79,13 +82,20 @@ async def _breached(uow: UnitOfWork, ctx: Context, ticket: Ticket, run: ClockRun
     )
     uow.outbox.add(SendText(TicketTopic(ticket.id), text))
     log.warning("SLA missed", extra={"ticket": ticket.public_id, "clock": run.clock.value})
-    if run.clock is not SlaClock.FIRST_RESPONSE:
-        return
+    if run.clock is SlaClock.FIRST_RESPONSE:
+        await _up_or_alert(uow, ctx, ticket, run)
+
+
+async def _up_or_alert(uow: UnitOfWork, ctx: Context, ticket: Ticket, run: ClockRun) -> None:
+    """A missing first response: the next level takes over, or, with nobody higher, the
+    admins are alerted and the miss is settled."""
+    target = humanise(run.target)
     higher = next_level(ticket.required_level)
     if higher is not None:
         reason = ctx.desk_text("desk-sla-escalation-reason", target=target)
         await handover.escalate_ticket(uow, ctx, ticket, higher, reason)
         return
+    run.settle()
     for admin in await uow.users.with_role(Role.ADMIN):
         assert admin.id is not None
         uow.outbox.add(

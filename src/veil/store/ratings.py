@@ -36,5 +36,7 @@ class SqlRatings:
             )
             .order_by(_r.comment_asked_at.desc())
             .limit(1)
+            # Two quick messages: the second waits, then finds the comment taken.
+            .with_for_update(of=support_ratings)
         )
         return (await self._session.execute(query)).scalar_one_or_none()

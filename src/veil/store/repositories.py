@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     bindparam,
     case,
+    exists,
     func,
     insert,
     or_,
@@ -39,6 +40,7 @@ from veil.domain.model import (
     User,
 )
 from veil.domain.routing import PRIORITY_RANK, WaitingTicket
+from veil.domain.sla import SlaClock
 from veil.services.deliveries import (
     Delivery,
     chat_key,
@@ -57,6 +59,7 @@ from veil.store.tables import (
     support_messages,
     support_outbox,
     support_processed_updates,
+    support_sla_runs,
     support_tickets,
 )
 
@@ -281,10 +284,20 @@ class SqlTickets:
         self, close_cutoff: datetime, warn_cutoff: datetime, limit: int
     ) -> Sequence[Ticket]:
         t = support_tickets.c
+        r = support_sla_runs.c
+        # Only a ticket that waits for its client closes for silence (an agent spoke
+        # last: its resolution run is paused); one that waits for the desk is the SLA's.
+        waits_for_client = exists().where(
+            r.ticket_id == t.id,
+            r.clock == SlaClock.RESOLUTION,
+            r.stopped_at.is_(None),
+            r.running_since.is_(None),
+        )
         query = (
             select(Ticket)
             .where(
                 t.status != TicketStatus.CLOSED,
+                waits_for_client,
                 or_(
                     t.last_activity_at <= close_cutoff,
                     (t.last_activity_at <= warn_cutoff) & t.idle_warned_at.is_(None),

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from veil.domain.sla import ClockRun, SlaClock
-from veil.store.tables import support_sla_runs
+from veil.store.tables import support_sla_runs, support_tickets
 
 _runs = support_sla_runs.c
 
@@ -43,14 +43,16 @@ class SqlSlaRuns:
         return (await self._session.execute(query)).scalar_one_or_none()
 
     async def due(self, now: datetime, limit: int) -> Sequence[ClockRun]:
-        # On PostgreSQL the rows are locked, and rows another instance holds are passed
-        # over: two instances never look at one run at once, so what a look finds is
-        # acted on once. SQLite's write lock (taken at BEGIN) does the same for it.
+        # The run and its ticket are locked together, rows another transaction holds
+        # passed over: a relay holds the ticket, then writes its runs; a look that took
+        # a run and then waited for its ticket could deadlock with it. SQLite's write
+        # lock, taken at BEGIN, serialises it all anyway.
         query = (
             select(ClockRun)
+            .join(support_tickets, support_tickets.c.id == _runs.ticket_id)
             .where(_runs.check_at.is_not(None), _runs.check_at <= now)
             .order_by(_runs.check_at, _runs.id)
             .limit(limit)
-            .with_for_update(skip_locked=True)
+            .with_for_update(skip_locked=True, of=[support_sla_runs, support_tickets])
         )
         return list((await self._session.execute(query)).scalars())

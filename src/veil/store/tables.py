@@ -355,6 +355,8 @@ support_sla_runs = Table(
     Column("answered", Boolean, nullable=False),
     Column("closed_by", _enum(ClosedBy, 16)),
     Column("reopened", Boolean, nullable=False, server_default=text("false")),
+    Column("escalated_at", UtcDateTime),
+    Column("settled", Boolean, nullable=False, server_default=text("false")),
     # The runs of a ticket still under way (each event of a ticket reads them).
     Index("ix_support_sla_runs_ticket", "ticket_id", "stopped_at"),
     # What the job looks at: runs with something due, soonest first.

@@ -1,5 +1,6 @@
 """A resolution run knows how it ended: who closed the ticket, and whether it came back
-(the figures then read one table, without joining tickets or looking for later runs).
+(the figures then read one table, without joining tickets or looking for later runs); a
+missed first response knows when it was last escalated, and when nobody is left above.
 
 Revision ID: veil_0010
 Revises: veil_0009
@@ -23,9 +24,15 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("reopened", sa.Boolean(), server_default=sa.text("false"), nullable=False)
         )
+        batch.add_column(sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(
+            sa.Column("settled", sa.Boolean(), server_default=sa.text("false"), nullable=False)
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("support_sla_runs") as batch:
+        batch.drop_column("settled")
+        batch.drop_column("escalated_at")
         batch.drop_column("reopened")
         batch.drop_column("closed_by")
