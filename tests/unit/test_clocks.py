@@ -315,3 +315,19 @@ async def test_the_daily_digest_waits_for_its_time_and_goes_once_a_day(
     )
     clock.advance(days=1)
     assert await digest() == 1  # the next day's
+
+
+async def test_staff_writing_in_their_chat_are_no_client_coming_back(
+    store: FakeStore, ctx: Context
+) -> None:
+    async with store() as uow:  # an agent once tried Live Support themselves
+        own = await client.open_ticket(uow, ctx, BOB)
+        await uow.commit()
+    assert own is not None
+    async with store() as uow:
+        await client.end_chat(uow, ctx, BOB)
+        await uow.commit()
+    message = Incoming(BOB.telegram_id, 77, BOB, "text", "your refund is on its way")
+    await _client_writes(store, ctx, message)
+    assert own.is_closed and len(store.memory.tickets) == 1
+    assert not any(isinstance(d, SendText) and "refund" in d.text for d in store.sent())
