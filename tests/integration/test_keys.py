@@ -4,13 +4,15 @@ again; after it the old key can go; a database refuses keys that do not open it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import TEST_KEY, TEST_KEYRING, FakeClock
@@ -48,6 +50,19 @@ async def _texts(engine: AsyncEngine) -> list[str]:
         return [str(t) for t in await conn.scalars(query)]
 
 
+@contextlib.asynccontextmanager
+async def _writes_held(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Hold off every write while inside: on a busy machine the rotation could otherwise
+    finish between seeing it under way and the kill landing."""
+    async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(sorted({c.table for c in rotation.sealed_columns()}))
+            await conn.execute(text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
+        else:  # the writer engine's BEGIN IMMEDIATE takes the write lock at once
+            await conn.execute(text("SELECT 1"))
+        yield
+
+
 async def _until_some_done(
     engine: AsyncEngine, before: int, proc: asyncio.subprocess.Process
 ) -> None:
@@ -79,8 +94,9 @@ async def test_a_rotation_killed_half_way_is_finished_by_running_it_again(
         )
         await _until_some_done(both, before, proc)
         assert proc.returncode is None, "the rotation ended before it could be killed"
-        proc.send_signal(signal.SIGKILL)
-        await proc.wait()
+        async with _writes_held(both):  # it cannot finish while it is being killed
+            proc.send_signal(signal.SIGKILL)
+            await proc.wait()
 
         half = sum((await rotation.left(both)).values())
         assert 0 < half < before  # killed half-way, really
