@@ -22,7 +22,7 @@ LEGACY_SCRIPTS = Path(__file__).parent.parent / "fixtures" / "legacy_migrations"
 VEIL_TABLES = set(metadata.tables)
 HOST_TABLES = {"users", "bookings", "alembic_version"}
 HOST_REVISION = "a1b2c3d4e5f6"
-HEAD = "veil_0010"
+HEAD = "veil_0011"
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
 

@@ -127,6 +127,9 @@ class Ticket:
     idle_warned_at: datetime | None = None
     # The client's ticket this one follows, opened after the reopen window had passed.
     previous_ticket_id: int | None = None
+    # Since when the client waits for an answer (None: an agent spoke last); kept by the
+    # SLA bookkeeping so that only a message that starts or ends a wait touches the clocks.
+    awaiting_reply_since: datetime | None = None
     id: int | None = None
 
     @property

@@ -15,6 +15,7 @@ from veil.services.ports import UnitOfWork
 
 
 async def opened(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> None:
+    ticket.awaiting_reply_since = ticket.created_at  # the first response is awaited
     for run in sla.opened(id_of(ticket), ticket.priority, ctx.clock(), ctx.sla):
         await uow.sla.add(run)
 
@@ -26,16 +27,26 @@ async def message_recorded(
     stops the response clocks. An internal note changes nothing."""
     if direction is Direction.NOTE:
         return
-    running = await uow.sla.running(id_of(ticket))
+    # Only the first message of a side's turn changes a clock: a client's second message
+    # before an answer, or an agent's second in a row, reads nothing (the hot path).
     if direction is Direction.FROM_AGENT:
+        if ticket.awaiting_reply_since is None:
+            return
+        ticket.awaiting_reply_since = None
+        running = await uow.sla.running(id_of(ticket))
         sla.agent_answered(running, ctx.clock(), ctx.sla, owner_of(ticket))
         return
+    if ticket.awaiting_reply_since is not None:
+        return
+    ticket.awaiting_reply_since = ctx.clock()
+    running = await uow.sla.running(id_of(ticket))
     for run in sla.client_wrote(running, id_of(ticket), ticket.priority, ctx.clock(), ctx.sla):
         await uow.sla.add(run)
 
 
 async def closed(uow: UnitOfWork, ctx: Context, ticket: Ticket) -> None:
     assert ticket.closed_by is not None, "the ticket is closed first"
+    ticket.awaiting_reply_since = None  # whoever writes next starts a new turn
     running = await uow.sla.running(id_of(ticket))
     sla.closed(running, ctx.clock(), ctx.sla, owner_of(ticket), ticket.closed_by)
 

@@ -112,6 +112,8 @@ SPECS: dict[type, Spec] = {
         shown_when_created=("public_id", "priority", "required_level", "category"),
         ignored=frozenset(
             {"last_activity_at", "message_count", "desk_topic_id", "card_message_id"}
+            # Whose turn it is: bookkeeping of every message, as the count is.
+            | {"awaiting_reply_since"}
             # An agent's words (an escalation's reason) are contents, as a message is.
             | {"escalation_reason"}
         ),

@@ -180,6 +180,7 @@ support_tickets = Table(
     Column("about", AboutJson),
     Column("idle_warned_at", UtcDateTime),
     Column("previous_ticket_id", Id, ForeignKey("support_tickets.id")),
+    Column("awaiting_reply_since", UtcDateTime),
     Index("ix_support_tickets_client", "client_id", "created_at"),
     Index("ix_support_tickets_topic", "desk_chat_id", "desk_topic_id"),
     Index("ix_support_tickets_status", "status", "priority", "created_at"),
