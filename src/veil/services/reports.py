@@ -119,19 +119,17 @@ async def build(uow: UnitOfWork, ctx: Context, language: str | None, request: Se
 def _extremes(levels: Mapping[Hashable, Figures]) -> tuple[str, str]:
     """The levels with the best and the worst first-response attainment."""
     measured = [
-        (share.ratio, level.value)
+        (share.ratio, level.value, share)
         for level in Level
         if level in levels
-        and (share := levels[level].attainment.get(SlaClock.FIRST_RESPONSE, Share())).whole
-        and share.ratio is not None
+        and (share := levels[level].attainment.get(SlaClock.FIRST_RESPONSE, Share())).ratio
+        is not None
     ]
     if not measured:
         return "—", "—"
-    best, worst = max(measured), min(measured)
-    return (
-        f"{best[1]} {stats.percent(Share(round(best[0] * 100), 100))}",
-        f"{worst[1]} {stats.percent(Share(round(worst[0] * 100), 100))}",
-    )
+    best = max(measured, key=lambda m: (m[0] or 0.0, m[1]))
+    worst = min(measured, key=lambda m: (m[0] or 0.0, m[1]))
+    return f"{best[1]} {stats.percent(best[2])}", f"{worst[1]} {stats.percent(worst[2])}"
 
 
 COLUMNS = (
